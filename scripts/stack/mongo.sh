@@ -1,0 +1,46 @@
+# A MongoDB-wire server: a real mongod when one is on PATH, else FerretDB v1.24 on SQLite.
+# FerretDB is built from its Go module; `go install` alone yields a binary that panics at
+# start, because the module ships build/version/version.txt empty (it is written at release
+# time), so we build from a writable copy of the module with that file filled in.
+
+FERRETDB_VERSION="${STACK_FERRETDB_VERSION:-v1.24.2}"
+FERRETDB_BIN="$STACK_OPT/ferretdb-$FERRETDB_VERSION/ferretdb"
+
+mongo_kind() { if command -v mongod >/dev/null; then echo mongod; else echo ferretdb; fi; }
+mongo_marker() {
+  if [[ $(mongo_kind) == mongod ]]; then echo "--dbpath $STACK_RUN/mongo/data"; else echo "$FERRETDB_BIN"; fi
+}
+
+mongo_installed() { [[ $(mongo_kind) == mongod || -x $FERRETDB_BIN ]]; }
+
+mongo_install() {
+  command -v go >/dev/null || { fail "mongo: neither mongod nor go found (go builds FerretDB)"; return 1; }
+  local dest="$STACK_OPT/ferretdb-$FERRETDB_VERSION" src
+  say "mongo: building FerretDB $FERRETDB_VERSION from the Go module proxy (cold install)"
+  mkdir -p "$dest"
+  src=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" \
+        | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') \
+    || { fail "mongo: go mod download of FerretDB failed"; return 1; }
+  [[ -d $src ]] || { fail "mongo: go mod download gave no source dir"; return 1; }
+  rm -rf "$dest/src" && cp -r "$src" "$dest/src" && chmod -R u+w "$dest/src"
+  echo "$FERRETDB_VERSION" >"$dest/src/build/version/version.txt"
+  run_logged "$dest/install.log" bash -c "cd '$dest/src' && go build -o '$FERRETDB_BIN' ./cmd/ferretdb" \
+    || { fail "mongo: FerretDB build failed; see $dest/install.log"; return 1; }
+  rm -rf "$dest/src"
+}
+
+mongo_start() {
+  local dir="$STACK_RUN/mongo"
+  mkdir -p "$dir/data"
+  if [[ $(mongo_kind) == mongod ]]; then
+    start_process mongo mongod --bind_ip 127.0.0.1 --port "$STACK_MONGO_PORT" --dbpath "$dir/data"
+  else
+    # The debug HTTP listener is not needed and would take a fixed port (8088).
+    start_process mongo "$FERRETDB_BIN" --handler=sqlite --sqlite-url="file:$dir/data/" \
+      --listen-addr="127.0.0.1:$STACK_MONGO_PORT" --state-dir="$dir" --telemetry=disable \
+      --debug-addr=- --log-level=warn
+  fi
+}
+
+mongo_endpoint() { echo "mongodb://127.0.0.1:$STACK_MONGO_PORT/"; }
+mongo_ready() { probe mongo "$(mongo_endpoint)"; }

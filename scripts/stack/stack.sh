@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The local stack of real servers, without Docker: `up`, `down`, `status`.
+#   up      installs what is missing (cached in $STACK_HOME/opt), starts what is not running,
+#           and waits until each server answers a real request; idempotent.
+#   down    stops only the processes this script started (pid files checked against cmdline).
+#   status  says, per server, whether our process runs and whether it answers.
+# Ports: STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT, STACK_REGISTRY_PORT, STACK_MONGO_PORT,
+# STACK_REDIS_PORT. Install and data dir: CONSENT_STACK_HOME (default ~/.cache/consent-worker).
+set -uo pipefail
+
+STACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$STACK_DIR/../.." && pwd)"
+source "$STACK_DIR/lib.sh"
+source "$STACK_DIR/kafka.sh"
+source "$STACK_DIR/registry.sh"
+source "$STACK_DIR/mongo.sh"
+source "$STACK_DIR/redis.sh"
+
+# Start order matters: the registry keeps nothing in Kafka, but the worker needs all four.
+COMPONENTS=(redis mongo kafka registry)
+
+marker_of() {
+  case $1 in
+    kafka) echo "$KAFKA_MARKER" ;;
+    registry) echo "$REGISTRY_MARKER" ;;
+    mongo) mongo_marker ;;
+    redis) echo "$REDIS_MARKER" ;;
+  esac
+}
+port_of() {
+  case $1 in
+    kafka) echo "$STACK_KAFKA_PORT" ;;
+    registry) echo "$STACK_REGISTRY_PORT" ;;
+    mongo) echo "$STACK_MONGO_PORT" ;;
+    redis) echo "$STACK_REDIS_PORT" ;;
+  esac
+}
+ready_timeout() { case $1 in kafka) echo 90 ;; registry) echo 120 ;; *) echo 30 ;; esac; }
+
+write_endpoints() {
+  mkdir -p "$STACK_RUN"
+  cat >"$STACK_RUN/endpoints.env" <<EOT
+KAFKA_BROKERS=$(kafka_endpoint)
+SCHEMA_REGISTRY_URL=$(registry_endpoint)
+MONGODB_URI=$(mongo_endpoint)
+REDIS_URL=$(redis_endpoint)
+EOT
+}
+
+up_one() {
+  local c=$1 marker t0
+  marker=$(marker_of "$c")
+  if ! "${c}_installed"; then
+    t0=$(date +%s)
+    "${c}_install" || return 1
+    say "$c: installed in $(( $(date +%s) - t0 ))s"
+  fi
+  if running_pid "$c" "$marker" >/dev/null; then
+    "${c}_ready" >/dev/null 2>&1 || wait_until "$c" "$(ready_timeout "$c")" "$marker" "${c}_ready" || return 1
+    say "$c: already up at $("${c}_endpoint")"
+    return 0
+  fi
+  if port_in_use "$(port_of "$c")"; then
+    fail "$c: port $(port_of "$c") is taken by a process this stack did not start; set STACK_${c^^}_PORT"
+    return 1
+  fi
+  t0=$(date +%s)
+  "${c}_start" || return 1
+  wait_until "$c" "$(ready_timeout "$c")" "$marker" "${c}_ready" || return 1
+  say "$c: up at $("${c}_endpoint") in $(( $(date +%s) - t0 ))s (log: $(log_file "$c"))"
+}
+
+cmd_up() {
+  bash "$ROOT/scripts/bootstrap.sh" || return 1
+  export PATH="$ROOT/node_modules/.bin:$PATH"
+  local c
+  for c in "${COMPONENTS[@]}"; do up_one "$c" || return 1; done
+  write_endpoints
+  say "stack up in $(( $(date +%s) - STACK_T0 ))s; endpoints in $STACK_RUN/endpoints.env"
+}
+
+cmd_down() {
+  local i
+  for (( i = ${#COMPONENTS[@]} - 1; i >= 0; i-- )); do
+    stop_process "${COMPONENTS[i]}" "$(marker_of "${COMPONENTS[i]}")"
+  done
+}
+
+cmd_status() {
+  export PATH="$ROOT/node_modules/.bin:$PATH"
+  local c pid rc=0 answer
+  for c in "${COMPONENTS[@]}"; do
+    if pid=$(running_pid "$c" "$(marker_of "$c")"); then
+      if answer=$("${c}_ready" 2>&1); then
+        printf '%-9s up       pid %-7s %-32s %s\n' "$c" "$pid" "$("${c}_endpoint")" "$answer"
+      else
+        printf '%-9s running  pid %-7s %-32s not answering: %s\n' "$c" "$pid" "$("${c}_endpoint")" "${answer##*$'\n'}"; rc=1
+      fi
+    else
+      printf '%-9s down\n' "$c"; rc=1
+    fi
+  done
+  return $rc
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`), also run by CI: installs what is missing, brings up
+# the servers (unless KAFKA_BROKERS, SCHEMA_REGISTRY_URL, MONGODB_URI and REDIS_URL name yours,
+# or a Docker engine lets the tests start containers), then lint, typecheck and every test.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+t0=$(date +%s)
+step() { printf '\n== [%4ss] %s\n' "$(( $(date +%s) - t0 ))" "$*"; }
+
+step "dependencies"
+bash scripts/bootstrap.sh
+export PATH="$PWD/node_modules/.bin:$PATH"
+echo "node $(node --version)"
+
+step "servers"
+if [[ -n ${KAFKA_BROKERS:-} && -n ${SCHEMA_REGISTRY_URL:-} && -n ${MONGODB_URI:-} && -n ${REDIS_URL:-} ]]; then
+  echo "using the servers named by KAFKA_BROKERS, SCHEMA_REGISTRY_URL, MONGODB_URI, REDIS_URL"
+elif docker info >/dev/null 2>&1; then
+  echo "Docker engine found: the tests start containers with testcontainers"
+else
+  bash scripts/stack/stack.sh up
+fi
+
+step "lint"
+eslint .
+step "typecheck"
+tsc --noEmit
+step "tests"
+vitest run "$@"
+step "all green"
