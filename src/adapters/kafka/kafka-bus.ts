@@ -1,0 +1,122 @@
+// MessageBus over kafkajs. kafkajs has been unmaintained since 2023, so nothing outside this
+// folder imports it: another client only needs to implement MessageBus again.
+import { Kafka, logLevel, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
+import type { Logger } from '../../logging/logger.ts';
+import { InfrastructureError } from '../../pipeline/errors.ts';
+import type { ConsumerHandle, InboundMessage, MessageBus, OutboundMessage, PartitionBatch } from '../../pipeline/ports.ts';
+import { kafkaLogCreator } from './kafka-log.ts';
+
+export interface KafkaBusOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly logger: Logger;
+}
+
+function headersOf(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? String(value[0]) : String(value);
+  }
+  return out;
+}
+
+export function createKafkaBus(options: KafkaBusOptions): MessageBus {
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator(options.logger),
+    retry: { retries: 8, initialRetryTime: 200 },
+  });
+  // Idempotent producer: a retried send cannot duplicate or reorder messages of a partition.
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  let producerReady: Promise<void> | null = null;
+  const consumers: Consumer[] = [];
+
+  async function connectedProducer(): Promise<Producer> {
+    producerReady ??= producer.connect();
+    await producerReady;
+    return producer;
+  }
+
+  return {
+    async publish(messages: readonly OutboundMessage[]): Promise<void> {
+      if (messages.length === 0) return;
+      const byTopic = new Map<string, OutboundMessage[]>();
+      for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+      try {
+        await (await connectedProducer()).sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, list]) => ({
+            topic,
+            messages: list.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: { ...m.headers } } : {}) })),
+          })),
+        });
+      } catch (error) {
+        throw new InfrastructureError('kafka', error);
+      }
+    },
+
+    async ensureTopics(topics): Promise<void> {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const existing = new Set(await admin.listTopics());
+        const missing = topics.filter((t) => !existing.has(t.name));
+        if (missing.length > 0) {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })),
+          });
+        }
+      } finally {
+        await admin.disconnect();
+      }
+    },
+
+    async consume({ groupId, topics, partitionsConsumedConcurrently, onBatch }): Promise<ConsumerHandle> {
+      const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+      consumers.push(consumer);
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+      await consumer.run({
+        partitionsConsumedConcurrently,
+        eachBatchAutoResolve: false, // an offset is resolved only once its command is fully done
+        autoCommit: true,
+        eachBatch: async (payload: EachBatchPayload) => {
+          const { batch } = payload;
+          const messages: InboundMessage[] = batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key?.toString('utf8') ?? null,
+            value: m.value,
+            headers: headersOf(m.headers),
+          }));
+          const partitionBatch: PartitionBatch = {
+            topic: batch.topic,
+            partition: batch.partition,
+            messages,
+            async commitThrough(message) {
+              payload.resolveOffset(message.offset);
+              await payload.commitOffsetsIfNecessary();
+            },
+            heartbeat: () => payload.heartbeat(),
+            isRunning: () => payload.isRunning() && !payload.isStale(),
+          };
+          await onBatch(partitionBatch);
+        },
+      });
+      return {
+        async stop() {
+          await consumer.disconnect();
+        },
+      };
+    },
+
+    async close(): Promise<void> {
+      await Promise.allSettled(consumers.map((c) => c.disconnect()));
+      if (producerReady) await producer.disconnect();
+    },
+  };
+}

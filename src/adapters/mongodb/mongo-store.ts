@@ -1,0 +1,141 @@
+// AggregateStore and ResultStore over the MongoDB driver. One document per aggregate:
+//   { _id, version, state, outbox, owes, appliedCommandIds, ...indexFields }
+// Every write is a single-document operation (insert, or replace conditional on the version),
+// so it needs no transaction: FerretDB has none, and MongoDB does not need one for this.
+import { MongoClient, MongoServerError, type Collection, type Db, type Document } from 'mongodb';
+import { InfrastructureError } from '../../pipeline/errors.ts';
+import type { DueConsentQuery } from '../../pipeline/expiry-sweeper.ts';
+import type { AggregateRecord, AggregateStore, ExternalKeyIndex, ResultStore, StoredResult } from '../../pipeline/ports.ts';
+
+const DUPLICATE_KEY = 11000;
+
+interface AggregateDocument extends Document {
+  _id: string;
+  version: number;
+  state: unknown;
+  outbox: AggregateRecord<unknown>['outbox'];
+  owes: boolean;
+  appliedCommandIds: string[];
+}
+
+async function infra<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    // Server-side refusals are answers, not outages; everything else (network, selection
+    // timeout, pool closed) is an infrastructure failure that the pipeline retries.
+    if (error instanceof MongoServerError) throw error;
+    throw new InfrastructureError('mongodb', error);
+  }
+}
+
+export interface MongoStores {
+  readonly aggregates: AggregateStore;
+  readonly results: ResultStore;
+  readonly externalKeys: ExternalKeyIndex;
+  readonly dueConsents: DueConsentQuery;
+  readonly db: Db;
+  ensureIndexes(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function connectMongo(uri: string, database: string): Promise<MongoStores> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, retryWrites: true, w: 'majority' });
+  await infra(() => client.connect());
+  const db = client.db(database);
+  const collection = (name: string): Collection<AggregateDocument> => db.collection<AggregateDocument>(name);
+  const results = db.collection<{ _id: string; family: string; body: unknown }>('command_results');
+
+  function toDocument(record: AggregateRecord<unknown>): AggregateDocument {
+    return {
+      ...record.indexFields,
+      _id: record.id,
+      version: record.version,
+      state: record.state,
+      outbox: [...record.outbox],
+      owes: record.outbox.length > 0,
+      appliedCommandIds: [...record.appliedCommandIds],
+    };
+  }
+
+  const aggregates: AggregateStore = {
+    async load(name, id) {
+      const doc = await infra(() => collection(name).findOne({ _id: id }));
+      if (!doc) return null;
+      const { _id, version, state, outbox, appliedCommandIds, owes: _owes, ...indexFields } = doc;
+      return { id: _id, version, state, outbox: outbox ?? [], appliedCommandIds: appliedCommandIds ?? [], indexFields };
+    },
+    async create(name, record) {
+      try {
+        await infra(() => collection(name).insertOne(toDocument(record)));
+        return 'written';
+      } catch (error) {
+        if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return 'exists';
+        throw error;
+      }
+    },
+    async replace(name, record, expectedVersion) {
+      const outcome = await infra(() => collection(name).replaceOne({ _id: record.id, version: expectedVersion }, toDocument(record)));
+      return outcome.matchedCount === 1 ? 'written' : 'conflict';
+    },
+    async clearOutbox(name, id, version) {
+      await infra(() => collection(name).updateOne({ _id: id, version }, { $set: { outbox: [], owes: false } }));
+    },
+    async findOwing(name, limit) {
+      const docs = await infra(() => collection(name).find({ owes: true }, { projection: { _id: 1 } }).limit(limit).toArray());
+      return docs.map((d) => d._id);
+    },
+  };
+
+  const resultStore: ResultStore = {
+    async get(commandId) {
+      const doc = await infra(() => results.findOne({ _id: commandId }));
+      return doc ? { commandId: doc._id, family: doc.family, body: doc.body } : null;
+    },
+    async put(result: StoredResult) {
+      // Upsert: storing the same result twice (a crash between publish and clear) is harmless.
+      await infra(() => results.replaceOne({ _id: result.commandId }, { family: result.family, body: result.body }, { upsert: true }));
+    },
+  };
+
+  const keys = db.collection<{ _id: string; entityId: string }>('entity_keys');
+  const externalKeys: ExternalKeyIndex = {
+    async ownerOf(key) {
+      return (await infra(() => keys.findOne({ _id: key })))?.entityId ?? null;
+    },
+    async claim(key, entityId) {
+      try {
+        await infra(() => keys.insertOne({ _id: key, entityId }));
+        return entityId;
+      } catch (error) {
+        if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+        return (await infra(() => keys.findOne({ _id: key })))?.entityId ?? entityId;
+      }
+    },
+    async release(key, entityId) {
+      await infra(() => keys.deleteOne({ _id: key, entityId }));
+    },
+  };
+
+  return {
+    aggregates,
+    results: resultStore,
+    externalKeys,
+    dueConsents: {
+      async dueBefore(before, limit) {
+        const docs = await infra(() => collection('consents')
+          .find({ dueAt: { $lte: before } }, { projection: { _id: 1, dueAt: 1 } }).sort({ dueAt: 1 }).limit(limit).toArray());
+        return docs.map((d) => ({ id: d._id, dueAt: d['dueAt'] as Date }));
+      },
+    },
+    db,
+    async ensureIndexes() {
+      await infra(async () => {
+        await collection('consents').createIndex({ owes: 1 });
+        await collection('consents').createIndex({ dueAt: 1 }); // the expiry safety-net query
+        for (const name of ['entities', 'permission_defs', 'sources', 'contracts']) await collection(name).createIndex({ owes: 1 });
+      });
+    },
+    close: () => client.close(),
+  };
+}

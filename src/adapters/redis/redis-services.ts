@@ -1,0 +1,96 @@
+// LockService, RateCounter and ExpirySchedule over ioredis. Redis holds nothing that MongoDB
+// cannot rebuild: locks only save duplicate work, and the expiry schedule is refilled from the
+// consents by the sweep's safety net.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { InfrastructureError } from '../../pipeline/errors.ts';
+import type { ExpirySchedule, Lease, LockService, RateCounter } from '../../pipeline/ports.ts';
+
+const LUA_DIR = path.join(import.meta.dirname, 'lua');
+const lua = (file: string): string => readFileSync(path.join(LUA_DIR, file), 'utf8');
+
+interface ScriptedRedis extends Redis {
+  releaseLock(key: string, token: string): Promise<number>;
+  extendLock(key: string, token: string, ttlMs: number): Promise<number>;
+  claimDue(due: string, claimed: string, now: number, limit: number, deadline: number): Promise<string[]>;
+}
+
+async function infra<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new InfrastructureError('redis', error);
+  }
+}
+
+export interface RedisServices {
+  readonly locks: LockService;
+  readonly rates: RateCounter;
+  readonly schedule: ExpirySchedule;
+  readonly client: Redis;
+  close(): Promise<void>;
+}
+
+export function connectRedis(url: string, keyPrefix = 'cw:'): RedisServices {
+  const redis = new Redis(url, { keyPrefix, maxRetriesPerRequest: 3, enableOfflineQueue: true }) as ScriptedRedis;
+  // Loaded once; ioredis runs them by EVALSHA and reloads them if the server forgot them.
+  redis.defineCommand('releaseLock', { numberOfKeys: 1, lua: lua('release-lock.lua') });
+  redis.defineCommand('extendLock', { numberOfKeys: 1, lua: lua('extend-lock.lua') });
+  redis.defineCommand('claimDue', { numberOfKeys: 2, lua: lua('claim-due.lua') });
+
+  const DUE = 'expiry:due';
+  const CLAIMED = 'expiry:claimed';
+
+  const locks: LockService = {
+    async tryAcquire(key, ttlMs) {
+      const token = randomUUID();
+      const lockKey = `lock:${key}`;
+      const ok = await infra(() => redis.set(lockKey, token, 'PX', ttlMs, 'NX'));
+      if (ok !== 'OK') return null;
+      const lease: Lease = {
+        key,
+        token,
+        extend: async (ttl) => (await infra(() => redis.extendLock(lockKey, token, ttl))) === 1,
+        release: async () => {
+          await infra(() => redis.releaseLock(lockKey, token));
+        },
+      };
+      return lease;
+    },
+  };
+
+  const rates: RateCounter = {
+    async hit(key, windowMs, now) {
+      const window = Math.floor(now.getTime() / windowMs);
+      const rateKey = `rate:${key}:${window}`;
+      const [[, count]] = (await infra(() => redis.multi().incr(rateKey).pexpire(rateKey, windowMs * 2).exec())) as [[null, number]];
+      return count;
+    },
+  };
+
+  const schedule: ExpirySchedule = {
+    async schedule(consentId, dueAt) {
+      await infra(() => redis.zadd(DUE, dueAt.getTime(), consentId));
+    },
+    async unschedule(consentId) {
+      await infra(() => redis.zrem(DUE, consentId));
+    },
+    async claimDue(now, limit, leaseMs) {
+      return infra(() => redis.claimDue(DUE, CLAIMED, now.getTime(), limit, now.getTime() + leaseMs));
+    },
+    async complete(consentId) {
+      await infra(() => redis.zrem(CLAIMED, consentId));
+    },
+    async nextDueAt() {
+      const first = await infra(() => redis.zrange(DUE, 0, 0, 'WITHSCORES'));
+      return first.length === 2 ? new Date(Number(first[1])) : null;
+    },
+    async pending(now) {
+      return infra(() => redis.zcount(DUE, '-inf', now.getTime()));
+    },
+  };
+
+  return { locks, rates, schedule, client: redis, close: async () => { await redis.quit(); } };
+}

@@ -1,0 +1,130 @@
+// Confluent-wire Avro through the Schema Registry: registers the topic schemas (BACKWARD),
+// encodes results and events with their subject's id, and decodes commands against our own
+// reader schema so that a message written with some other schema is recognised as such.
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avsc from 'avsc';
+import type { CommandEnvelope } from '../../domain/envelope.ts';
+import { InfrastructureError } from '../../pipeline/errors.ts';
+import type { CommandDecoder, DecodeOutcome, RecordEncoder } from '../../pipeline/ports.ts';
+import { loadTopicSchema, type TopicSchemaName } from './schema-files.ts';
+
+const NAMESPACE = 'consentworker.v1';
+
+export interface RegisteredSchema {
+  readonly subject: string;
+  readonly id: number;
+  readonly type: avsc.Type;
+}
+
+export function createRegistry(url: string): SchemaRegistry {
+  return new SchemaRegistry({ host: url, retry: { retries: 3 } });
+}
+
+function isHttpStatus(error: unknown, status: number): boolean {
+  return typeof error === 'object' && error !== null && (error as { status?: unknown }).status === status;
+}
+
+/**
+ * Registers one topic's schema under `<topic>-value` with BACKWARD compatibility. A schema the
+ * registry refuses as incompatible throws here, at start-up, before anything is consumed.
+ */
+export async function registerTopicSchema(registry: SchemaRegistry, topic: string, name: TopicSchemaName): Promise<RegisteredSchema> {
+  const schema = loadTopicSchema(name);
+  const subject = `${topic}-value`;
+  try {
+    const { id } = await registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: COMPATIBILITY.BACKWARD });
+    return { subject, id, type: avsc.Type.forSchema(JSON.parse(schema)) };
+  } catch (error) {
+    if (isHttpStatus(error, 409)) {
+      throw new Error(`schema ${name} is not BACKWARD-compatible with the latest version of ${subject}: ${(error as Error).message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Tagged union values ({type, value}) become avsc's wrapped form where the union needs it. */
+export interface TaggedState {
+  readonly type: string;
+  readonly value: unknown;
+}
+
+export function createEncoder(registry: SchemaRegistry, schema: RegisteredSchema): RecordEncoder {
+  const stateField = (schema.type as avsc.types.RecordType).field('state');
+  const wrapState = stateField?.type instanceof avsc.types.WrappedUnionType;
+  return {
+    async encode(record: unknown): Promise<Buffer> {
+      const body = record as { state?: TaggedState | null };
+      const state = body.state ?? null;
+      const value = state === null ? null : wrapState ? { [`${NAMESPACE}.${state.type}`]: state.value } : state.value;
+      try {
+        return await registry.encode(schema.id, { ...body, state: value });
+      } catch (error) {
+        if (isConnectionError(error)) throw new InfrastructureError('schema-registry', error);
+        throw error;
+      }
+    },
+  };
+}
+
+function isConnectionError(error: unknown): boolean {
+  const message = String((error as Error)?.message ?? error);
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|fetch failed|socket hang up|EAI_AGAIN/.test(message);
+}
+
+function fail(reason: string, detail: string): DecodeOutcome {
+  return { ok: false, reason, detail };
+}
+
+type AvroEnvelope = Omit<CommandEnvelope, 'payload' | 'payloadType'> & { payload: Record<string, Record<string, unknown>> };
+
+export function createCommandDecoder(registry: SchemaRegistry, reader: RegisteredSchema): CommandDecoder {
+  const resolvers = new Map<number, avsc.Resolver>();
+
+  async function resolverFor(writerId: number): Promise<avsc.Resolver | DecodeOutcome> {
+    const cached = resolvers.get(writerId);
+    if (cached) return cached;
+    let writer: avsc.Type;
+    try {
+      writer = (await registry.getSchema(writerId)) as unknown as avsc.Type;
+    } catch (error) {
+      if (isHttpStatus(error, 404)) return fail('UNKNOWN_SCHEMA_ID', `schema id ${writerId} is not in the registry`);
+      throw new InfrastructureError('schema-registry', error);
+    }
+    try {
+      const resolver = reader.type.createResolver(writer);
+      resolvers.set(writerId, resolver);
+      return resolver;
+    } catch (error) {
+      return fail('WRONG_RECORD', `schema id ${writerId} cannot be read as ${reader.subject}: ${(error as Error).message}`);
+    }
+  }
+
+  return {
+    async decode(value: Buffer | null): Promise<DecodeOutcome> {
+      if (!value || value.length === 0) return fail('EMPTY_VALUE', 'the message has no value');
+      if (value.length < 5 || value[0] !== 0) return fail('NOT_CONFLUENT_AVRO', 'no magic byte 0 and 4-byte schema id');
+      const writerId = value.readInt32BE(1);
+      const resolver = await resolverFor(writerId);
+      if (!(resolver instanceof Object) || 'ok' in resolver) return resolver as DecodeOutcome;
+      let decoded: AvroEnvelope;
+      try {
+        decoded = reader.type.fromBuffer(value.subarray(5), resolver) as AvroEnvelope;
+      } catch (error) {
+        return fail('MALFORMED_AVRO', `schema id ${writerId}: ${(error as Error).message}`);
+      }
+      const [branch, payload] = Object.entries(decoded.payload)[0] ?? ['', {}];
+      return {
+        ok: true,
+        envelope: {
+          commandId: decoded.commandId,
+          commandType: decoded.commandType,
+          issuedAt: decoded.issuedAt,
+          actor: decoded.actor ? { ...decoded.actor, roles: [...decoded.actor.roles] } : null,
+          correlationId: decoded.correlationId,
+          payloadType: branch.slice(NAMESPACE.length + 1),
+          payload: { ...payload },
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// The worker's whole configuration, read once from the environment. Defaults sit beside each
+// setting and point at the native stack (scripts/stack), so `npm start` needs no variables there.
+
+export interface Config {
+  readonly kafkaBrokers: readonly string[];
+  readonly schemaRegistryUrl: string;
+  readonly mongodbUri: string;
+  readonly mongodbDatabase: string;
+  readonly redisUrl: string;
+  readonly clientId: string;
+  readonly consumerGroup: string;
+  readonly topics: {
+    readonly consentCommands: string;
+    readonly consentResults: string;
+    readonly consentEvents: string;
+    readonly permissionCommands: string;
+    readonly permissionResults: string;
+    readonly permissionEvents: string;
+  };
+  readonly topicPartitions: number;
+  readonly partitionsConsumedConcurrently: number;
+  /** Commands of different keys processed at once inside one partition batch. */
+  readonly keyConcurrency: number;
+  readonly lockTtlMs: number;
+  readonly lockWaitMs: number;
+  readonly orgDecisionLimit: number;
+  readonly orgDecisionWindowMs: number;
+  readonly sweep: {
+    readonly enabled: boolean;
+    readonly batchSize: number;
+    readonly concurrency: number;
+    readonly claimLeaseMs: number;
+    readonly maxIdleMs: number;
+    readonly safetyNetIntervalMs: number;
+    readonly safetyNetLookaheadMs: number;
+  };
+  readonly logLevel: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  const value = env[name]?.trim();
+  return value ? value : fallback;
+}
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const consentCommands = text(env, 'CONSENT_COMMANDS_TOPIC', 'consent.commands.v1');
+  const permissionCommands = text(env, 'PERMISSION_COMMANDS_TOPIC', 'permission.commands.v1');
+  return {
+    kafkaBrokers: text(env, 'KAFKA_BROKERS', '127.0.0.1:19092').split(',').map((b) => b.trim()).filter(Boolean),
+    schemaRegistryUrl: text(env, 'SCHEMA_REGISTRY_URL', 'http://127.0.0.1:18081/apis/ccompat/v7'),
+    mongodbUri: text(env, 'MONGODB_URI', 'mongodb://127.0.0.1:27027/'),
+    mongodbDatabase: text(env, 'MONGODB_DATABASE', 'consent_worker'),
+    redisUrl: text(env, 'REDIS_URL', 'redis://127.0.0.1:16379'),
+    clientId: text(env, 'KAFKA_CLIENT_ID', 'consent-worker'),
+    consumerGroup: text(env, 'CONSUMER_GROUP', 'consent-worker'),
+    topics: {
+      consentCommands,
+      consentResults: text(env, 'CONSENT_RESULTS_TOPIC', 'consent.results.v1'),
+      consentEvents: text(env, 'CONSENT_EVENTS_TOPIC', 'consent.events.v1'),
+      permissionCommands,
+      permissionResults: text(env, 'PERMISSION_RESULTS_TOPIC', 'permission.results.v1'),
+      permissionEvents: text(env, 'PERMISSION_EVENTS_TOPIC', 'permission.events.v1'),
+    },
+    topicPartitions: int(env, 'TOPIC_PARTITIONS', 6, 1),
+    partitionsConsumedConcurrently: int(env, 'PARTITIONS_CONSUMED_CONCURRENTLY', 3, 1),
+    keyConcurrency: int(env, 'KEY_CONCURRENCY', 16, 1),
+    lockTtlMs: int(env, 'LOCK_TTL_MS', 10_000, 100), // 10 s lease, extended every third of it
+    lockWaitMs: int(env, 'LOCK_WAIT_MS', 5_000, 0), // then go on without it: the version check is the safety
+    orgDecisionLimit: int(env, 'ORG_DECISION_LIMIT', 100, 1), // decisions per org per window
+    orgDecisionWindowMs: int(env, 'ORG_DECISION_WINDOW_MS', 60_000, 1),
+    sweep: {
+      enabled: bool(env, 'SWEEP_ENABLED', true),
+      batchSize: int(env, 'SWEEP_BATCH_SIZE', 200, 1),
+      concurrency: int(env, 'SWEEP_CONCURRENCY', 8, 1),
+      claimLeaseMs: int(env, 'SWEEP_CLAIM_LEASE_MS', 30_000, 100),
+      maxIdleMs: int(env, 'SWEEP_MAX_IDLE_MS', 1_000, 10), // longest sleep between schedule looks
+      safetyNetIntervalMs: int(env, 'SWEEP_SAFETY_NET_INTERVAL_MS', 15_000, 100),
+      safetyNetLookaheadMs: int(env, 'SWEEP_SAFETY_NET_LOOKAHEAD_MS', 60_000, 0),
+    },
+    logLevel: text(env, 'LOG_LEVEL', 'info'),
+  };
+}

@@ -1,0 +1,124 @@
+// Consent commands after parsing: every field checked, times as Dates. parseConsentCommand is
+// where each 400 of the consent family is decided, naming the field at fault.
+import type { Actor, CommandEnvelope } from '../envelope.ts';
+import { invalid, isRejection, type Rejection } from '../status.ts';
+import { dataPairs, identifier, optionalFutureTime, optionalIdentifier, type Checked } from '../validation.ts';
+
+export interface CreateConsent {
+  readonly type: 'CreateConsent';
+  readonly commandId: string;
+  readonly consentId: string;
+  readonly serviceId: string;
+  readonly userId: string;
+  readonly status: 'ACTIVE' | 'REVOKED';
+  readonly consentType: string | null;
+  readonly consentData: Record<string, string>;
+  readonly expiryTime: Date | null;
+}
+
+export interface UpdateConsent {
+  readonly type: 'UpdateConsent';
+  readonly commandId: string;
+  readonly consentId: string;
+  readonly serviceId: string;
+  readonly userId: string;
+  readonly consentVersion: number;
+  readonly status: 'ACTIVE' | 'REVOKED' | null;
+  readonly consentType: string | null;
+  readonly consentData: Record<string, string> | null;
+  readonly expiryTime: Date | null;
+}
+
+export interface RequestOrgConsent {
+  readonly type: 'RequestOrgConsent';
+  readonly commandId: string;
+  readonly consentId: string;
+  readonly sourceUserId: string;
+  readonly targetOrgId: string;
+  readonly targetOrgOwnerEmail: string;
+}
+
+export interface DecideOrgConsent {
+  readonly type: 'DecideOrgConsent';
+  readonly commandId: string;
+  readonly consentId: string;
+  readonly orgId: string;
+  readonly action: 'APPROVE' | 'REJECT';
+  readonly expiry: Date | null;
+  readonly actor: Actor | null;
+}
+
+/** Not a Kafka command: what the expiry sweep asks of one consent it found due. */
+export interface ExpireConsent {
+  readonly type: 'ExpireConsent';
+  readonly commandId: string;
+  readonly consentId: string;
+}
+
+export type ConsentCommand = CreateConsent | UpdateConsent | RequestOrgConsent | DecideOrgConsent | ExpireConsent;
+
+export const CONSENT_COMMAND_TYPES = ['CreateConsent', 'UpdateConsent', 'RequestOrgConsent', 'DecideOrgConsent'] as const;
+
+// Deliberately plain: one @, no spaces, a dot in the domain; full RFC 5322 is not the point.
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{1,63}$/;
+
+export function parseConsentCommand(envelope: CommandEnvelope, now: Date): ConsentCommand | Rejection {
+  const commandId = identifier('commandId', envelope.commandId);
+  if (isRejection(commandId)) return commandId;
+  const p = envelope.payload;
+  const fields = (checks: Record<string, Checked<unknown>>): Rejection | null =>
+    Object.values(checks).find(isRejection) ?? null;
+
+  switch (envelope.commandType) {
+    case 'CreateConsent': {
+      const c = {
+        consentId: p['consentId'] == null ? commandId : identifier('consentId', p['consentId']),
+        serviceId: identifier('serviceId', p['serviceId']),
+        userId: identifier('userId', p['userId']),
+        status: p['status'] === 'ACTIVE' || p['status'] === 'REVOKED' ? p['status'] : invalid('status', 'must be ACTIVE or REVOKED'),
+        consentType: optionalIdentifier('consentType', p['consentType']),
+        consentData: dataPairs('consentData', p['consentData']),
+        // Documented choice: an expiry already past when the consent is written is a 400.
+        expiryTime: optionalFutureTime('expiryTime', p['expiryTime'], now),
+      };
+      return fields(c) ?? ({ type: 'CreateConsent', commandId, ...c } as CreateConsent);
+    }
+    case 'UpdateConsent': {
+      const version = p['consentVersion'];
+      const c = {
+        consentId: identifier('consentId', p['consentId']),
+        serviceId: identifier('serviceId', p['serviceId']),
+        userId: identifier('userId', p['userId']),
+        consentVersion: Number.isInteger(version) && (version as number) >= 2
+          ? (version as number) : invalid('consentVersion', 'must be an integer of at least 2 (the version this update creates)'),
+        status: p['status'] == null || p['status'] === 'ACTIVE' || p['status'] === 'REVOKED'
+          ? (p['status'] ?? null) : invalid('status', 'must be ACTIVE or REVOKED (EXPIRED is set only by the scheduler)'),
+        consentType: optionalIdentifier('consentType', p['consentType']),
+        consentData: p['consentData'] == null ? null : dataPairs('consentData', p['consentData']),
+        expiryTime: optionalFutureTime('expiryTime', p['expiryTime'], now),
+      };
+      return fields(c) ?? ({ type: 'UpdateConsent', commandId, ...c } as UpdateConsent);
+    }
+    case 'RequestOrgConsent': {
+      const email = p['targetOrgOwnerEmail'];
+      const c = {
+        consentId: p['consentId'] == null ? commandId : identifier('consentId', p['consentId']),
+        sourceUserId: identifier('sourceUserId', p['sourceUserId']),
+        targetOrgId: identifier('targetOrgId', p['targetOrgId']),
+        targetOrgOwnerEmail: typeof email === 'string' && EMAIL.test(email) ? email : invalid('targetOrgOwnerEmail', 'must be an email address'),
+      };
+      return fields(c) ?? ({ type: 'RequestOrgConsent', commandId, ...c } as RequestOrgConsent);
+    }
+    case 'DecideOrgConsent': {
+      const c = {
+        orgId: identifier('orgId', p['orgId']),
+        consentId: identifier('consentId', p['consentId']),
+        action: p['action'] === 'APPROVE' || p['action'] === 'REJECT' ? p['action'] : invalid('action', 'must be APPROVE or REJECT'),
+        expiry: optionalFutureTime('expiry', p['expiry'], now),
+      };
+      return fields(c) ?? ({ type: 'DecideOrgConsent', commandId, actor: envelope.actor, ...c } as DecideOrgConsent);
+    }
+    default:
+      return invalid('commandType', `unknown consent command ${JSON.stringify(envelope.commandType)}`);
+  }
+}

@@ -1,0 +1,130 @@
+// decide(command, stored consent, context, now) for the consent family. Pure: every status code
+// of the consent half of the contract is one branch here.
+import { answer, refuse, type Decision } from '../decision.ts';
+import { makeEvent } from '../event.ts';
+import { reject } from '../status.ts';
+import { IDENTIFIER } from '../validation.ts';
+import type { ConsentCommand, CreateConsent, DecideOrgConsent, ExpireConsent, RequestOrgConsent, UpdateConsent } from './commands.ts';
+import { dueAt, type Consent } from './consent.ts';
+
+export interface ConsentContext {
+  /** Decisions this org has sent in the current rate window, this one included. */
+  readonly orgDecisionsInWindow: number;
+  readonly orgDecisionLimit: number;
+}
+
+export const NO_RATE_CONTEXT: ConsentContext = { orgDecisionsInWindow: 0, orgDecisionLimit: Number.POSITIVE_INFINITY };
+
+export type ConsentDecision = Decision<Consent>;
+
+const DECIDER_ROLES = ['org_owner', 'org_admin'];
+
+export function decideConsent(command: ConsentCommand, stored: Consent | null, context: ConsentContext, now: Date): ConsentDecision {
+  switch (command.type) {
+    case 'CreateConsent': return create(command, stored, now);
+    case 'UpdateConsent': return update(command, stored, now);
+    case 'RequestOrgConsent': return request(command, stored, now);
+    case 'DecideOrgConsent': return decideOrg(command, stored, context, now);
+    case 'ExpireConsent': return expire(command, stored, now);
+  }
+}
+
+function change(statusCode: '200' | '201', eventType: string, next: Consent, causationId: string, now: Date): ConsentDecision {
+  return {
+    kind: 'change',
+    statusCode,
+    aggregate: next,
+    view: next,
+    events: [makeEvent(eventType, next.consentId, next.version, now, causationId, next)],
+  };
+}
+
+function taken(consentId: string): ConsentDecision {
+  return refuse(reject('409', 'CONSENT_ID_TAKEN', `consent ${consentId} already exists`));
+}
+
+function create(c: CreateConsent, stored: Consent | null, now: Date): ConsentDecision {
+  if (stored) return taken(c.consentId);
+  const at = now.toISOString();
+  return change('201', 'ConsentCreated', {
+    consentId: c.consentId, kind: 'USER', version: 1, status: c.status,
+    serviceId: c.serviceId, userId: c.userId, consentType: c.consentType, consentData: c.consentData,
+    expiryTime: c.expiryTime?.toISOString() ?? null,
+    sourceUserId: null, targetOrgId: null, targetOrgOwnerEmail: null, expiry: null, decidedBy: null,
+    createdAt: at, updatedAt: at,
+  }, c.commandId, now);
+}
+
+function update(c: UpdateConsent, stored: Consent | null, now: Date): ConsentDecision {
+  if (!stored || stored.kind !== 'USER' || stored.userId !== c.userId || stored.serviceId !== c.serviceId) {
+    return refuse(reject('404', 'CONSENT_NOT_FOUND', `no consent ${c.consentId} for this user and service`));
+  }
+  if (stored.version !== c.consentVersion - 1) {
+    return refuse(reject('409', 'VERSION_CONFLICT',
+      `consentVersion ${c.consentVersion} expects stored version ${c.consentVersion - 1}, found ${stored.version}`), stored);
+  }
+  const status = c.status ?? stored.status;
+  // Documented rule: leaving REVOKED or EXPIRED for ACTIVE needs a new (future) expiryTime in
+  // the same command, so a lapsed consent is never silently revived with its old terms.
+  if (status === 'ACTIVE' && stored.status !== 'ACTIVE' && c.expiryTime === null) {
+    return refuse(reject('400', 'VALIDATION_FAILED',
+      `expiryTime: reactivating a ${stored.status} consent needs a new expiryTime`, 'expiryTime'), stored);
+  }
+  const next: Consent = {
+    ...stored,
+    version: stored.version + 1,
+    status,
+    consentType: c.consentType ?? stored.consentType,
+    consentData: c.consentData ?? stored.consentData,
+    expiryTime: c.expiryTime?.toISOString() ?? stored.expiryTime,
+    updatedAt: now.toISOString(),
+  };
+  const eventType = status === 'REVOKED' && stored.status !== 'REVOKED' ? 'ConsentRevoked' : 'ConsentUpdated';
+  return change('200', eventType, next, c.commandId, now);
+}
+
+function request(c: RequestOrgConsent, stored: Consent | null, now: Date): ConsentDecision {
+  if (stored) return taken(c.consentId);
+  const at = now.toISOString();
+  return change('201', 'ConsentRequested', {
+    consentId: c.consentId, kind: 'ORG', version: 1, status: 'REQUESTED',
+    serviceId: null, userId: null, consentType: null, consentData: {}, expiryTime: null,
+    sourceUserId: c.sourceUserId, targetOrgId: c.targetOrgId, targetOrgOwnerEmail: c.targetOrgOwnerEmail,
+    expiry: null, decidedBy: null, createdAt: at, updatedAt: at,
+  }, c.commandId, now);
+}
+
+function decideOrg(c: DecideOrgConsent, stored: Consent | null, context: ConsentContext, now: Date): ConsentDecision {
+  if (!c.actor || !IDENTIFIER.test(c.actor.userId)) return refuse(reject('401', 'UNAUTHENTICATED', 'DecideOrgConsent needs an actor with a valid userId'));
+  if (c.actor.orgId !== c.orgId || !c.actor.roles.some((role) => DECIDER_ROLES.includes(role))) {
+    return refuse(reject('403', 'FORBIDDEN', `actor needs org_owner or org_admin in org ${c.orgId}`));
+  }
+  if (context.orgDecisionsInWindow > context.orgDecisionLimit) {
+    return refuse(reject('429', 'RATE_LIMITED', `org ${c.orgId} sent more than ${context.orgDecisionLimit} decisions in the window`));
+  }
+  if (!stored || stored.kind !== 'ORG' || stored.targetOrgId !== c.orgId) {
+    return refuse(reject('404', 'CONSENT_NOT_FOUND', `no consent ${c.consentId} in org ${c.orgId}`));
+  }
+  if (stored.status !== 'REQUESTED') {
+    return refuse(reject('409', 'NOT_REQUESTED', `consent ${c.consentId} is ${stored.status}, not REQUESTED`), stored);
+  }
+  const approved = c.action === 'APPROVE';
+  const next: Consent = {
+    ...stored,
+    version: stored.version + 1,
+    status: approved ? 'ACTIVE' : 'REJECTED',
+    expiry: approved ? (c.expiry?.toISOString() ?? null) : null,
+    decidedBy: c.actor.userId,
+    updatedAt: now.toISOString(),
+  };
+  return change('200', approved ? 'ConsentApproved' : 'ConsentRejected', next, c.commandId, now);
+}
+
+function expire(c: ExpireConsent, stored: Consent | null, now: Date): ConsentDecision {
+  if (!stored) return refuse(reject('404', 'CONSENT_NOT_FOUND', `no consent ${c.consentId}`));
+  const due = dueAt(stored);
+  // Moved, revoked, rejected or already expired: nothing is due, and nothing is written.
+  if (due === null || due.getTime() > now.getTime()) return answer('200', stored);
+  const next: Consent = { ...stored, version: stored.version + 1, status: 'EXPIRED', updatedAt: now.toISOString() };
+  return change('200', 'ConsentExpired', next, c.commandId, now);
+}

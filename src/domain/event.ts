@@ -1,0 +1,36 @@
+// A change event as the contract defines it. eventId is derived from the aggregate and the
+// version the change produced, so the same change always carries the same id and a consumer
+// can drop a redelivered copy.
+
+export interface DomainEvent<S> {
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly aggregateId: string;
+  readonly version: number;
+  readonly occurredAt: string;
+  readonly causationId: string;
+  readonly state: S;
+}
+
+export function eventIdFor(aggregateId: string, version: number, eventType: string): string {
+  return `${aggregateId}:${version}:${eventType}`;
+}
+
+export function makeEvent<S>(
+  eventType: string,
+  aggregateId: string,
+  version: number,
+  now: Date,
+  causationId: string,
+  state: S,
+): DomainEvent<S> {
+  return {
+    eventId: eventIdFor(aggregateId, version, eventType),
+    eventType,
+    aggregateId,
+    version,
+    occurredAt: now.toISOString(),
+    causationId,
+    state,
+  };
+}

@@ -1,0 +1,55 @@
+// The consent family on the shared pipeline: its domain functions, its one collection, the
+// per-org decision counter, and the expiry schedule fed after every write.
+import { CONSENT_COMMAND_TYPES, parseConsentCommand, type ConsentCommand } from '../domain/consent/commands.ts';
+import { dueAt, type Consent } from '../domain/consent/consent.ts';
+import { decideConsent, NO_RATE_CONTEXT, type ConsentContext } from '../domain/consent/decide.ts';
+import { CorruptAggregateError } from '../pipeline/errors.ts';
+import type { CommandFamily, TaggedState } from '../pipeline/family.ts';
+import type { ExpirySchedule, RateCounter } from '../pipeline/ports.ts';
+
+export const CONSENTS = 'consents';
+const STATUSES = new Set(['ACTIVE', 'REQUESTED', 'REJECTED', 'REVOKED', 'EXPIRED']);
+
+export interface ConsentFamilyDeps {
+  readonly rates: RateCounter;
+  readonly schedule: ExpirySchedule;
+  readonly orgDecisionLimit: number;
+  readonly orgDecisionWindowMs: number;
+}
+
+function revive(raw: unknown): Consent {
+  const c = raw as Partial<Consent> | null;
+  if (!c || typeof c.consentId !== 'string' || typeof c.version !== 'number' || !STATUSES.has(c.status as string)
+      || (c.kind !== 'USER' && c.kind !== 'ORG')) {
+    throw new CorruptAggregateError('stored consent does not have the shape of a consent');
+  }
+  return c as Consent;
+}
+
+const consentState = (value: unknown): TaggedState => ({ type: 'ConsentState', value });
+
+export function consentFamily(deps: ConsentFamilyDeps): CommandFamily<ConsentCommand, Consent, ConsentContext> {
+  return {
+    name: 'consent',
+    parse: (envelope, now) => parseConsentCommand(envelope, now),
+    target: async (command) => ({ collection: CONSENTS, id: command.consentId }),
+    revive: (raw) => revive(raw),
+    async loadContext(command, _stored, now) {
+      if (command.type !== 'DecideOrgConsent') return NO_RATE_CONTEXT;
+      const count = await deps.rates.hit(`org-decisions:${command.orgId}`, deps.orgDecisionWindowMs, now);
+      return { orgDecisionsInWindow: count, orgDecisionLimit: deps.orgDecisionLimit };
+    },
+    decide: (command, stored, context, now) => decideConsent(command, stored, context, now),
+    // Only ACTIVE consents with an expiry carry dueAt, so the index holds exactly what may fall due.
+    indexFields: (state) => ({ dueAt: dueAt(state) }),
+    eventState: consentState,
+    resultState: (view) => consentState(view),
+    async afterWrite(_command, state) {
+      const due = dueAt(state);
+      if (due) await deps.schedule.schedule(state.consentId, due);
+      else await deps.schedule.unschedule(state.consentId);
+    },
+  };
+}
+
+export { CONSENT_COMMAND_TYPES };

@@ -1,0 +1,137 @@
+// Turns ACTIVE consents EXPIRED when their expiry passes, through the same applyCommand as the
+// commands (lease, version check, outbox), so a sweep racing an UpdateConsent ends in one order.
+//
+// Where it looks: a Redis sorted set of due times, fed after every consent write, claimed
+// atomically in batches (so replicas never take the same consent), and slept on until the next
+// due time, which keeps the lag well under a second. MongoDB stays the source of truth: a
+// periodic safety net re-schedules every ACTIVE consent falling due soon from the {dueAt} index,
+// which covers a lost Redis, a failed schedule write, or consents written before this existed.
+import type { Consent } from '../domain/consent/consent.ts';
+import type { Logger } from '../logging/logger.ts';
+import { applyCommand, type PipelineDeps } from './apply-command.ts';
+import type { AnyFamilyRuntime } from './family.ts';
+import type { ExpirySchedule } from './ports.ts';
+import { SweepMetrics } from './sweep-metrics.ts';
+
+export interface SweeperOptions {
+  readonly batchSize: number;
+  readonly concurrency: number;
+  readonly claimLeaseMs: number;
+  readonly maxIdleMs: number;
+  readonly safetyNetIntervalMs: number;
+  readonly safetyNetLookaheadMs: number;
+  readonly sweeperId: string;
+}
+
+export interface DueConsentQuery {
+  /** Ids and due times of consents due before `before`, at most `limit`, earliest first. */
+  dueBefore(before: Date, limit: number): Promise<{ id: string; dueAt: Date }[]>;
+}
+
+export interface Sweeper {
+  readonly metrics: SweepMetrics;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+
+export function startSweeper(
+  deps: PipelineDeps,
+  runtime: AnyFamilyRuntime,
+  schedule: ExpirySchedule,
+  due: DueConsentQuery,
+  options: SweeperOptions,
+  logger: Logger,
+): Sweeper {
+  const log = logger.child({ component: 'expiry-sweeper', sweeperId: options.sweeperId });
+  const metrics = new SweepMetrics();
+  const stopping = new AbortController();
+
+  async function expireOne(consentId: string): Promise<void> {
+    const commandId = `expiry-sweep:${options.sweeperId}`;
+    const outcome = await applyCommand(deps, runtime, { type: 'ExpireConsent', commandId, consentId } as never, {
+      log: log.child({ commandId, consentId }),
+      resultFor: null,
+      remember: false, // expiry is idempotent by state: an EXPIRED consent is never expired again
+    });
+    if (outcome.kind === 'written') {
+      const expired = outcome.change.aggregate as Consent;
+      const at = new Date(expired.expiryTime ?? expired.expiry ?? deps.clock().toISOString());
+      metrics.expired(deps.clock().getTime() - at.getTime());
+    }
+    await schedule.complete(consentId);
+  }
+
+  async function sweepOnce(): Promise<number> {
+    const ids = await schedule.claimDue(deps.clock(), options.batchSize, options.claimLeaseMs);
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, ids.length) }, async () => {
+      while (next < ids.length) {
+        const id = ids[next++] as string;
+        try {
+          await expireOne(id);
+        } catch (error) {
+          // Left claimed: the lease runs out and the consent is claimed again.
+          log.warn({ err: error, consentId: id }, 'expiry failed; it will be retried when its claim lapses');
+        }
+      }
+    }));
+    return ids.length;
+  }
+
+  async function safetyNet(): Promise<void> {
+    const horizon = new Date(deps.clock().getTime() + options.safetyNetLookaheadMs);
+    let scheduled = 0;
+    // Bounded: at most 10 pages per pass; a larger backlog is picked up by the next passes.
+    for (let page = 0; page < 10; page++) {
+      const found = await due.dueBefore(horizon, options.batchSize * 5);
+      for (const consent of found) await schedule.schedule(consent.id, consent.dueAt);
+      scheduled += found.length;
+      if (found.length < options.batchSize * 5) break;
+    }
+    metrics.setPending(await schedule.pending(deps.clock()));
+    if (scheduled > 0) log.debug({ scheduled }, 'safety net re-scheduled consents from MongoDB');
+  }
+
+  async function loop(): Promise<void> {
+    let nextSafetyNet = 0;
+    while (!stopping.signal.aborted) {
+      try {
+        if (Date.now() >= nextSafetyNet) {
+          await safetyNet();
+          nextSafetyNet = Date.now() + options.safetyNetIntervalMs;
+        }
+        const claimed = await sweepOnce();
+        if (claimed === options.batchSize) {
+          // Backlog: go on at once, but yield so the command consumer shares the process fairly.
+          await new Promise((resolve) => setImmediate(resolve));
+          continue;
+        }
+        const nextDue = await schedule.nextDueAt();
+        const wait = nextDue ? nextDue.getTime() - deps.clock().getTime() : options.maxIdleMs;
+        await sleep(Math.max(1, Math.min(wait, options.maxIdleMs)), stopping.signal);
+      } catch (error) {
+        log.warn({ err: error }, 'sweep failed; retrying shortly');
+        await sleep(1_000, stopping.signal);
+      }
+    }
+  }
+
+  const report = setInterval(() => log.info(metrics.snapshot(), 'expiry metrics'), 10_000);
+  report.unref();
+  const running = loop();
+
+  return {
+    metrics,
+    async stop() {
+      stopping.abort();
+      clearInterval(report);
+      await running;
+    },
+  };
+}
+

@@ -1,0 +1,56 @@
+// What a command family (consents, permissions) plugs into the one shared pipeline: the pure
+// domain functions, plus the few lookups its decisions need. The pipeline does the rest
+// (lock, load, version check, outbox, publish, results, DLQ) identically for every family.
+import type { Decision } from '../domain/decision.ts';
+import type { CommandEnvelope } from '../domain/envelope.ts';
+import type { Rejection } from '../domain/status.ts';
+import type { CommandDecoder, RecordEncoder } from './ports.ts';
+
+/** The document a command changes: one aggregate, one MongoDB document, one lock. */
+export interface Target {
+  readonly collection: string;
+  readonly id: string;
+}
+
+/** A state in the union of a topic's `state` field, named by its Avro record. */
+export interface TaggedState {
+  readonly type: string;
+  readonly value: unknown;
+}
+
+export interface DomainCommand {
+  readonly type: string;
+  readonly commandId: string;
+}
+
+export interface CommandFamily<C extends DomainCommand, S extends { readonly version: number }, X> {
+  readonly name: string;
+  parse(envelope: CommandEnvelope, now: Date): C | Rejection;
+  /** The aggregate the command addresses; null when it provably does not exist (unknown external key). */
+  target(command: C): Promise<Target | null>;
+  /** Checks a stored state's shape; throws CorruptAggregateError when it is not one. */
+  revive(raw: unknown, target: Target): S;
+  /** Read-only facts the decision needs besides the aggregate (reference data, rate counts). */
+  loadContext(command: C, stored: S | null, now: Date): Promise<X>;
+  decide(command: C, stored: S | null, context: X, now: Date): Decision<S, unknown>;
+  /** Top-level document fields for queries (e.g. the expiry index). */
+  indexFields(state: S): Record<string, unknown>;
+  eventState(state: unknown): TaggedState;
+  resultState(view: unknown, command: C | null): TaggedState | null;
+  /** Side effects after a successful write that MongoDB can always rebuild (e.g. the expiry schedule). */
+  afterWrite?(command: C, state: S, previous: S | null): Promise<void>;
+}
+
+/** A family wired to its topics and codecs. */
+export interface FamilyRuntime<C extends DomainCommand, S extends { readonly version: number }, X> {
+  readonly family: CommandFamily<C, S, X>;
+  readonly commandsTopic: string;
+  readonly resultsTopic: string;
+  readonly eventsTopic: string;
+  readonly decoder: CommandDecoder;
+  readonly resultEncoder: RecordEncoder;
+  readonly eventEncoder: RecordEncoder;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- families differ in their type parameters
+export type AnyFamilyRuntime = FamilyRuntime<any, any, any>;

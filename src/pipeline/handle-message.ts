@@ -1,0 +1,75 @@
+// One command message: decode → (DLQ) → idempotency → validate → apply → result.
+import { randomUUID } from 'node:crypto';
+import { refuse, type Decision } from '../domain/decision.ts';
+import { envelopeRejection } from '../domain/envelope.ts';
+import { isRejection } from '../domain/status.ts';
+import type { Logger } from '../logging/logger.ts';
+import { applyCommand, type PipelineDeps } from './apply-command.ts';
+import { sendToDeadLetter } from './dead-letter.ts';
+import { isInfrastructureError } from './errors.ts';
+import type { AnyFamilyRuntime, DomainCommand } from './family.ts';
+import type { InboundMessage } from './ports.ts';
+import { resultOf, unexpectedResult, type ResultBody, type ResultHeader } from './result.ts';
+
+export interface MessageDeps extends PipelineDeps {
+  readonly logger: Logger;
+}
+
+async function publishResult(deps: MessageDeps, runtime: AnyFamilyRuntime, body: ResultBody | unknown, commandId: string): Promise<void> {
+  await deps.bus.publish([{ topic: runtime.resultsTopic, key: commandId, value: await runtime.resultEncoder.encode(body) }]);
+}
+
+/** Stores the result first, so a redelivery after a crash answers the same, then publishes it. */
+async function reply(deps: MessageDeps, runtime: AnyFamilyRuntime, body: ResultBody): Promise<void> {
+  await deps.results.put({ commandId: body.commandId, family: runtime.family.name, body });
+  await publishResult(deps, runtime, body, body.commandId);
+}
+
+export async function handleCommandMessage(deps: MessageDeps, runtime: AnyFamilyRuntime, message: InboundMessage): Promise<void> {
+  const where = { topic: message.topic, partition: message.partition, offset: message.offset };
+  const decoded = await runtime.decoder.decode(message.value);
+  if (!decoded.ok) {
+    deps.logger.warn({ ...where, reason: decoded.reason, detail: decoded.detail }, 'undecodable message sent to the DLQ');
+    await sendToDeadLetter(deps.bus, message, decoded.reason, decoded.detail, deps.clock());
+    return;
+  }
+  const { envelope } = decoded;
+  const header: ResultHeader = { envelope, requestId: randomUUID() };
+  const log = deps.logger.child({ commandId: envelope.commandId, requestId: header.requestId, commandType: envelope.commandType });
+
+  const earlier = await deps.results.get(envelope.commandId);
+  if (earlier) {
+    log.debug({ ...where }, 'duplicate commandId: answering with the stored result');
+    await publishResult(deps, runtime, earlier.body, envelope.commandId);
+    return;
+  }
+
+  let command: DomainCommand | null = null;
+  try {
+    const parsed = envelopeRejection(envelope) ?? runtime.family.parse(envelope, deps.clock());
+    if (isRejection(parsed)) {
+      log.info({ statusCode: parsed.statusCode, field: parsed.field }, 'command refused as invalid');
+      await reply(deps, runtime, resultOf(runtime, header, null, refuse(parsed), deps.clock()));
+      return;
+    }
+    command = parsed as DomainCommand;
+    const outcome = await applyCommand(deps, runtime, command, {
+      log,
+      remember: true,
+      resultFor: (decision: Decision<unknown, unknown>, now: Date) => resultOf(runtime, header, command, decision, now),
+    });
+    if (outcome.kind === 'reply') {
+      const { reply: decision } = outcome;
+      log[decision.rejection ? 'info' : 'debug']({ statusCode: decision.statusCode, errorCode: decision.rejection?.errorCode }, 'command answered without a change');
+      await reply(deps, runtime, resultOf(runtime, header, command, decision, deps.clock()));
+    } else if (outcome.kind === 'written') {
+      log.debug({ statusCode: outcome.change.statusCode, events: outcome.change.events.length }, 'command applied');
+    } else {
+      log.info('command was applied before a crash; its owed messages are now published');
+    }
+  } catch (error) {
+    if (isInfrastructureError(error)) throw error; // the batch retries it; nothing is skipped
+    log.error({ err: error }, 'unexpected failure; answering 500');
+    await reply(deps, runtime, unexpectedResult(header, deps.clock()));
+  }
+}

@@ -1,0 +1,110 @@
+// The composition root: reads nothing itself (config comes in), connects the four servers,
+// registers the schemas, wires both command families onto the one pipeline, recovers owed
+// outboxes, then starts consuming and sweeping.
+import { hostname } from 'node:os';
+import { createKafkaBus } from './adapters/kafka/kafka-bus.ts';
+import { connectMongo } from './adapters/mongodb/mongo-store.ts';
+import { createCommandDecoder, createEncoder, createRegistry, registerTopicSchema } from './adapters/registry/avro-codec.ts';
+import { connectRedis } from './adapters/redis/redis-services.ts';
+import type { Config } from './config/config.ts';
+import { CONSENTS, consentFamily } from './families/consent-family.ts';
+import { COLLECTIONS, permissionFamily } from './families/permission-family.ts';
+import type { Logger } from './logging/logger.ts';
+import type { PipelineDeps } from './pipeline/apply-command.ts';
+import { dlqTopicOf } from './pipeline/dead-letter.ts';
+import { startSweeper, type Sweeper } from './pipeline/expiry-sweeper.ts';
+import type { AnyFamilyRuntime } from './pipeline/family.ts';
+import { handleCommandMessage } from './pipeline/handle-message.ts';
+import { batchHandler } from './pipeline/partition-batch.ts';
+import type { ConsumerHandle } from './pipeline/ports.ts';
+import { recoverOwedOutboxes } from './pipeline/recover-outboxes.ts';
+
+export interface WorkerOptions {
+  /** false runs the expiry sweeper alone (`npm run sweeper`). */
+  readonly consume: boolean;
+  readonly sweep: boolean;
+  readonly clock?: () => Date;
+}
+
+export interface Worker {
+  readonly sweeper: Sweeper | null;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(config: Config, logger: Logger, options: WorkerOptions): Promise<Worker> {
+  const t = config.topics;
+  const clock = options.clock ?? (() => new Date());
+  const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase);
+  const redis = connectRedis(config.redisUrl);
+  const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger });
+  const stopAll = async (): Promise<void> => {
+    await bus.close();
+    await redis.close();
+    await mongo.close();
+  };
+  try {
+    await mongo.ensureIndexes();
+    await bus.ensureTopics([t.consentCommands, t.consentResults, t.consentEvents, dlqTopicOf(t.consentCommands),
+      t.permissionCommands, t.permissionResults, t.permissionEvents, dlqTopicOf(t.permissionCommands)]
+      .map((name) => ({ name, partitions: config.topicPartitions })));
+
+    // Registered before anything is consumed: an incompatible schema stops the start here.
+    const registry = createRegistry(config.schemaRegistryUrl);
+    const schema = async (topic: string, name: Parameters<typeof registerTopicSchema>[2]) => registerTopicSchema(registry, topic, name);
+    const [consentCommands, consentResults, consentEvents, permissionCommands, permissionResults, permissionEvents] = await Promise.all([
+      schema(t.consentCommands, 'consent-commands'), schema(t.consentResults, 'consent-results'), schema(t.consentEvents, 'consent-events'),
+      schema(t.permissionCommands, 'permission-commands'), schema(t.permissionResults, 'permission-results'), schema(t.permissionEvents, 'permission-events'),
+    ]);
+
+    const consents: AnyFamilyRuntime = {
+      family: consentFamily({ rates: redis.rates, schedule: redis.schedule, orgDecisionLimit: config.orgDecisionLimit, orgDecisionWindowMs: config.orgDecisionWindowMs }),
+      commandsTopic: t.consentCommands, resultsTopic: t.consentResults, eventsTopic: t.consentEvents,
+      decoder: createCommandDecoder(registry, consentCommands),
+      resultEncoder: createEncoder(registry, consentResults),
+      eventEncoder: createEncoder(registry, consentEvents),
+    };
+    const permissions: AnyFamilyRuntime = {
+      family: permissionFamily({ store: mongo.aggregates, externalKeys: mongo.externalKeys }),
+      commandsTopic: t.permissionCommands, resultsTopic: t.permissionResults, eventsTopic: t.permissionEvents,
+      decoder: createCommandDecoder(registry, permissionCommands),
+      resultEncoder: createEncoder(registry, permissionResults),
+      eventEncoder: createEncoder(registry, permissionEvents),
+    };
+
+    const deps: PipelineDeps & { logger: Logger } = {
+      store: mongo.aggregates, results: mongo.results, locks: redis.locks, bus, clock,
+      lockTtlMs: config.lockTtlMs, lockWaitMs: config.lockWaitMs, logger,
+    };
+    await recoverOwedOutboxes(deps, consents, [CONSENTS], logger);
+    await recoverOwedOutboxes(deps, permissions, Object.values(COLLECTIONS), logger);
+
+    let consumer: ConsumerHandle | null = null;
+    if (options.consume) {
+      const byTopic = new Map([[t.consentCommands, consents], [t.permissionCommands, permissions]]);
+      consumer = await bus.consume({
+        groupId: config.consumerGroup,
+        topics: [...byTopic.keys()],
+        partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+        onBatch: batchHandler({ keyConcurrency: config.keyConcurrency, chunkSize: 256, logger }, (message) =>
+          handleCommandMessage(deps, byTopic.get(message.topic) as AnyFamilyRuntime, message)),
+      });
+    }
+    const sweeper = options.sweep
+      ? startSweeper(deps, consents, redis.schedule, mongo.dueConsents, { ...config.sweep, sweeperId: `${hostname()}-${process.pid}` }, logger)
+      : null;
+    logger.info({ consume: options.consume, sweep: options.sweep, groupId: config.consumerGroup }, 'worker started');
+
+    return {
+      sweeper,
+      async stop() {
+        await sweeper?.stop();
+        await consumer?.stop();
+        await stopAll();
+        logger.info('worker stopped');
+      },
+    };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}
