@@ -35,7 +35,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const t = config.topics;
   const clock = options.clock ?? (() => new Date());
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase);
-  const redis = connectRedis(config.redisUrl);
+  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix);
   const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger });
   const stopAll = async (): Promise<void> => {
     await bus.close();

@@ -7,6 +7,8 @@ export interface Config {
   readonly mongodbUri: string;
   readonly mongodbDatabase: string;
   readonly redisUrl: string;
+  /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
+  readonly redisKeyPrefix: string;
   readonly clientId: string;
   readonly consumerGroup: string;
   readonly topics: {
@@ -73,6 +75,7 @@ export function loadConfig(env: Env = process.env): Config {
     mongodbUri: text(env, 'MONGODB_URI', 'mongodb://127.0.0.1:27027/'),
     mongodbDatabase: text(env, 'MONGODB_DATABASE', 'consent_worker'),
     redisUrl: text(env, 'REDIS_URL', 'redis://127.0.0.1:16379'),
+    redisKeyPrefix: text(env, 'REDIS_KEY_PREFIX', 'cw:'),
     clientId: text(env, 'KAFKA_CLIENT_ID', 'consent-worker'),
     consumerGroup: text(env, 'CONSUMER_GROUP', 'consent-worker'),
     topics: {

@@ -1,6 +1,6 @@
 // MessageBus over kafkajs. kafkajs has been unmaintained since 2023, so nothing outside this
 // folder imports it: another client only needs to implement MessageBus again.
-import { Kafka, logLevel, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
 import type { Logger } from '../../logging/logger.ts';
 import { InfrastructureError } from '../../pipeline/errors.ts';
 import type { ConsumerHandle, InboundMessage, MessageBus, OutboundMessage, PartitionBatch } from '../../pipeline/ports.ts';
@@ -29,7 +29,16 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
     retry: { retries: 8, initialRetryTime: 200 },
   });
   // Idempotent producer: a retried send cannot duplicate or reorder messages of a partition.
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  // Its retries are unbounded, as idempotence requires: during a broker outage a publish waits
+  // (and the command with it) instead of failing. The default partitioner is Java's murmur2,
+  // so a key lands on the same partition whichever client produced it.
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
+  });
   let producerReady: Promise<void> | null = null;
   const consumers: Consumer[] = [];
 
