@@ -2,7 +2,7 @@
 // per-org decision counter, and the expiry schedule fed after every write.
 import { CONSENT_COMMAND_TYPES, parseConsentCommand, type ConsentCommand } from '../domain/consent/commands.ts';
 import { dueAt, type Consent } from '../domain/consent/consent.ts';
-import { decideConsent, NO_RATE_CONTEXT, type ConsentContext } from '../domain/consent/decide.ts';
+import { decideConsent, mayDecideFor, NO_RATE_CONTEXT, type ConsentContext } from '../domain/consent/decide.ts';
 import { CorruptAggregateError } from '../pipeline/errors.ts';
 import type { CommandFamily, TaggedState } from '../pipeline/family.ts';
 import type { ExpirySchedule, RateCounter } from '../pipeline/ports.ts';
@@ -35,7 +35,8 @@ export function consentFamily(deps: ConsentFamilyDeps): CommandFamily<ConsentCom
     target: async (command) => ({ collection: CONSENTS, id: command.consentId }),
     revive: (raw) => revive(raw),
     async loadContext(command, _stored, now) {
-      if (command.type !== 'DecideOrgConsent') return NO_RATE_CONTEXT;
+      // Decisions refused as 401 or 403 are answered before the rate check and are not counted.
+      if (command.type !== 'DecideOrgConsent' || !mayDecideFor(command.actor, command.orgId)) return NO_RATE_CONTEXT;
       const count = await deps.rates.hit(`org-decisions:${command.orgId}`, deps.orgDecisionWindowMs, now);
       return { orgDecisionsInWindow: count, orgDecisionLimit: deps.orgDecisionLimit };
     },

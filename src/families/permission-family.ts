@@ -98,6 +98,15 @@ export function permissionFamily(deps: PermissionFamilyDeps): CommandFamily<Perm
             const name = entityKeyOf(key);
             keyOwners[name] = await deps.externalKeys.claim(name, command.entityId);
           }
+          // A key held by another entity makes decide refuse the command (409 EXTERNAL_KEY_TAKEN),
+          // and nothing is written, so afterWrite never runs: free the keys this command just claimed
+          // (those the stored entity does not list), or they would stay taken by no entity for good.
+          if (Object.values(keyOwners).some((owner) => owner !== null && owner !== command.entityId)) {
+            const held = new Set((stored as Entity | null)?.externalKeys.map(entityKeyOf) ?? []);
+            for (const [name, owner] of Object.entries(keyOwners)) {
+              if (owner === command.entityId && !held.has(name)) await deps.externalKeys.release(name, command.entityId);
+            }
+          }
           return { kind: 'keyOwners', keyOwners };
         }
         case 'AcceptPermission':

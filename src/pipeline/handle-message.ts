@@ -65,7 +65,11 @@ export async function handleCommandMessage(deps: MessageDeps, runtime: AnyFamily
     } else if (outcome.kind === 'written') {
       log.debug({ statusCode: outcome.change.statusCode, events: outcome.change.events.length }, 'command applied');
     } else {
-      log.info('command was applied before a crash; its owed messages are now published');
+      // Applied already (a crash, or a copy of this command processed just before): any owed
+      // messages went out with the flush, and the stored result is answered again.
+      const stored = await deps.results.get(envelope.commandId);
+      if (stored) await publishResult(deps, runtime, stored.body, envelope.commandId);
+      log.info('command was applied before; answering with its stored result');
     }
   } catch (error) {
     if (isInfrastructureError(error)) throw error; // the batch retries it; nothing is skipped

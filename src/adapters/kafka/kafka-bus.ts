@@ -1,6 +1,6 @@
 // MessageBus over kafkajs. kafkajs has been unmaintained since 2023, so nothing outside this
 // folder imports it: another client only needs to implement MessageBus again.
-import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
 import type { Logger } from '../../logging/logger.ts';
 import { InfrastructureError } from '../../pipeline/errors.ts';
 import type { ConsumerHandle, InboundMessage, MessageBus, OutboundMessage, PartitionBatch } from '../../pipeline/ports.ts';
@@ -18,6 +18,32 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
     if (value !== undefined) out[name] = Array.isArray(value) ? String(value[0]) : String(value);
   }
   return out;
+}
+
+/** How long a topic just created may take to have a leader on every partition. */
+const TOPIC_READY_TIMEOUT_MS = 30_000;
+// What a broker answers about a topic it created a moment ago, until its leaders are known.
+const NOT_READY_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/**
+ * Waits until every partition of `names` has a leader. kafkajs's own wait (createTopics with
+ * waitForLeaders) retries only LEADER_NOT_AVAILABLE and fails on the UNKNOWN_TOPIC_OR_PARTITION
+ * that a KRaft broker can answer right after the creation, so the start-up failed now and then.
+ */
+async function untilLeaders(admin: Admin, names: readonly string[]): Promise<void> {
+  const deadline = Date.now() + TOPIC_READY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
+      const ready = topics.length === names.length
+        && topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      if (ready) return;
+    } catch (error) {
+      if (!NOT_READY_YET.has((error as { type?: string }).type ?? '')) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} have no leaders after ${TOPIC_READY_TIMEOUT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 export function createKafkaBus(options: KafkaBusOptions): MessageBus {
@@ -74,9 +100,10 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
         const missing = topics.filter((t) => !existing.has(t.name));
         if (missing.length > 0) {
           await admin.createTopics({
-            waitForLeaders: true,
+            waitForLeaders: false, // awaited below, tolerating what a broker answers meanwhile
             topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })),
           });
+          await untilLeaders(admin, missing.map((t) => t.name));
         }
       } finally {
         await admin.disconnect();

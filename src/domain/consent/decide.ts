@@ -1,6 +1,7 @@
 // decide(command, stored consent, context, now) for the consent family. Pure: every status code
 // of the consent half of the contract is one branch here.
 import { answer, refuse, type Decision } from '../decision.ts';
+import type { Actor } from '../envelope.ts';
 import { makeEvent } from '../event.ts';
 import { reject } from '../status.ts';
 import { IDENTIFIER } from '../validation.ts';
@@ -18,6 +19,22 @@ export const NO_RATE_CONTEXT: ConsentContext = { orgDecisionsInWindow: 0, orgDec
 export type ConsentDecision = Decision<Consent>;
 
 const DECIDER_ROLES = ['org_owner', 'org_admin'];
+
+function authenticated(actor: Actor | null): actor is Actor {
+  return actor !== null && IDENTIFIER.test(actor.userId);
+}
+
+function authorised(actor: Actor, orgId: string): boolean {
+  return actor.orgId === orgId && actor.roles.some((role) => DECIDER_ROLES.includes(role));
+}
+
+/**
+ * Whether the actor may decide for the org at all (neither 401 nor 403). Only such decisions
+ * count against the org's rate: a refused one was not sent by the org, and must not use it up.
+ */
+export function mayDecideFor(actor: Actor | null, orgId: string): boolean {
+  return authenticated(actor) && authorised(actor, orgId);
+}
 
 export function decideConsent(command: ConsentCommand, stored: Consent | null, context: ConsentContext, now: Date): ConsentDecision {
   switch (command.type) {
@@ -95,8 +112,8 @@ function request(c: RequestOrgConsent, stored: Consent | null, now: Date): Conse
 }
 
 function decideOrg(c: DecideOrgConsent, stored: Consent | null, context: ConsentContext, now: Date): ConsentDecision {
-  if (!c.actor || !IDENTIFIER.test(c.actor.userId)) return refuse(reject('401', 'UNAUTHENTICATED', 'DecideOrgConsent needs an actor with a valid userId'));
-  if (c.actor.orgId !== c.orgId || !c.actor.roles.some((role) => DECIDER_ROLES.includes(role))) {
+  if (!authenticated(c.actor)) return refuse(reject('401', 'UNAUTHENTICATED', 'DecideOrgConsent needs an actor with a valid userId'));
+  if (!authorised(c.actor, c.orgId)) {
     return refuse(reject('403', 'FORBIDDEN', `actor needs org_owner or org_admin in org ${c.orgId}`));
   }
   if (context.orgDecisionsInWindow > context.orgDecisionLimit) {

@@ -1,0 +1,9 @@
+# The worker image for docker-compose.yml: Node 24 runs the TypeScript sources directly.
+FROM node:24-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY schemas ./schemas
+COPY src ./src
+USER node
+CMD ["node", "src/main.ts"]
