@@ -26,5 +26,14 @@ eslint .
 step "typecheck"
 tsc --noEmit
 step "tests"
-vitest run "$@"
+report="$(mktemp)"
+status=0
+vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+# One plain closing line that any CI can read, whatever it knows of vitest.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+' "$report" || true
+rm -f "$report"
+[[ $status -eq 0 ]] || exit $status
 step "all green"

@@ -35,8 +35,13 @@ mongo_start() {
   if [[ $(mongo_kind) == mongod ]]; then
     start_process mongo mongod --bind_ip 127.0.0.1 --port "$STACK_MONGO_PORT" --dbpath "$dir/data"
   else
+    # Test and benchmark databases are never dropped while FerretDB runs (dropping a database
+    # whose SQLite files are still mapped crashed it); they are cleared here, before it starts.
+    rm -f "$dir"/data/cwtest_*.sqlite* "$dir"/data/smoke_*.sqlite* "$dir"/data/cwbench_*.sqlite*
     # The debug HTTP listener is not needed and would take a fixed port (8088).
-    start_process mongo "$FERRETDB_BIN" --handler=sqlite --sqlite-url="file:$dir/data/" \
+    # synchronous(normal) with FerretDB's WAL: no fsync per commit, still crash-safe for the
+    # database file; a power cut may lose the last commits, which a local test server can afford.
+    start_process mongo "$FERRETDB_BIN" --handler=sqlite --sqlite-url="file:$dir/data/?_pragma=synchronous(normal)" \
       --listen-addr="127.0.0.1:$STACK_MONGO_PORT" --state-dir="$dir" --telemetry=disable \
       --debug-addr=- --log-level=warn
   fi

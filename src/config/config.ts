@@ -98,7 +98,7 @@ export function loadConfig(env: Env = process.env): Config {
       batchSize: int(env, 'SWEEP_BATCH_SIZE', 200, 1),
       concurrency: int(env, 'SWEEP_CONCURRENCY', 8, 1),
       claimLeaseMs: int(env, 'SWEEP_CLAIM_LEASE_MS', 30_000, 100),
-      maxIdleMs: int(env, 'SWEEP_MAX_IDLE_MS', 1_000, 10), // longest sleep between schedule looks
+      maxIdleMs: int(env, 'SWEEP_MAX_IDLE_MS', 250, 10), // longest sleep between schedule looks; bounds the lag of an expiry written sooner than the one slept on
       safetyNetIntervalMs: int(env, 'SWEEP_SAFETY_NET_INTERVAL_MS', 15_000, 100),
       safetyNetLookaheadMs: int(env, 'SWEEP_SAFETY_NET_LOOKAHEAD_MS', 60_000, 0),
     },

@@ -50,6 +50,8 @@ export function startSweeper(
   const log = logger.child({ component: 'expiry-sweeper', sweeperId: options.sweeperId });
   const metrics = new SweepMetrics();
   const stopping = new AbortController();
+  /** Consents this sweeper has claimed and not finished: the safety net leaves them be. */
+  const inFlight = new Set<string>();
 
   async function expireOne(consentId: string): Promise<void> {
     const commandId = `expiry-sweep:${options.sweeperId}`;
@@ -68,6 +70,7 @@ export function startSweeper(
 
   async function sweepOnce(): Promise<number> {
     const ids = await schedule.claimDue(deps.clock(), options.batchSize, options.claimLeaseMs);
+    for (const id of ids) inFlight.add(id);
     let next = 0;
     await Promise.all(Array.from({ length: Math.min(options.concurrency, ids.length) }, async () => {
       while (next < ids.length) {
@@ -77,6 +80,8 @@ export function startSweeper(
         } catch (error) {
           // Left claimed: the lease runs out and the consent is claimed again.
           log.warn({ err: error, consentId: id }, 'expiry failed; it will be retried when its claim lapses');
+        } finally {
+          inFlight.delete(id);
         }
       }
     }));
@@ -85,26 +90,32 @@ export function startSweeper(
 
   async function safetyNet(): Promise<void> {
     const horizon = new Date(deps.clock().getTime() + options.safetyNetLookaheadMs);
-    let scheduled = 0;
-    // Bounded: at most 10 pages per pass; a larger backlog is picked up by the next passes.
-    for (let page = 0; page < 10; page++) {
-      const found = await due.dueBefore(horizon, options.batchSize * 5);
-      for (const consent of found) await schedule.schedule(consent.id, consent.dueAt);
-      scheduled += found.length;
-      if (found.length < options.batchSize * 5) break;
-    }
+    // One page per pass, earliest first: the query has no cursor, so asking again in the same
+    // pass would only return the same page. A larger backlog is drained from its front, and
+    // each later pass finds the next page once the first ones are expired.
+    const found = (await due.dueBefore(horizon, options.batchSize * 5)).filter((consent) => !inFlight.has(consent.id));
+    // Sent together (the client pipelines them on its one connection), not one round trip each.
+    await Promise.all(found.map((consent) => schedule.schedule(consent.id, consent.dueAt)));
     metrics.setPending(await schedule.pending(deps.clock()));
-    if (scheduled > 0) log.debug({ scheduled }, 'safety net re-scheduled consents from MongoDB');
+    if (found.length > 0) log.debug({ scheduled: found.length }, 'safety net re-scheduled consents from MongoDB');
+  }
+
+  // The safety net runs beside the sweep, never in its way: its MongoDB query can take a while
+  // over a large collection, and a due consent must not wait for it.
+  async function safetyNetLoop(): Promise<void> {
+    while (!stopping.signal.aborted) {
+      try {
+        await safetyNet();
+      } catch (error) {
+        log.warn({ err: error }, 'safety net pass failed; retrying at the next interval');
+      }
+      await sleep(options.safetyNetIntervalMs, stopping.signal);
+    }
   }
 
   async function loop(): Promise<void> {
-    let nextSafetyNet = 0;
     while (!stopping.signal.aborted) {
       try {
-        if (Date.now() >= nextSafetyNet) {
-          await safetyNet();
-          nextSafetyNet = Date.now() + options.safetyNetIntervalMs;
-        }
         const claimed = await sweepOnce();
         if (claimed === options.batchSize) {
           // Backlog: go on at once, but yield so the command consumer shares the process fairly.
@@ -123,7 +134,7 @@ export function startSweeper(
 
   const report = setInterval(() => log.info(metrics.snapshot(), 'expiry metrics'), 10_000);
   report.unref();
-  const running = loop();
+  const running = Promise.all([loop(), safetyNetLoop()]);
 
   return {
     metrics,

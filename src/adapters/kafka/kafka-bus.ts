@@ -5,6 +5,7 @@ import type { Logger } from '../../logging/logger.ts';
 import { InfrastructureError } from '../../pipeline/errors.ts';
 import type { ConsumerHandle, InboundMessage, MessageBus, OutboundMessage, PartitionBatch } from '../../pipeline/ports.ts';
 import { kafkaLogCreator } from './kafka-log.ts';
+import { PublishCoalescer } from './publish-coalescer.ts';
 
 export interface KafkaBusOptions {
   readonly brokers: readonly string[];
@@ -74,23 +75,28 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
     return producer;
   }
 
+  const coalescer = new PublishCoalescer(async (messages) => {
+    const byTopic = new Map<string, OutboundMessage[]>();
+    for (const m of messages) {
+      const list = byTopic.get(m.topic);
+      if (list) list.push(m);
+      else byTopic.set(m.topic, [m]);
+    }
+    try {
+      await (await connectedProducer()).sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic,
+          messages: list.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: { ...m.headers } } : {}) })),
+        })),
+      });
+    } catch (error) {
+      throw new InfrastructureError('kafka', error);
+    }
+  });
+
   return {
-    async publish(messages: readonly OutboundMessage[]): Promise<void> {
-      if (messages.length === 0) return;
-      const byTopic = new Map<string, OutboundMessage[]>();
-      for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
-      try {
-        await (await connectedProducer()).sendBatch({
-          acks: -1,
-          topicMessages: [...byTopic].map(([topic, list]) => ({
-            topic,
-            messages: list.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: { ...m.headers } } : {}) })),
-          })),
-        });
-      } catch (error) {
-        throw new InfrastructureError('kafka', error);
-      }
-    },
+    publish: (messages: readonly OutboundMessage[]): Promise<void> => coalescer.publish(messages),
 
     async ensureTopics(topics): Promise<void> {
       const admin = kafka.admin();

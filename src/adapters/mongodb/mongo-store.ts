@@ -18,13 +18,22 @@ interface AggregateDocument extends Document {
   appliedCommandIds: string[];
 }
 
+// Server errors that say "try again", not "no": MongoDB's failover and shutdown codes, and the
+// SQLite lock contention FerretDB reports as InternalError when writers queue past its timeout.
+const TRANSIENT_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
+const TRANSIENT_MESSAGE = /database is locked|SQLITE_BUSY/;
+
+function isTransient(error: MongoServerError): boolean {
+  return TRANSIENT_CODES.has(Number(error.code)) || error.hasErrorLabel('RetryableWriteError') || TRANSIENT_MESSAGE.test(error.message);
+}
+
 async function infra<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    // Server-side refusals are answers, not outages; everything else (network, selection
-    // timeout, pool closed) is an infrastructure failure that the pipeline retries.
-    if (error instanceof MongoServerError) throw error;
+    // A server's refusal (duplicate key, bad query) is an answer the caller handles; an outage
+    // or a "try again" is an infrastructure failure the pipeline retries without skipping.
+    if (error instanceof MongoServerError && !isTransient(error)) throw error;
     throw new InfrastructureError('mongodb', error);
   }
 }

@@ -1,0 +1,86 @@
+// A backlog of due consents (after an outage, say) that only MongoDB knows of: the safety net
+// finds them on the {dueAt} index a page at a time, the sweep drains them in batches, and
+// commands keep flowing meanwhile.
+//
+// Size: EXPIRY_BACKLOG (default 600). The backlog is several safety-net pages (5 batches of 50)
+// and a dozen sweep batches, which is what this test is about. More is a matter of time on the
+// native stack: FerretDB on SQLite pushes down only `{_id: value}` filters, so each conditional
+// write ({_id, version}) scans the collection, and a 2,000-consent backlog drains at about ten
+// a second there (a few minutes); EXPIRY_BACKLOG=2000 runs it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Consent } from '../../src/domain/consent/consent.ts';
+import type { Received } from '../support/topic-collector.ts';
+import { startHarness, type Harness } from '../support/worker-harness.ts';
+
+const BACKLOG = Number(process.env['EXPIRY_BACKLOG'] ?? 600);
+const BATCH = 50;
+const PREFIX = 'exp-backlog-';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ SWEEP_SAFETY_NET_INTERVAL_MS: '500', SWEEP_BATCH_SIZE: String(BATCH) });
+});
+afterAll(async () => { await h?.stop(); });
+
+/** A consent document as the worker writes it (mongo-store toDocument, consent-family indexFields). */
+function dueConsentDocument(i: number, expiryTime: Date): Record<string, unknown> {
+  const consentId = `${PREFIX}${i}`;
+  const createdAt = new Date(expiryTime.getTime() - 3_600_000).toISOString();
+  const state: Consent = {
+    consentId, kind: 'USER', version: 1, status: 'ACTIVE',
+    serviceId: 'svc-backlog', userId: `user-backlog-${i}`, consentType: null, consentData: {}, expiryTime: expiryTime.toISOString(),
+    sourceUserId: null, targetOrgId: null, targetOrgOwnerEmail: null, expiry: null, decidedBy: null,
+    createdAt, updatedAt: createdAt,
+  };
+  return { _id: consentId, version: 1, state, outbox: [], owes: false, appliedCommandIds: [], dueAt: expiryTime };
+}
+
+const isBacklogExpiry = (r: Received): boolean =>
+  r.topic === h.topics.consentEvents && r.key.startsWith(PREFIX) && (r.value as { eventType?: string } | null)?.eventType === 'ConsentExpired';
+
+const backlogExpired = (): number => h.collector.received.filter(isBacklogExpiry).length;
+
+describe('a backlog of due consents', () => {
+  it(`drains ${BACKLOG} due consents found only in MongoDB, while a CreateConsent still gets its 201 promptly`, async () => {
+    // Due between 10 minutes and a few seconds ago; nothing of them is in Redis.
+    const now = Date.now();
+    const docs = Array.from({ length: BACKLOG }, (_, i) => dueConsentDocument(i, new Date(now - 600_000 + i * 250)));
+    await h.mongo.db(h.config.mongodbDatabase).collection('consents').insertMany(docs as never[]);
+    const drainStarted = Date.now();
+
+    // Once the drain is under way (two batches done), a producer's command must not wait for the
+    // backlog to finish.
+    await h.collector.waitFor((all) => (all.filter(isBacklogExpiry).length >= 2 * BATCH ? true : undefined),
+      'the first two batches of the backlog', 120_000);
+    const sentAt = Date.now();
+    const create = await h.consent('CreateConsent', {
+      consentId: 'exp-backlog-bystander', serviceId: 'svc-backlog', userId: 'user-bystander', status: 'ACTIVE',
+    });
+    expect((await h.result(create, 10_000))['statusCode']).toBe('201');
+    const createLatency = Date.now() - sentAt;
+    const expiredWhenAnswered = backlogExpired();
+
+    await h.collector.waitFor((all) => (all.filter(isBacklogExpiry).length >= BACKLOG ? true : undefined),
+      `${BACKLOG} backlog expiries`, 600_000);
+    const drainMs = Date.now() - drainStarted;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+
+    const perConsent = new Map<string, number>();
+    for (const r of h.collector.received.filter(isBacklogExpiry)) {
+      const event = r.value as { eventId: string; version: number; causationId: string; state: { status: string } };
+      expect(event).toMatchObject({ eventId: `${r.key}:2:ConsentExpired`, version: 2, state: { status: 'EXPIRED' } });
+      expect(event.causationId).toMatch(/^expiry-sweep:/);
+      perConsent.set(r.key, (perConsent.get(r.key) ?? 0) + 1);
+    }
+    expect(perConsent.size).toBe(BACKLOG);
+    expect([...perConsent.values()].every((n) => n === 1)).toBe(true);
+    const left = await h.mongo.db(h.config.mongodbDatabase).collection('consents')
+      .countDocuments({ _id: { $regex: `^${PREFIX}\\d` }, 'state.status': { $ne: 'EXPIRED' } } as never);
+    expect(left).toBe(0);
+
+    console.info(`backlog of ${BACKLOG} drained in ${drainMs} ms; a CreateConsent sent during the drain answered in `
+      + `${createLatency} ms, when ${expiredWhenAnswered} of the backlog were expired`);
+    expect(expiredWhenAnswered).toBeLessThan(BACKLOG); // it really was answered during the drain
+    expect(createLatency).toBeLessThan(5_000);
+  }, 660_000);
+});

@@ -1,0 +1,56 @@
+// A crash between the expiry's state change and its publish: the consent document is already
+// EXPIRED and its outbox still owes the ConsentExpired. A replica starting up publishes what is
+// owed and clears the outbox, and the sweep never expires that consent a second time.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Consent } from '../../src/domain/consent/consent.ts';
+import { startHarness, type Harness } from '../support/worker-harness.ts';
+
+let h: Harness;
+beforeAll(async () => { h = await startHarness(); });
+afterAll(async () => { await h?.stop(); });
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What apply-command writes for an expiry before it publishes (outboxOf, mongo-store toDocument). */
+function crashedExpiryDocument(consentId: string, expiryTime: Date, expiredAt: Date, sweepId: string): Record<string, unknown> {
+  const createdAt = new Date(expiryTime.getTime() - 3_600_000).toISOString();
+  const state: Consent = {
+    consentId, kind: 'USER', version: 2, status: 'EXPIRED',
+    serviceId: 'svc-recovery', userId: 'user-recovery', consentType: null, consentData: {}, expiryTime: expiryTime.toISOString(),
+    sourceUserId: null, targetOrgId: null, targetOrgOwnerEmail: null, expiry: null, decidedBy: null,
+    createdAt, updatedAt: expiredAt.toISOString(),
+  };
+  const event = {
+    eventId: `${consentId}:2:ConsentExpired`, eventType: 'ConsentExpired', aggregateId: consentId, version: 2,
+    occurredAt: expiredAt.toISOString(), causationId: sweepId, state: { type: 'ConsentState', value: state },
+  };
+  return {
+    _id: consentId, version: 2, state,
+    outbox: [{ id: event.eventId, kind: 'event', key: consentId, body: event }],
+    owes: true, appliedCommandIds: [], dueAt: null, // EXPIRED: nothing is due any more
+  };
+}
+
+describe('an expiry interrupted before its publish', () => {
+  it('publishes the owed ConsentExpired when a replica starts, and clears the outbox', async () => {
+    const consentId = 'exp-crashed-1';
+    const expiryTime = new Date(Date.now() - 5_000);
+    const expiredAt = new Date(expiryTime.getTime() + 120);
+    const consents = h.mongo.db(h.config.mongodbDatabase).collection('consents');
+    await consents.insertOne(crashedExpiryDocument(consentId, expiryTime, expiredAt, 'expiry-sweep:crashed-replica') as never);
+
+    await h.startReplica(); // recovers owed outboxes before it consumes or sweeps
+
+    const event = await h.waitForEvent(consentId, 'ConsentExpired', 'consent', 20_000);
+    expect(event).toMatchObject({
+      eventId: `${consentId}:2:ConsentExpired`, aggregateId: consentId, version: 2,
+      occurredAt: expiredAt.toISOString(), causationId: 'expiry-sweep:crashed-replica',
+      state: { consentId, status: 'EXPIRED', version: 2, expiryTime: expiryTime.toISOString() },
+    });
+    const doc = await consents.findOne({ _id: consentId } as never);
+    expect(doc).toMatchObject({ version: 2, outbox: [], owes: false, state: { status: 'EXPIRED' } });
+
+    await sleep(2_000); // a sweep would have found it by now, were it still due
+    expect(h.events(consentId)).toHaveLength(1);
+  });
+});
