@@ -27,6 +27,7 @@ import { loadConfig, type Config } from '../src/config/config.ts';
 import { createLogger } from '../src/logging/logger.ts';
 import { startWorker, type Worker } from '../src/worker.ts';
 import { CommandProducer } from '../test/support/command-producer.ts';
+import { isolatedEnv } from '../test/support/isolated-env.ts';
 import { nativeStackServers, serversFromEnv, type Servers } from '../test/support/servers.ts';
 
 process.removeAllListeners('warning'); // kafkajs's TimeoutNegativeWarning on Node 24 (harmless)
@@ -67,19 +68,7 @@ function workerEnv(s: Servers, suffix: string): Record<string, string> {
   const passed = Object.fromEntries(Object.entries(env).filter(([name, value]) => value !== undefined
     && /^(SWEEP_|LOCK_|TOPIC_PARTITIONS$|PARTITIONS_CONSUMED_CONCURRENTLY$|KEY_CONCURRENCY$)/.test(name))) as Record<string, string>;
   return {
-    KAFKA_BROKERS: s.kafkaBrokers,
-    SCHEMA_REGISTRY_URL: s.schemaRegistryUrl,
-    MONGODB_URI: s.mongodbUri,
-    REDIS_URL: s.redisUrl,
-    MONGODB_DATABASE: `cwbench_${suffix}`,
-    REDIS_KEY_PREFIX: `cwbench:${suffix}:`,
-    CONSUMER_GROUP: `cwbench-${suffix}`,
-    CONSENT_COMMANDS_TOPIC: `consent.commands.bench-${suffix}`,
-    CONSENT_RESULTS_TOPIC: `consent.results.bench-${suffix}`,
-    CONSENT_EVENTS_TOPIC: `consent.events.bench-${suffix}`,
-    PERMISSION_COMMANDS_TOPIC: `permission.commands.bench-${suffix}`,
-    PERMISSION_RESULTS_TOPIC: `permission.results.bench-${suffix}`,
-    PERMISSION_EVENTS_TOPIC: `permission.events.bench-${suffix}`,
+    ...isolatedEnv(s, 'cwbench', suffix),
     LOG_LEVEL: env['LOG_LEVEL'] ?? 'warn',
     ...passed,
   };

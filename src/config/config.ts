@@ -1,5 +1,6 @@
 // The worker's whole configuration, read once from the environment. Defaults sit beside each
 // setting and point at the native stack (scripts/stack), so `npm start` needs no variables there.
+import type { SweeperTuning } from '../pipeline/expiry-sweeper.ts';
 
 export interface Config {
   readonly kafkaBrokers: readonly string[];
@@ -27,15 +28,7 @@ export interface Config {
   readonly lockWaitMs: number;
   readonly orgDecisionLimit: number;
   readonly orgDecisionWindowMs: number;
-  readonly sweep: {
-    readonly enabled: boolean;
-    readonly batchSize: number;
-    readonly concurrency: number;
-    readonly claimLeaseMs: number;
-    readonly maxIdleMs: number;
-    readonly safetyNetIntervalMs: number;
-    readonly safetyNetLookaheadMs: number;
-  };
+  readonly sweep: SweeperTuning & { readonly enabled: boolean };
   readonly logLevel: string;
 }
 

@@ -13,13 +13,17 @@ import type { AnyFamilyRuntime } from './family.ts';
 import type { ExpirySchedule } from './ports.ts';
 import { SweepMetrics } from './sweep-metrics.ts';
 
-export interface SweeperOptions {
+/** The sweeper's knobs, as the configuration sets them (SWEEP_* variables). */
+export interface SweeperTuning {
   readonly batchSize: number;
   readonly concurrency: number;
   readonly claimLeaseMs: number;
   readonly maxIdleMs: number;
   readonly safetyNetIntervalMs: number;
   readonly safetyNetLookaheadMs: number;
+}
+
+export interface SweeperOptions extends SweeperTuning {
   readonly sweeperId: string;
 }
 

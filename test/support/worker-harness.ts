@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { startWorker, type Worker } from '../../src/worker.ts';
 import { CommandProducer, type CommandOptions } from './command-producer.ts';
+import { isolatedEnv } from './isolated-env.ts';
 import { TopicCollector, type Received } from './topic-collector.ts';
 
 process.removeAllListeners('warning'); // kafkajs's TimeoutNegativeWarning on Node 24 (harmless)
@@ -34,21 +35,8 @@ export interface Harness {
 }
 
 export function testEnv(suffix: string, overrides: Record<string, string> = {}): Record<string, string> {
-  const servers = inject('servers');
   return {
-    KAFKA_BROKERS: servers.kafkaBrokers,
-    SCHEMA_REGISTRY_URL: servers.schemaRegistryUrl,
-    MONGODB_URI: servers.mongodbUri,
-    REDIS_URL: servers.redisUrl,
-    MONGODB_DATABASE: `cwtest_${suffix}`,
-    REDIS_KEY_PREFIX: `cwtest:${suffix}:`,
-    CONSUMER_GROUP: `cwtest-${suffix}`,
-    CONSENT_COMMANDS_TOPIC: `consent.commands.${suffix}`,
-    CONSENT_RESULTS_TOPIC: `consent.results.${suffix}`,
-    CONSENT_EVENTS_TOPIC: `consent.events.${suffix}`,
-    PERMISSION_COMMANDS_TOPIC: `permission.commands.${suffix}`,
-    PERMISSION_RESULTS_TOPIC: `permission.results.${suffix}`,
-    PERMISSION_EVENTS_TOPIC: `permission.events.${suffix}`,
+    ...isolatedEnv(inject('servers'), 'cwtest', suffix),
     TOPIC_PARTITIONS: '3',
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'warn',
     ...overrides,
