@@ -85,7 +85,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
         groupId: config.consumerGroup,
         topics: [...byTopic.keys()],
         partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
-        onBatch: batchHandler({ keyConcurrency: config.keyConcurrency, chunkSize: 256, logger }, (message) =>
+        onBatch: batchHandler({ keyConcurrency: config.keyConcurrency, chunkSize: config.commitEvery, logger }, (message) =>
           handleCommandMessage(deps, byTopic.get(message.topic) as AnyFamilyRuntime, message)),
       });
     }
@@ -94,13 +94,18 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       : null;
     logger.info({ consume: options.consume, sweep: options.sweep, groupId: config.consumerGroup }, 'worker started');
 
+    // Idempotent: a second stop (a signal during shutdown, a test's teardown) awaits the first.
+    let stopped: Promise<void> | null = null;
     return {
       sweeper,
-      async stop() {
-        await sweeper?.stop();
-        await consumer?.stop();
-        await stopAll();
-        logger.info('worker stopped');
+      stop() {
+        stopped ??= (async () => {
+          await sweeper?.stop();
+          await consumer?.stop();
+          await stopAll();
+          logger.info('worker stopped');
+        })();
+        return stopped;
       },
     };
   } catch (error) {

@@ -4,6 +4,8 @@
 # time), so we build from a writable copy of the module with that file filled in.
 
 FERRETDB_VERSION="${STACK_FERRETDB_VERSION:-v1.24.2}"
+# sqlite (default, nothing else to run) or postgresql (flat write cost; see postgres.sh).
+FERRETDB_BACKEND="${STACK_FERRETDB_BACKEND:-sqlite}"
 FERRETDB_BIN="$STACK_OPT/ferretdb-$FERRETDB_VERSION/ferretdb"
 
 mongo_kind() { if command -v mongod >/dev/null; then echo mongod; else echo ferretdb; fi; }
@@ -35,6 +37,12 @@ mongo_start() {
   if [[ $(mongo_kind) == mongod ]]; then
     start_process mongo mongod --bind_ip 127.0.0.1 --port "$STACK_MONGO_PORT" --dbpath "$dir/data"
   else
+    if [[ $FERRETDB_BACKEND == postgresql ]]; then
+      "$(postgres_bin)/createdb" -h 127.0.0.1 -p "$STACK_POSTGRES_PORT" -U ferret ferretdb >/dev/null 2>&1 || true
+      start_process mongo "$FERRETDB_BIN" --handler=postgresql --postgresql-url="$(postgres_endpoint)" \
+        --listen-addr="127.0.0.1:$STACK_MONGO_PORT" --state-dir="$dir" --telemetry=disable --debug-addr=- --log-level=warn
+      return
+    fi
     # Test and benchmark databases are never dropped while FerretDB runs (dropping a database
     # whose SQLite files are still mapped crashed it); they are cleared here, before it starts.
     rm -f "$dir"/data/cwtest_*.sqlite* "$dir"/data/smoke_*.sqlite* "$dir"/data/cwbench_*.sqlite*

@@ -5,7 +5,8 @@
 #   down    stops only the processes this script started (pid files checked against cmdline).
 #   status  says, per server, whether our process runs and whether it answers.
 # Ports: STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT, STACK_REGISTRY_PORT, STACK_MONGO_PORT,
-# STACK_REDIS_PORT. Install and data dir: CONSENT_STACK_HOME (default ~/.cache/consent-worker).
+# STACK_REDIS_PORT, STACK_POSTGRES_PORT. STACK_FERRETDB_BACKEND=postgresql runs FerretDB on
+# PostgreSQL instead of SQLite (see postgres.sh for why). Install and data dir: CONSENT_STACK_HOME (default ~/.cache/consent-worker).
 set -uo pipefail
 
 STACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,11 +14,13 @@ ROOT="$(cd "$STACK_DIR/../.." && pwd)"
 source "$STACK_DIR/lib.sh"
 source "$STACK_DIR/kafka.sh"
 source "$STACK_DIR/registry.sh"
+source "$STACK_DIR/postgres.sh"
 source "$STACK_DIR/mongo.sh"
 source "$STACK_DIR/redis.sh"
 
-# Start order matters: the registry keeps nothing in Kafka, but the worker needs all four.
+# Start order: PostgreSQL (only as FerretDB's backend) before FerretDB; the worker needs the rest.
 COMPONENTS=(redis mongo kafka registry)
+[[ $FERRETDB_BACKEND == postgresql && $(mongo_kind) == ferretdb ]] && COMPONENTS=(redis postgres mongo kafka registry)
 
 marker_of() {
   case $1 in
@@ -25,6 +28,7 @@ marker_of() {
     registry) echo "$REGISTRY_MARKER" ;;
     mongo) mongo_marker ;;
     redis) echo "$REDIS_MARKER" ;;
+    postgres) echo "$POSTGRES_MARKER" ;;
   esac
 }
 port_of() {
@@ -33,6 +37,7 @@ port_of() {
     registry) echo "$STACK_REGISTRY_PORT" ;;
     mongo) echo "$STACK_MONGO_PORT" ;;
     redis) echo "$STACK_REDIS_PORT" ;;
+    postgres) echo "$STACK_POSTGRES_PORT" ;;
   esac
 }
 ready_timeout() { case $1 in kafka) echo 90 ;; registry) echo 120 ;; *) echo 30 ;; esac; }
@@ -80,10 +85,9 @@ cmd_up() {
 }
 
 cmd_down() {
-  local i
-  for (( i = ${#COMPONENTS[@]} - 1; i >= 0; i-- )); do
-    stop_process "${COMPONENTS[i]}" "$(marker_of "${COMPONENTS[i]}")"
-  done
+  # Every server the stack can start, whichever backend is configured now: down stops all of ours.
+  local c
+  for c in registry kafka mongo postgres redis; do stop_process "$c" "$(marker_of "$c")"; done
 }
 
 cmd_status() {

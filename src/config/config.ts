@@ -24,6 +24,8 @@ export interface Config {
   readonly partitionsConsumedConcurrently: number;
   /** Commands of different keys processed at once inside one partition batch. */
   readonly keyConcurrency: number;
+  /** Offsets are committed after every this many commands of a batch (and at its end). */
+  readonly commitEvery: number;
   readonly lockTtlMs: number;
   readonly lockWaitMs: number;
   readonly orgDecisionLimit: number;
@@ -82,6 +84,7 @@ export function loadConfig(env: Env = process.env): Config {
     topicPartitions: int(env, 'TOPIC_PARTITIONS', 6, 1),
     partitionsConsumedConcurrently: int(env, 'PARTITIONS_CONSUMED_CONCURRENTLY', 3, 1),
     keyConcurrency: int(env, 'KEY_CONCURRENCY', 16, 1),
+    commitEvery: int(env, 'COMMIT_EVERY', 256, 1), // a crash redoes (idempotently) at most this many per partition
     lockTtlMs: int(env, 'LOCK_TTL_MS', 10_000, 100), // 10 s lease, extended every third of it
     lockWaitMs: int(env, 'LOCK_WAIT_MS', 5_000, 0), // then go on without it: the version check is the safety
     orgDecisionLimit: int(env, 'ORG_DECISION_LIMIT', 100, 1), // decisions per org per window

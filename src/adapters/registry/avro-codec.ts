@@ -59,16 +59,15 @@ export function createEncoder(registry: SchemaRegistry, schema: RegisteredSchema
       try {
         return await registry.encode(schema.id, { ...body, state: value });
       } catch (error) {
-        if (isConnectionError(error)) throw new InfrastructureError('schema-registry', error);
-        throw error;
+        // A record that does not fit its schema is a bug (500); anything else (unreachable,
+        // an HTTP 5xx while fetching the schema) is an outage, retried: the change may already
+        // be written, and its result must not be recorded as a failure.
+        // (The client does not export its error classes; each sets its own name.)
+        if ((error as Error)?.name === 'ConfluentSchemaRegistryValidationError') throw error;
+        throw new InfrastructureError('schema-registry', error);
       }
     },
   };
-}
-
-function isConnectionError(error: unknown): boolean {
-  const message = String((error as Error)?.message ?? error);
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|fetch failed|socket hang up|EAI_AGAIN/.test(message);
 }
 
 function fail(reason: string, detail: string): DecodeOutcome {
