@@ -2,7 +2,7 @@
 // acceptances) and the reference data (permission definitions, sources, contracts), one
 // collection each. Reference data is read, never locked, when an acceptance is decided.
 import { entityKeyOf, parsePermissionCommand, type PermissionCommand } from '../domain/permission/commands.ts';
-import { NO_CONTEXT, targetOf, type PermissionAggregate, type PermissionContext } from '../domain/permission/context.ts';
+import { NO_CONTEXT, targetOf, type ContextFor, type PermissionAggregate, type PermissionContext, type StoredFor } from '../domain/permission/context.ts';
 import { decidePermission } from '../domain/permission/decide.ts';
 import type { Entity } from '../domain/permission/entity.ts';
 import type { Contract, PermissionDef, Source } from '../domain/permission/reference.ts';
@@ -124,7 +124,7 @@ export function permissionFamily(deps: PermissionFamilyDeps): CommandFamily<Perm
     },
 
     decide: (command, stored, context, now) =>
-      decidePermission(command, stored as never, context as never, now),
+      decidePermission(command, stored as StoredFor<PermissionCommand> | null, context as ContextFor<PermissionCommand>, now),
 
     indexFields: () => ({}),
     eventState: (state) => ({ type: 'PermissionState', value: state }),

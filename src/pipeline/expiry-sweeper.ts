@@ -6,6 +6,7 @@
 // due time, which keeps the lag well under a second. MongoDB stays the source of truth: a
 // periodic safety net re-schedules every ACTIVE consent falling due soon from the {dueAt} index,
 // which covers a lost Redis, a failed schedule write, or consents written before this existed.
+import type { ExpireConsent } from '../domain/consent/commands.ts';
 import type { Consent } from '../domain/consent/consent.ts';
 import type { Logger } from '../logging/logger.ts';
 import { applyCommand, type PipelineDeps } from './apply-command.ts';
@@ -59,7 +60,8 @@ export function startSweeper(
 
   async function expireOne(consentId: string): Promise<void> {
     const commandId = `expiry-sweep:${options.sweeperId}`;
-    const outcome = await applyCommand(deps, runtime, { type: 'ExpireConsent', commandId, consentId } as never, {
+    const command: ExpireConsent = { type: 'ExpireConsent', commandId, consentId };
+    const outcome = await applyCommand(deps, runtime, command, {
       log: log.child({ commandId, consentId }),
       resultFor: null,
       remember: false, // expiry is idempotent by state: an EXPIRED consent is never expired again
