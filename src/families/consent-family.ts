@@ -28,18 +28,23 @@ function revive(raw: unknown): Consent {
 
 const consentState = (value: unknown): TaggedState => ({ type: 'ConsentState', value });
 
-export function consentFamily(deps: ConsentFamilyDeps): CommandFamily<ConsentCommand, Consent, ConsentContext> {
+/** The org's decision count in the current window, this command included; null when not counted. */
+type DecisionCount = number | null;
+
+export function consentFamily(deps: ConsentFamilyDeps): CommandFamily<ConsentCommand, Consent, ConsentContext, DecisionCount> {
   return {
     name: 'consent',
     parse: (envelope, now) => parseConsentCommand(envelope, now),
     target: async (command) => ({ collection: CONSENTS, id: command.consentId }),
     revive: (raw) => revive(raw),
-    async loadContext(command, _stored, now) {
-      // Decisions refused as 401 or 403 are answered before the rate check and are not counted.
-      if (command.type !== 'DecideOrgConsent' || !mayDecideFor(command.actor, command.orgId)) return NO_RATE_CONTEXT;
-      const count = await deps.rates.hit(`org-decisions:${command.orgId}`, deps.orgDecisionWindowMs, now);
-      return { orgDecisionsInWindow: count, orgDecisionLimit: deps.orgDecisionLimit };
+    // Counted once per command (prepare runs before the lock and is not repeated when a version
+    // race makes the pipeline decide again). Decisions refused as 401 or 403 are not counted.
+    async prepare(command, now) {
+      if (command.type !== 'DecideOrgConsent' || !mayDecideFor(command.actor, command.orgId)) return null;
+      return deps.rates.hit(`org-decisions:${command.orgId}`, deps.orgDecisionWindowMs, now);
     },
+    loadContext: async (_command, _stored, _now, count) =>
+      count === null ? NO_RATE_CONTEXT : { orgDecisionsInWindow: count, orgDecisionLimit: deps.orgDecisionLimit },
     decide: (command, stored, context, now) => decideConsent(command, stored, context, now),
     // Only ACTIVE consents with an expiry carry dueAt, so the index holds exactly what may fall due.
     indexFields: (state) => ({ dueAt: dueAt(state) }),

@@ -60,10 +60,11 @@ export async function applyCommand(
   options: ApplyOptions,
 ): Promise<ApplyOutcome> {
   const { family } = runtime;
+  const prepared: unknown = family.prepare ? await family.prepare(command, deps.clock()) : undefined;
   const target = await family.target(command);
   if (!target) {
     const now = deps.clock();
-    const decision = family.decide(command, null, await family.loadContext(command, null, now), now);
+    const decision = family.decide(command, null, await family.loadContext(command, null, now, prepared), now);
     if (decision.kind === 'change') throw new Error(`${command.type} changed an aggregate it could not address`);
     return { kind: 'reply', reply: decision };
   }
@@ -78,7 +79,7 @@ export async function applyCommand(
 
       const stored = record ? family.revive(record.state, target) : null;
       const now = deps.clock();
-      const decision = family.decide(command, stored, await family.loadContext(command, stored, now), now);
+      const decision = family.decide(command, stored, await family.loadContext(command, stored, now, prepared), now);
       if (decision.kind === 'reply') return { kind: 'reply', reply: decision };
 
       const result = options.resultFor ? options.resultFor(decision, now) : null;

@@ -23,15 +23,20 @@ export interface DomainCommand {
   readonly commandId: string;
 }
 
-export interface CommandFamily<C extends DomainCommand, S extends { readonly version: number }, X> {
+export interface CommandFamily<C extends DomainCommand, S extends { readonly version: number }, X, P = undefined> {
   readonly name: string;
   parse(envelope: CommandEnvelope, now: Date): C | Rejection;
   /** The aggregate the command addresses; null when it provably does not exist (unknown external key). */
   target(command: C): Promise<Target | null>;
   /** Checks a stored state's shape; throws CorruptAggregateError when it is not one. */
   revive(raw: unknown, target: Target): S;
+  /**
+   * Once per command, before the lock: work that must not be repeated when a lost version race
+   * makes the pipeline load and decide again (counting the command against a rate, say).
+   */
+  prepare?(command: C, now: Date): Promise<P>;
   /** Read-only facts the decision needs besides the aggregate (reference data, rate counts). */
-  loadContext(command: C, stored: S | null, now: Date): Promise<X>;
+  loadContext(command: C, stored: S | null, now: Date, prepared: P): Promise<X>;
   decide(command: C, stored: S | null, context: X, now: Date): Decision<S, unknown>;
   /** Top-level document fields for queries (e.g. the expiry index). */
   indexFields(state: S): Record<string, unknown>;
@@ -42,8 +47,8 @@ export interface CommandFamily<C extends DomainCommand, S extends { readonly ver
 }
 
 /** A family wired to its topics and codecs. */
-export interface FamilyRuntime<C extends DomainCommand, S extends { readonly version: number }, X> {
-  readonly family: CommandFamily<C, S, X>;
+export interface FamilyRuntime<C extends DomainCommand, S extends { readonly version: number }, X, P = undefined> {
+  readonly family: CommandFamily<C, S, X, P>;
   readonly commandsTopic: string;
   readonly resultsTopic: string;
   readonly eventsTopic: string;
@@ -53,4 +58,4 @@ export interface FamilyRuntime<C extends DomainCommand, S extends { readonly ver
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- families differ in their type parameters
-export type AnyFamilyRuntime = FamilyRuntime<any, any, any>;
+export type AnyFamilyRuntime = FamilyRuntime<any, any, any, any>;
