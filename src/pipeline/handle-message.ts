@@ -1,7 +1,6 @@
 // One command message: decode → (DLQ) → idempotency → validate → apply → result.
 import { randomUUID } from 'node:crypto';
 import { refuse, type Decision } from '../domain/decision.ts';
-import { envelopeRejection } from '../domain/envelope.ts';
 import { isRejection } from '../domain/status.ts';
 import type { Logger } from '../logging/logger.ts';
 import { applyCommand, type PipelineDeps } from './apply-command.ts';
@@ -46,7 +45,8 @@ export async function handleCommandMessage(deps: MessageDeps, runtime: AnyFamily
 
   let command: DomainCommand | null = null;
   try {
-    const parsed = envelopeRejection(envelope) ?? runtime.family.parse(envelope, deps.clock());
+    // The family's parse is the domain's door: envelope rules included, every 400 is decided there.
+    const parsed = runtime.family.parse(envelope, deps.clock());
     if (isRejection(parsed)) {
       log.info({ statusCode: parsed.statusCode, field: parsed.field }, 'command refused as invalid');
       await reply(deps, runtime, resultOf(runtime, header, null, refuse(parsed), deps.clock()));

@@ -185,3 +185,10 @@ describe('parseConsentCommand', () => {
     expect(command).toMatchObject({ type: 'CreateConsent', consentData });
   });
 });
+
+describe('the envelope', () => {
+  it('rejects a payload record that disagrees with commandType with 400 on commandType', () => {
+    const command = parseConsentCommand(envelope('UpdateConsent', BASE['UpdateConsent'] ?? {}, { payloadType: 'CreateConsent' }), NOW);
+    expect(command).toMatchObject({ kind: 'rejection', statusCode: '400', field: 'commandType' });
+  });
+});
