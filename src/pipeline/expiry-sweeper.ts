@@ -10,6 +10,7 @@ import type { ExpireConsent } from '../domain/consent/commands.ts';
 import type { Consent } from '../domain/consent/consent.ts';
 import type { Logger } from '../logging/logger.ts';
 import { applyCommand, type PipelineDeps } from './apply-command.ts';
+import { runBounded, sleep } from './concurrency.ts';
 import type { AnyFamilyRuntime } from './family.ts';
 import type { ExpirySchedule } from './ports.ts';
 import { SweepMetrics } from './sweep-metrics.ts';
@@ -37,12 +38,6 @@ export interface Sweeper {
   readonly metrics: SweepMetrics;
   stop(): Promise<void>;
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
 
 export function startSweeper(
   deps: PipelineDeps,
@@ -77,20 +72,16 @@ export function startSweeper(
   async function sweepOnce(): Promise<number> {
     const ids = await schedule.claimDue(deps.clock(), options.batchSize, options.claimLeaseMs);
     for (const id of ids) inFlight.add(id);
-    let next = 0;
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, ids.length) }, async () => {
-      while (next < ids.length) {
-        const id = ids[next++] as string;
-        try {
-          await expireOne(id);
-        } catch (error) {
-          // Left claimed: the lease runs out and the consent is claimed again.
-          log.warn({ err: error, consentId: id }, 'expiry failed; it will be retried when its claim lapses');
-        } finally {
-          inFlight.delete(id);
-        }
+    await runBounded(ids, options.concurrency, async (id) => {
+      try {
+        await expireOne(id);
+      } catch (error) {
+        // Left claimed: the lease runs out and the consent is claimed again.
+        log.warn({ err: error, consentId: id }, 'expiry failed; it will be retried when its claim lapses');
+      } finally {
+        inFlight.delete(id);
       }
-    }));
+    });
     return ids.length;
   }
 

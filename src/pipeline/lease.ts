@@ -2,6 +2,7 @@
 // only saves duplicate work: if it cannot be had within lockWaitMs, or is lost midway, the
 // work still runs, because the conditional write on the version is what keeps it correct.
 import type { Logger } from '../logging/logger.ts';
+import { sleep } from './concurrency.ts';
 import type { Lease, LockService } from './ports.ts';
 
 export interface LeaseOptions {
@@ -10,8 +11,6 @@ export interface LeaseOptions {
   readonly waitMs: number;
   readonly log: Logger;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function acquire(options: LeaseOptions, key: string): Promise<Lease | null> {
   const deadline = Date.now() + options.waitMs;

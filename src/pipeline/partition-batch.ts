@@ -3,6 +3,7 @@
 // command up to them is fully done. A server outage pauses the batch and retries the same
 // command; it never skips one.
 import type { Logger } from '../logging/logger.ts';
+import { runBounded, sleep } from './concurrency.ts';
 import { isInfrastructureError } from './errors.ts';
 import type { InboundMessage, PartitionBatch } from './ports.ts';
 
@@ -12,8 +13,6 @@ export interface BatchOptions {
   readonly chunkSize: number;
   readonly logger: Logger;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class BatchAbandoned extends Error {
   override readonly name = 'BatchAbandoned';
@@ -43,17 +42,6 @@ function byKey(messages: readonly InboundMessage[]): InboundMessage[][] {
     else groups.set(key, [message]);
   }
   return [...groups.values()];
-}
-
-async function runBounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  });
-  await Promise.all(runners);
 }
 
 export function batchHandler(options: BatchOptions, handle: (message: InboundMessage) => Promise<void>) {
