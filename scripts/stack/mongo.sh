@@ -10,7 +10,7 @@ FERRETDB_VERSION="${STACK_FERRETDB_VERSION:-v1.24.2}"
 FERRETDB_BACKEND="${STACK_FERRETDB_BACKEND:-sqlite}"
 FERRETDB_PATCH="$STACK_DIR/ferretdb/sqlite-id-index.patch"
 # The build's folder names the patch level, so a cached unpatched build is replaced, not reused.
-FERRETDB_BUILD="ferretdb-$FERRETDB_VERSION-cw1"
+FERRETDB_BUILD="ferretdb-$FERRETDB_VERSION-cw2"
 FERRETDB_BIN="$STACK_OPT/$FERRETDB_BUILD/ferretdb"
 
 mongo_kind() { if command -v mongod >/dev/null; then echo mongod; else echo ferretdb; fi; }

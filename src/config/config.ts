@@ -91,8 +91,8 @@ export function loadConfig(env: Env = process.env): Config {
     orgDecisionWindowMs: int(env, 'ORG_DECISION_WINDOW_MS', 60_000, 1),
     sweep: {
       enabled: bool(env, 'SWEEP_ENABLED', true),
-      batchSize: int(env, 'SWEEP_BATCH_SIZE', 200, 1),
-      concurrency: int(env, 'SWEEP_CONCURRENCY', 8, 1),
+      batchSize: int(env, 'SWEEP_BATCH_SIZE', 200, 1), // consents per claim, applied as one pipeline batch
+      concurrency: int(env, 'SWEEP_CONCURRENCY', 2, 1), // batches in flight at once (sweep lanes)
       claimLeaseMs: int(env, 'SWEEP_CLAIM_LEASE_MS', 30_000, 100),
       maxIdleMs: int(env, 'SWEEP_MAX_IDLE_MS', 250, 10), // longest sleep between schedule looks; bounds the lag of an expiry written sooner than the one slept on
       safetyNetIntervalMs: int(env, 'SWEEP_SAFETY_NET_INTERVAL_MS', 15_000, 100),

@@ -19,3 +19,12 @@ export async function runBounded<T>(items: readonly T[], limit: number, work: (i
   });
   await Promise.all(runners);
 }
+
+/** Maps the items through `work`, at most `limit` at a time, keeping their order in the result. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  await runBounded(items.map((item, index) => ({ item, index })), limit, async ({ item, index }) => {
+    out[index] = await work(item);
+  });
+  return out;
+}

@@ -1,5 +1,6 @@
-// Turns ACTIVE consents EXPIRED when their expiry passes, through the same applyCommand as the
+// Turns ACTIVE consents EXPIRED when their expiry passes, through the same pipeline as the
 // commands (lease, version check, outbox), so a sweep racing an UpdateConsent ends in one order.
+// A claim is applied as one batch: one load, one publish and one outbox clear for all of it.
 //
 // Where it looks: a Redis sorted set of due times, fed after every consent write, claimed
 // atomically in batches (so replicas never take the same consent), and slept on until the next
@@ -9,8 +10,8 @@
 import type { ExpireConsent } from '../domain/consent/commands.ts';
 import type { Consent } from '../domain/consent/consent.ts';
 import type { Logger } from '../logging/logger.ts';
-import { applyCommand, type PipelineDeps } from './apply-command.ts';
-import { runBounded, sleep } from './concurrency.ts';
+import { applyCommands, type PipelineDeps } from './apply-command.ts';
+import { sleep } from './concurrency.ts';
 import type { AnyFamilyRuntime } from './family.ts';
 import type { ExpirySchedule } from './ports.ts';
 import { SweepMetrics } from './sweep-metrics.ts';
@@ -53,35 +54,44 @@ export function startSweeper(
   /** Consents this sweeper has claimed and not finished: the safety net leaves them be. */
   const inFlight = new Set<string>();
 
-  async function expireOne(consentId: string): Promise<void> {
+  /** Expires one claimed batch through the pipeline, as one batch: one load, one publish. */
+  async function expireBatch(ids: readonly string[]): Promise<void> {
     const commandId = `expiry-sweep:${options.sweeperId}`;
-    const command: ExpireConsent = { type: 'ExpireConsent', commandId, consentId };
-    const outcome = await applyCommand(deps, runtime, command, {
-      log: log.child({ commandId, consentId }),
-      resultFor: null,
-      remember: false, // expiry is idempotent by state: an EXPIRED consent is never expired again
+    const requests = ids.map((consentId) => {
+      const command: ExpireConsent = { type: 'ExpireConsent', commandId, consentId };
+      return { command, log: log.child({ commandId, consentId }), resultFor: null };
     });
-    if (outcome.kind === 'written') {
-      const expired = outcome.change.aggregate as Consent;
-      const at = new Date(expired.expiryTime ?? expired.expiry ?? deps.clock().toISOString());
-      metrics.expired(deps.clock().getTime() - at.getTime());
-    }
-    await schedule.complete(consentId);
+    // remember: false, as expiry is idempotent by state: an EXPIRED consent is never expired again.
+    const settled = await applyCommands(deps, runtime, requests, { remember: false, log: log.child({ commandId, batch: ids.length }) });
+    const handled: string[] = [];
+    settled.forEach((s, i) => {
+      const consentId = ids[i] as string;
+      if (!s.ok) {
+        // Left claimed: the lease runs out and the consent is claimed again.
+        log.warn({ err: s.error, consentId }, 'expiry failed; it will be retried when its claim lapses');
+        return;
+      }
+      handled.push(consentId);
+      if (s.outcome.kind === 'written') {
+        const expired = s.outcome.change.aggregate as Consent;
+        const at = new Date(expired.expiryTime ?? expired.expiry ?? deps.clock().toISOString());
+        metrics.expired(deps.clock().getTime() - at.getTime());
+      }
+    });
+    await schedule.complete(handled);
   }
 
   async function sweepOnce(): Promise<number> {
     const ids = await schedule.claimDue(deps.clock(), options.batchSize, options.claimLeaseMs);
+    if (ids.length === 0) return 0;
     for (const id of ids) inFlight.add(id);
-    await runBounded(ids, options.concurrency, async (id) => {
-      try {
-        await expireOne(id);
-      } catch (error) {
-        // Left claimed: the lease runs out and the consent is claimed again.
-        log.warn({ err: error, consentId: id }, 'expiry failed; it will be retried when its claim lapses');
-      } finally {
-        inFlight.delete(id);
-      }
-    });
+    try {
+      await expireBatch(ids);
+    } catch (error) {
+      log.warn({ err: error, claimed: ids.length }, 'expiry batch failed; its consents will be retried when their claims lapse');
+    } finally {
+      for (const id of ids) inFlight.delete(id);
+    }
     return ids.length;
   }
 
@@ -110,7 +120,9 @@ export function startSweeper(
     }
   }
 
-  async function loop(): Promise<void> {
+  // `concurrency` lanes claim and expire batches side by side, so one batch's writes overlap the
+  // next one's load and publish. Claims are atomic, so lanes (and replicas) never share a consent.
+  async function lane(): Promise<void> {
     while (!stopping.signal.aborted) {
       try {
         const claimed = await sweepOnce();
@@ -131,7 +143,7 @@ export function startSweeper(
 
   const report = setInterval(() => log.info(metrics.snapshot(), 'expiry metrics'), 10_000);
   report.unref();
-  const running = Promise.all([loop(), safetyNetLoop()]);
+  const running = Promise.all([...Array.from({ length: options.concurrency }, () => lane()), safetyNetLoop()]);
 
   return {
     metrics,

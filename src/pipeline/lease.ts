@@ -1,6 +1,6 @@
-// Runs work under the aggregate's Redis lease, extending it while the work lasts. The lease
-// only saves duplicate work: if it cannot be had within lockWaitMs, or is lost midway, the
-// work still runs, because the conditional write on the version is what keeps it correct.
+// Runs work under aggregates' Redis leases, extending them while the work lasts. A lease only
+// saves duplicate work: one that cannot be had within lockWaitMs, or is lost midway, does not
+// stop the work, because the conditional write on the version is what keeps it correct.
 import type { Logger } from '../logging/logger.ts';
 import { sleep } from './concurrency.ts';
 import type { Lease, LockService } from './ports.ts';
@@ -17,27 +17,40 @@ async function acquire(options: LeaseOptions, key: string): Promise<Lease | null
   let pause = 5;
   for (;;) {
     const lease = await options.locks.tryAcquire(key, options.ttlMs);
-    if (lease || Date.now() >= deadline) return lease;
+    if (lease || Date.now() >= deadline) {
+      if (!lease) options.log.warn({ lockKey: key }, 'lock not acquired in time; relying on the version check');
+      return lease;
+    }
     await sleep(pause);
     pause = Math.min(pause * 2, 200);
   }
 }
 
-export async function withLease<T>(options: LeaseOptions, key: string, work: () => Promise<T>): Promise<T> {
-  const lease = await acquire(options, key);
-  if (!lease) options.log.warn({ lockKey: key }, 'lock not acquired in time; relying on the version check');
-  const timer = lease
+/**
+ * Holds the leases of every key (distinct keys) while `work` runs. They are asked for together,
+ * so a batch pays one round of Redis round trips, not one per key.
+ */
+export async function withLeases<T>(options: LeaseOptions, keys: readonly string[], work: () => Promise<T>): Promise<T> {
+  const leases = (await Promise.all(keys.map((key) => acquire(options, key)))).filter((lease): lease is Lease => lease !== null);
+  const timer = leases.length > 0
     ? setInterval(() => {
-        lease.extend(options.ttlMs).then(
-          (kept) => kept || options.log.warn({ lockKey: key }, 'lock lease lost while working'),
-          (error: unknown) => options.log.warn({ lockKey: key, err: error }, 'lock extension failed'),
-        );
+        for (const lease of leases) {
+          lease.extend(options.ttlMs).then(
+            (kept) => kept || options.log.warn({ lockKey: lease.key }, 'lock lease lost while working'),
+            (error: unknown) => options.log.warn({ lockKey: lease.key, err: error }, 'lock extension failed'),
+          );
+        }
       }, Math.max(50, Math.floor(options.ttlMs / 3)))
     : null;
   try {
     return await work();
   } finally {
     if (timer) clearInterval(timer);
-    if (lease) await lease.release().catch((error: unknown) => options.log.warn({ lockKey: key, err: error }, 'lock release failed'));
+    await Promise.all(leases.map((lease) => lease.release()
+      .catch((error: unknown) => options.log.warn({ lockKey: lease.key, err: error }, 'lock release failed'))));
   }
+}
+
+export function withLease<T>(options: LeaseOptions, key: string, work: () => Promise<T>): Promise<T> {
+  return withLeases(options, [key], work);
 }

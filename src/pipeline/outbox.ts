@@ -1,6 +1,7 @@
-// Publishes what an aggregate's outbox owes, then clears it. Events go out in version order
-// with their results in one acknowledged send; a crash before the clear only means the same
-// messages (same eventIds) are sent again, which consumers recognise.
+// Publishes what aggregates' outboxes owe, then clears them. Each aggregate's events go out in
+// version order with its result; a batch's outboxes go out in one acknowledged publish and are
+// cleared with one write per collection. A crash before the clear only means the same messages
+// (same eventIds) are sent again, which consumers recognise.
 import type { AnyFamilyRuntime, Target } from './family.ts';
 import type { AggregateRecord, AggregateStore, MessageBus, OutboundMessage, ResultStore } from './ports.ts';
 
@@ -10,22 +11,33 @@ export interface OutboxDeps {
   readonly bus: MessageBus;
 }
 
-export async function flushOutbox(deps: OutboxDeps, runtime: AnyFamilyRuntime, target: Target, record: AggregateRecord<unknown>): Promise<void> {
-  if (record.outbox.length === 0) return;
+export interface Owed {
+  readonly target: Target;
+  readonly record: AggregateRecord<unknown>;
+}
+
+export async function flushOutboxes(deps: OutboxDeps, runtime: AnyFamilyRuntime, owed: readonly Owed[]): Promise<void> {
+  const owing = owed.filter(({ record }) => record.outbox.length > 0);
+  if (owing.length === 0) return;
   const messages: OutboundMessage[] = [];
-  for (const entry of record.outbox) {
-    const encoder = entry.kind === 'event' ? runtime.eventEncoder : runtime.resultEncoder;
-    messages.push({
-      topic: entry.kind === 'event' ? runtime.eventsTopic : runtime.resultsTopic,
-      key: entry.key,
-      value: await encoder.encode(entry.body),
-    });
-  }
-  await deps.bus.publish(messages);
-  for (const entry of record.outbox) {
-    if (entry.kind === 'result') {
-      await deps.results.put({ commandId: entry.key, family: runtime.family.name, body: entry.body });
+  for (const { record } of owing) {
+    for (const entry of record.outbox) {
+      const encoder = entry.kind === 'event' ? runtime.eventEncoder : runtime.resultEncoder;
+      messages.push({
+        topic: entry.kind === 'event' ? runtime.eventsTopic : runtime.resultsTopic,
+        key: entry.key,
+        value: await encoder.encode(entry.body),
+      });
     }
   }
-  await deps.store.clearOutbox(target.collection, target.id, record.version);
+  await deps.bus.publish(messages);
+  const results = owing.flatMap(({ record }) => record.outbox.filter((entry) => entry.kind === 'result'));
+  await Promise.all(results.map((entry) => deps.results.put({ commandId: entry.key, family: runtime.family.name, body: entry.body })));
+  const byCollection = new Map<string, AggregateRecord<unknown>[]>();
+  for (const { target, record } of owing) byCollection.set(target.collection, [...(byCollection.get(target.collection) ?? []), record]);
+  await Promise.all([...byCollection].map(([collection, records]) => deps.store.clearOutboxes(collection, records)));
+}
+
+export function flushOutbox(deps: OutboxDeps, runtime: AnyFamilyRuntime, target: Target, record: AggregateRecord<unknown>): Promise<void> {
+  return flushOutboxes(deps, runtime, [{ target, record }]);
 }

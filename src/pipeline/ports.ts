@@ -83,12 +83,17 @@ export interface AggregateRecord<S> {
 
 export interface AggregateStore {
   load(collection: string, id: string): Promise<AggregateRecord<unknown> | null>;
+  /** The stored aggregates among `ids`, by id, in one query (a missing id is absent from the map). */
+  loadMany(collection: string, ids: readonly string[]): Promise<Map<string, AggregateRecord<unknown>>>;
   /** Inserts a new aggregate; 'exists' when the id is taken (unique _id). */
   create(collection: string, record: AggregateRecord<unknown>): Promise<'written' | 'exists'>;
   /** Replaces the aggregate only if its stored version is still expectedVersion. */
   replace(collection: string, record: AggregateRecord<unknown>, expectedVersion: number): Promise<'written' | 'conflict'>;
-  /** Empties the outbox of that version (a newer version has already flushed it). */
-  clearOutbox(collection: string, id: string, version: number): Promise<void>;
+  /**
+   * Empties each record's outbox if that outbox is still the one stored, in one write. A newer
+   * version has flushed it already (every write flushes what is owed first) and owes its own.
+   */
+  clearOutboxes(collection: string, records: readonly AggregateRecord<unknown>[]): Promise<void>;
   /** Ids of aggregates whose outbox still owes messages (left by a crash). */
   findOwing(collection: string, limit: number): Promise<string[]>;
 }
@@ -136,8 +141,8 @@ export interface ExpirySchedule {
   unschedule(consentId: string): Promise<void>;
   /** Claims up to `limit` consents due at `now` for `leaseMs`; unfinished claims come back after it. */
   claimDue(now: Date, limit: number, leaseMs: number): Promise<string[]>;
-  /** Removes a claimed consent once handled, unless it was rescheduled meanwhile. */
-  complete(consentId: string): Promise<void>;
+  /** Removes claimed consents once handled, except those rescheduled meanwhile. */
+  complete(consentIds: readonly string[]): Promise<void>;
   nextDueAt(): Promise<Date | null>;
   pending(now: Date): Promise<number>;
 }

@@ -1,25 +1,27 @@
-// At start-up, publishes whatever a crash left owed in any aggregate's outbox, under that
-// aggregate's lease, before new commands are consumed.
+// At start-up, publishes whatever a crash left owed in any aggregate's outbox, under those
+// aggregates' leases, before new commands are consumed. A page of owing aggregates is one batch:
+// one load, one publish, one clear.
 import type { Logger } from '../logging/logger.ts';
 import { lockKeyOf, type PipelineDeps } from './apply-command.ts';
 import type { AnyFamilyRuntime } from './family.ts';
-import { withLease } from './lease.ts';
-import { flushOutbox } from './outbox.ts';
+import { withLeases } from './lease.ts';
+import { flushOutboxes } from './outbox.ts';
+
+const PAGE = 100;
 
 export async function recoverOwedOutboxes(deps: PipelineDeps, runtime: AnyFamilyRuntime, collections: readonly string[], log: Logger): Promise<number> {
   let flushed = 0;
   for (const collection of collections) {
     for (;;) {
-      const ids = await deps.store.findOwing(collection, 100);
+      const ids = await deps.store.findOwing(collection, PAGE);
       if (ids.length === 0) break;
-      for (const id of ids) {
-        const target = { collection, id };
-        await withLease({ locks: deps.locks, ttlMs: deps.lockTtlMs, waitMs: deps.lockWaitMs, log }, lockKeyOf(target), async () => {
-          const record = await deps.store.load(collection, id);
-          if (record && record.outbox.length > 0) await flushOutbox(deps, runtime, target, record);
-        });
-        flushed++;
-      }
+      const keys = ids.map((id) => lockKeyOf({ collection, id }));
+      await withLeases({ locks: deps.locks, ttlMs: deps.lockTtlMs, waitMs: deps.lockWaitMs, log }, keys, async () => {
+        // Loaded under the leases: a peer may have flushed some of them since findOwing.
+        const records = await deps.store.loadMany(collection, ids);
+        await flushOutboxes(deps, runtime, [...records.values()].map((record) => ({ target: { collection, id: record.id }, record })));
+      });
+      flushed += ids.length;
     }
   }
   if (flushed > 0) log.info({ flushed, family: runtime.family.name }, 'published messages a crash had left owed');

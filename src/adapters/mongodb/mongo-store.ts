@@ -67,12 +67,20 @@ export async function connectMongo(uri: string, database: string): Promise<Mongo
     };
   }
 
+  function fromDocument(doc: AggregateDocument): AggregateRecord<unknown> {
+    const { _id, version, state, outbox, appliedCommandIds, owes: _owes, ...indexFields } = doc;
+    return { id: _id, version, state, outbox: outbox ?? [], appliedCommandIds: appliedCommandIds ?? [], indexFields };
+  }
+
   const aggregates: AggregateStore = {
     async load(name, id) {
       const doc = await infra(() => collection(name).findOne({ _id: id }));
-      if (!doc) return null;
-      const { _id, version, state, outbox, appliedCommandIds, owes: _owes, ...indexFields } = doc;
-      return { id: _id, version, state, outbox: outbox ?? [], appliedCommandIds: appliedCommandIds ?? [], indexFields };
+      return doc ? fromDocument(doc) : null;
+    },
+    async loadMany(name, ids) {
+      if (ids.length === 0) return new Map();
+      const docs = await infra(() => collection(name).find({ _id: { $in: [...ids] } }).toArray());
+      return new Map(docs.map((doc) => [doc._id, fromDocument(doc)]));
     },
     async create(name, record) {
       try {
@@ -87,8 +95,18 @@ export async function connectMongo(uri: string, database: string): Promise<Mongo
       const outcome = await infra(() => collection(name).replaceOne({ _id: record.id, version: expectedVersion }, toDocument(record)));
       return outcome.matchedCount === 1 ? 'written' : 'conflict';
     },
-    async clearOutbox(name, id, version) {
-      await infra(() => collection(name).updateOne({ _id: id, version }, { $set: { outbox: [], owes: false } }));
+    async clearOutboxes(name, records) {
+      const owing = records.filter((record) => record.outbox.length > 0);
+      if (owing.length === 0) return;
+      // An outbox's entry ids name its aggregate and version (eventId, or the result of a command
+      // applied once), so "still holds one of these ids" means "is still that outbox": one
+      // updateMany clears them all, where a per-document {_id, version} condition would need an
+      // $or that FerretDB evaluates slowly or a bulk write, which hangs FerretDB 1.24 at ~100 updates.
+      const entryIds = owing.flatMap((record) => record.outbox.map((entry) => entry.id));
+      await infra(() => collection(name).updateMany(
+        { _id: { $in: owing.map((record) => record.id) }, 'outbox.id': { $in: entryIds } },
+        { $set: { outbox: [], owes: false } },
+      ));
     },
     async findOwing(name, limit) {
       const docs = await infra(() => collection(name).find({ owes: true }, { projection: { _id: 1 } }).limit(limit).toArray());

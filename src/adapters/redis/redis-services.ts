@@ -80,8 +80,8 @@ export function connectRedis(url: string, keyPrefix = 'cw:'): RedisServices {
     async claimDue(now, limit, leaseMs) {
       return infra(() => redis.claimDue(DUE, CLAIMED, now.getTime(), limit, now.getTime() + leaseMs));
     },
-    async complete(consentId) {
-      await infra(() => redis.zrem(CLAIMED, consentId));
+    async complete(consentIds) {
+      if (consentIds.length > 0) await infra(() => redis.zrem(CLAIMED, ...consentIds));
     },
     async nextDueAt() {
       const first = await infra(() => redis.zrange(DUE, 0, 0, 'WITHSCORES'));
