@@ -30,10 +30,27 @@ export interface SweeperOptions extends SweeperTuning {
   readonly sweeperId: string;
 }
 
-export interface DueConsentQuery {
-  /** Ids and due times of consents due before `before`, at most `limit`, earliest first. */
-  dueBefore(before: Date, limit: number): Promise<{ id: string; dueAt: Date }[]>;
+export interface DueConsent {
+  readonly id: string;
+  readonly dueAt: Date;
 }
+
+export interface DueConsentQuery {
+  /** Consents due before `before`, at most `limit`, in (dueAt, id) order, after `after` when given. */
+  dueBefore(before: Date, limit: number, after: DueConsent | null): Promise<DueConsent[]>;
+}
+
+/**
+ * How the safety net feeds a backlog to the Redis schedule. After an outage the whole backlog is
+ * due at once: one small page per interval would feed the sweep far slower than it drains, and
+ * reading everything every pass would re-read what is already scheduled. So a pass reads nothing
+ * while SAFETY_NET_LOW_WATER or more are due in Redis (back-pressure); below that it reads the
+ * earliest SAFETY_NET_PAGE_SIZE due ids (about 2 MB) and schedules them. One read per top-up
+ * matters on FerretDB, which evaluates range filters itself: every read is a pass over the
+ * whole collection, whatever the page size.
+ */
+const SAFETY_NET_LOW_WATER = 5_000;
+const SAFETY_NET_PAGE_SIZE = 20_000;
 
 export interface Sweeper {
   readonly metrics: SweepMetrics;
@@ -97,14 +114,22 @@ export function startSweeper(
 
   async function safetyNet(): Promise<void> {
     const horizon = new Date(deps.clock().getTime() + options.safetyNetLookaheadMs);
-    // One page per pass, earliest first: the query has no cursor, so asking again in the same
-    // pass would only return the same page. A larger backlog is drained from its front, and
-    // each later pass finds the next page once the first ones are expired.
-    const found = (await due.dueBefore(horizon, options.batchSize * 5)).filter((consent) => !inFlight.has(consent.id));
-    // Sent together (the client pipelines them on its one connection), not one round trip each.
-    await Promise.all(found.map((consent) => schedule.schedule(consent.id, consent.dueAt)));
+    let pending = await schedule.pending(deps.clock());
+    let after: DueConsent | null = null;
+    let scheduled = 0;
+    // Earliest first, a page at a time (keyset on dueAt, id), until a page's worth is due.
+    while (pending < (after ? SAFETY_NET_PAGE_SIZE : SAFETY_NET_LOW_WATER) && !stopping.signal.aborted) {
+      const found = await due.dueBefore(horizon, SAFETY_NET_PAGE_SIZE, after);
+      const toSchedule = found.filter((consent) => !inFlight.has(consent.id));
+      // Sent together (the client pipelines them on its one connection), not one round trip each.
+      await Promise.all(toSchedule.map((consent) => schedule.schedule(consent.id, consent.dueAt)));
+      scheduled += toSchedule.length;
+      if (found.length < SAFETY_NET_PAGE_SIZE) break;
+      after = found[found.length - 1] as DueConsent;
+      pending = await schedule.pending(deps.clock());
+    }
     metrics.setPending(await schedule.pending(deps.clock()));
-    if (found.length > 0) log.debug({ scheduled: found.length }, 'safety net re-scheduled consents from MongoDB');
+    if (scheduled > 0) log.debug({ scheduled }, 'safety net re-scheduled consents from MongoDB');
   }
 
   // The safety net runs beside the sweep, never in its way: its MongoDB query can take a while

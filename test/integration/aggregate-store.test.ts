@@ -52,4 +52,28 @@ describe('the aggregate store', () => {
     expect(after.get('b')).toMatchObject({ version: 2, outbox: b2.outbox });
     expect(await mongo.aggregates.findOwing(name, 10)).toEqual(['b']);
   });
+
+  it('pages through due consents in (dueAt, id) order, each once, even where due times are equal', async () => {
+    // The query reads the consents collection, so this database gets its own store.
+    const own = await connectMongo(inject('servers').mongodbUri, `cwtest_due_${randomUUID().replaceAll('-', '').slice(0, 12)}`);
+    try {
+      const t = (s: number): Date => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+      const due = [['d', 2], ['a', 1], ['c', 2], ['b', 2], ['e', 3], ['late', 9]] as const;
+      for (const [id, s] of due) await own.aggregates.create('consents', { ...record(id, 1, false), indexFields: { dueAt: t(s) } });
+      await own.aggregates.create('consents', { ...record('never', 1, false), indexFields: { dueAt: null } });
+
+      const pages: string[][] = [];
+      let after: { id: string; dueAt: Date } | null = null;
+      for (;;) {
+        const page = await own.dueConsents.dueBefore(t(5), 2, after);
+        if (page.length === 0) break;
+        pages.push(page.map((p) => p.id));
+        after = page[page.length - 1] ?? null;
+      }
+
+      expect(pages).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    } finally {
+      await own.close();
+    }
+  });
 });

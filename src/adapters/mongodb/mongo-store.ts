@@ -149,9 +149,13 @@ export async function connectMongo(uri: string, database: string): Promise<Mongo
     results: resultStore,
     externalKeys,
     dueConsents: {
-      async dueBefore(before, limit) {
+      async dueBefore(before, limit, after) {
+        // Keyset paging on (dueAt, _id): due times are not unique, so the id breaks ties.
+        const filter = after
+          ? { $or: [{ dueAt: { $gt: after.dueAt, $lte: before } }, { dueAt: after.dueAt, _id: { $gt: after.id } }] }
+          : { dueAt: { $lte: before } };
         const docs = await infra(() => collection('consents')
-          .find({ dueAt: { $lte: before } }, { projection: { _id: 1, dueAt: 1 } }).sort({ dueAt: 1 }).limit(limit).toArray());
+          .find(filter, { projection: { _id: 1, dueAt: 1 } }).sort({ dueAt: 1, _id: 1 }).limit(limit).toArray());
         return docs.map((d) => ({ id: d._id, dueAt: d['dueAt'] as Date }));
       },
     },
@@ -159,7 +163,7 @@ export async function connectMongo(uri: string, database: string): Promise<Mongo
     async ensureIndexes() {
       await infra(async () => {
         await collection('consents').createIndex({ owes: 1 });
-        await collection('consents').createIndex({ dueAt: 1 }); // the expiry safety-net query
+        await collection('consents').createIndex({ dueAt: 1, _id: 1 }); // the expiry safety net's paged query
         for (const name of ['entities', 'permission_defs', 'sources', 'contracts']) await collection(name).createIndex({ owes: 1 });
       });
     },
