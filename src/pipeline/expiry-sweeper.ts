@@ -41,13 +41,15 @@ export interface DueConsentQuery {
 }
 
 /**
- * How the safety net feeds a backlog to the Redis schedule. After an outage the whole backlog is
- * due at once: one small page per interval would feed the sweep far slower than it drains, and
- * reading everything every pass would re-read what is already scheduled. So a pass reads nothing
- * while SAFETY_NET_LOW_WATER or more are due in Redis (back-pressure); below that it reads the
- * earliest SAFETY_NET_PAGE_SIZE due ids (about 2 MB) and schedules them. One read per top-up
- * matters on FerretDB, which evaluates range filters itself: every read is a pass over the
- * whole collection, whatever the page size.
+ * How the safety net feeds a backlog to the Redis schedule. Normally a pass reads one page of
+ * batchSize × 5 ids falling due soon, re-scheduling any the schedule lost. After an outage the
+ * whole backlog is due at once: one such page per interval would feed the sweep far slower than
+ * it drains, and reading everything every pass would re-read what is already scheduled. So a
+ * pass reads nothing while SAFETY_NET_LOW_WATER or more are due in Redis (back-pressure), and
+ * when its first page is full and already past due (a backlog), it goes on in pages of
+ * SAFETY_NET_PAGE_SIZE (about 2 MB of ids) until that many are due in Redis. Few, large reads
+ * matter on FerretDB, which evaluates range filters itself: every read is a pass over the whole
+ * collection, whatever the page size.
  */
 const SAFETY_NET_LOW_WATER = 5_000;
 const SAFETY_NET_PAGE_SIZE = 20_000;
@@ -116,16 +118,20 @@ export function startSweeper(
     const horizon = new Date(deps.clock().getTime() + options.safetyNetLookaheadMs);
     let pending = await schedule.pending(deps.clock());
     let after: DueConsent | null = null;
+    let limit = options.batchSize * 5;
     let scheduled = 0;
-    // Earliest first, a page at a time (keyset on dueAt, id), until a page's worth is due.
+    // Earliest first, a page at a time (keyset on dueAt, id).
     while (pending < (after ? SAFETY_NET_PAGE_SIZE : SAFETY_NET_LOW_WATER) && !stopping.signal.aborted) {
-      const found = await due.dueBefore(horizon, SAFETY_NET_PAGE_SIZE, after);
+      const found = await due.dueBefore(horizon, limit, after);
       const toSchedule = found.filter((consent) => !inFlight.has(consent.id));
       // Sent together (the client pipelines them on its one connection), not one round trip each.
       await Promise.all(toSchedule.map((consent) => schedule.schedule(consent.id, consent.dueAt)));
       scheduled += toSchedule.length;
-      if (found.length < SAFETY_NET_PAGE_SIZE) break;
-      after = found[found.length - 1] as DueConsent;
+      const last = found[found.length - 1];
+      const backlog = found.length === limit && last !== undefined && last.dueAt.getTime() <= deps.clock().getTime();
+      if (!backlog) break;
+      after = last;
+      limit = SAFETY_NET_PAGE_SIZE;
       pending = await schedule.pending(deps.clock());
     }
     metrics.setPending(await schedule.pending(deps.clock()));
