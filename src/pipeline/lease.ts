@@ -31,7 +31,14 @@ async function acquire(options: LeaseOptions, key: string): Promise<Lease | null
  * so a batch pays one round of Redis round trips, not one per key.
  */
 export async function withLeases<T>(options: LeaseOptions, keys: readonly string[], work: () => Promise<T>): Promise<T> {
-  const leases = (await Promise.all(keys.map((key) => acquire(options, key)))).filter((lease): lease is Lease => lease !== null);
+  const asked = await Promise.allSettled(keys.map((key) => acquire(options, key)));
+  const leases = asked.flatMap((a) => (a.status === 'fulfilled' && a.value ? [a.value] : []));
+  const refused = asked.find((a): a is PromiseRejectedResult => a.status === 'rejected');
+  if (refused) {
+    // Redis failed midway: give back what was had rather than leave it to expire.
+    await Promise.all(leases.map((lease) => lease.release().catch(() => undefined)));
+    throw refused.reason;
+  }
   const timer = leases.length > 0
     ? setInterval(() => {
         for (const lease of leases) {
@@ -49,8 +56,4 @@ export async function withLeases<T>(options: LeaseOptions, keys: readonly string
     await Promise.all(leases.map((lease) => lease.release()
       .catch((error: unknown) => options.log.warn({ lockKey: lease.key, err: error }, 'lock release failed'))));
   }
-}
-
-export function withLease<T>(options: LeaseOptions, key: string, work: () => Promise<T>): Promise<T> {
-  return withLeases(options, [key], work);
 }
