@@ -94,7 +94,11 @@ function roundsOf(items: readonly Addressed[]): Addressed[][] {
 
 async function loadAll(store: AggregateStore, items: readonly Addressed[]): Promise<Map<string, AggregateRecord<unknown>>> {
   const idsByCollection = new Map<string, string[]>();
-  for (const { target } of items) idsByCollection.set(target.collection, [...(idsByCollection.get(target.collection) ?? []), target.id]);
+  for (const { target } of items) {
+    const ids = idsByCollection.get(target.collection);
+    if (ids) ids.push(target.id);
+    else idsByCollection.set(target.collection, [target.id]);
+  }
   const loaded = new Map<string, AggregateRecord<unknown>>();
   await Promise.all([...idsByCollection].map(async ([collection, ids]) => {
     for (const [id, record] of await store.loadMany(collection, ids)) loaded.set(lockKeyOf({ collection, id }), record);

@@ -34,10 +34,10 @@ export async function flushOutboxes(deps: OutboxDeps, runtime: AnyFamilyRuntime,
   const results = owing.flatMap(({ record }) => record.outbox.filter((entry) => entry.kind === 'result'));
   await Promise.all(results.map((entry) => deps.results.put({ commandId: entry.key, family: runtime.family.name, body: entry.body })));
   const byCollection = new Map<string, AggregateRecord<unknown>[]>();
-  for (const { target, record } of owing) byCollection.set(target.collection, [...(byCollection.get(target.collection) ?? []), record]);
+  for (const { target, record } of owing) {
+    const records = byCollection.get(target.collection);
+    if (records) records.push(record);
+    else byCollection.set(target.collection, [record]);
+  }
   await Promise.all([...byCollection].map(([collection, records]) => deps.store.clearOutboxes(collection, records)));
-}
-
-export function flushOutbox(deps: OutboxDeps, runtime: AnyFamilyRuntime, target: Target, record: AggregateRecord<unknown>): Promise<void> {
-  return flushOutboxes(deps, runtime, [{ target, record }]);
 }

@@ -6,7 +6,7 @@
 // batches, which is what this test is about. More is a matter of time (the native stack drains
 // some hundreds a second); EXPIRY_BACKLOG=100000 runs the issue's outage-sized backlog.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Consent } from '../../src/domain/consent/consent.ts';
+import { activeConsentDocument } from '../support/stored-consents.ts';
 import type { Received } from '../support/topic-collector.ts';
 import { startHarness, type Harness } from '../support/worker-harness.ts';
 
@@ -22,19 +22,6 @@ beforeAll(async () => {
 });
 afterAll(async () => { await h?.stop(); });
 
-/** A consent document as the worker writes it (mongo-store toDocument, consent-family indexFields). */
-function dueConsentDocument(i: number, expiryTime: Date): Record<string, unknown> {
-  const consentId = `${PREFIX}${i}`;
-  const createdAt = new Date(expiryTime.getTime() - 3_600_000).toISOString();
-  const state: Consent = {
-    consentId, kind: 'USER', version: 1, status: 'ACTIVE',
-    serviceId: 'svc-backlog', userId: `user-backlog-${i}`, consentType: null, consentData: {}, expiryTime: expiryTime.toISOString(),
-    sourceUserId: null, targetOrgId: null, targetOrgOwnerEmail: null, expiry: null, decidedBy: null,
-    createdAt, updatedAt: createdAt,
-  };
-  return { _id: consentId, version: 1, state, outbox: [], owes: false, appliedCommandIds: [], dueAt: expiryTime };
-}
-
 const isBacklogExpiry = (r: Received): boolean =>
   r.topic === h.topics.consentEvents && r.key.startsWith(PREFIX) && (r.value as { eventType?: string } | null)?.eventType === 'ConsentExpired';
 
@@ -44,7 +31,7 @@ describe('a backlog of due consents', () => {
   it(`drains ${BACKLOG} due consents found only in MongoDB, while a CreateConsent still gets its 201 promptly`, async () => {
     // Due between 10 minutes and 10 seconds ago; nothing of them is in Redis.
     const now = Date.now();
-    const docs = Array.from({ length: BACKLOG }, (_, i) => dueConsentDocument(i, new Date(now - 600_000 + Math.floor((i * 590_000) / BACKLOG))));
+    const docs = Array.from({ length: BACKLOG }, (_, i) => activeConsentDocument(`${PREFIX}${i}`, new Date(now - 600_000 + Math.floor((i * 590_000) / BACKLOG))));
     const consents = h.mongo.db(h.config.mongodbDatabase).collection('consents');
     for (let i = 0; i < docs.length; i += 5_000) await consents.insertMany(docs.slice(i, i + 5_000) as never[]);
     const drainStarted = Date.now();

@@ -2,7 +2,7 @@
 // stored document is corrupt) must not hold back the others: each of them is expired once, and
 // the corrupt one is left as it was.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Consent } from '../../src/domain/consent/consent.ts';
+import { activeConsentDocument } from '../support/stored-consents.ts';
 import { startHarness, type Harness } from '../support/worker-harness.ts';
 
 let h: Harness;
@@ -14,17 +14,6 @@ beforeAll(async () => {
 afterAll(async () => { await h?.stop(); });
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function activeConsentDocument(consentId: string, expiryTime: Date): Record<string, unknown> {
-  const createdAt = new Date(expiryTime.getTime() - 3_600_000).toISOString();
-  const state: Consent = {
-    consentId, kind: 'USER', version: 1, status: 'ACTIVE',
-    serviceId: 'svc-batch', userId: `user-${consentId}`, consentType: null, consentData: {}, expiryTime: expiryTime.toISOString(),
-    sourceUserId: null, targetOrgId: null, targetOrgOwnerEmail: null, expiry: null, decidedBy: null,
-    createdAt, updatedAt: createdAt,
-  };
-  return { _id: consentId, version: 1, state, outbox: [], owes: false, appliedCommandIds: [], dueAt: expiryTime };
-}
 
 describe('an expiry batch', () => {
   it('expires every good consent of the batch once when one of them is corrupt, and leaves the corrupt one as it was', async () => {

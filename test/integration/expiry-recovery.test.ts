@@ -2,7 +2,7 @@
 // EXPIRED and its outbox still owes the ConsentExpired. A replica starting up publishes what is
 // owed and clears the outbox, and the sweep never expires that consent a second time.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Consent } from '../../src/domain/consent/consent.ts';
+import { userConsentState } from '../support/stored-consents.ts';
 import { startHarness, type Harness } from '../support/worker-harness.ts';
 
 let h: Harness;
@@ -13,13 +13,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** What apply-command writes for an expiry before it publishes (outboxOf, mongo-store toDocument). */
 function crashedExpiryDocument(consentId: string, expiryTime: Date, expiredAt: Date, sweepId: string): Record<string, unknown> {
-  const createdAt = new Date(expiryTime.getTime() - 3_600_000).toISOString();
-  const state: Consent = {
-    consentId, kind: 'USER', version: 2, status: 'EXPIRED',
-    serviceId: 'svc-recovery', userId: 'user-recovery', consentType: null, consentData: {}, expiryTime: expiryTime.toISOString(),
-    sourceUserId: null, targetOrgId: null, targetOrgOwnerEmail: null, expiry: null, decidedBy: null,
-    createdAt, updatedAt: expiredAt.toISOString(),
-  };
+  const state = userConsentState(consentId, expiryTime, {
+    version: 2, status: 'EXPIRED', serviceId: 'svc-recovery', userId: 'user-recovery', updatedAt: expiredAt.toISOString(),
+  });
   const event = {
     eventId: `${consentId}:2:ConsentExpired`, eventType: 'ConsentExpired', aggregateId: consentId, version: 2,
     occurredAt: expiredAt.toISOString(), causationId: sweepId, state: { type: 'ConsentState', value: state },
