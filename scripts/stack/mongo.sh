@@ -1,16 +1,19 @@
 # A MongoDB-wire server: a real mongod when one is on PATH, else FerretDB v1.24 on SQLite.
 # FerretDB is built from its Go module; `go install` alone yields a binary that panics at
 # start, because the module ships build/version/version.txt empty (it is written at release
-# time), so we build from a writable copy of the module with that file filled in, and with
-# ferretdb/sqlite-id-index.patch applied: unpatched, its SQLite backend never uses the _id index,
-# so every read and write by _id scans the collection (50 ms a write at 5,000 documents).
+# time), so we build from a writable copy of the module with that file filled in, and with two
+# patches applied (each explains itself in its header):
+#  - ferretdb/sqlite-id-index.patch: unpatched, its SQLite backend never uses the _id index, so
+#    every read and write by _id scans the collection (50 ms a write at 5,000 documents);
+#  - ferretdb/update-compare-and-set.patch: unpatched, two concurrent updates conditional on the
+#    same version can both win, which would void the worker's version check.
 
 FERRETDB_VERSION="${STACK_FERRETDB_VERSION:-v1.24.2}"
 # sqlite (default, nothing else to run) or postgresql (flat write cost; see postgres.sh).
 FERRETDB_BACKEND="${STACK_FERRETDB_BACKEND:-sqlite}"
-FERRETDB_PATCH="$STACK_DIR/ferretdb/sqlite-id-index.patch"
+FERRETDB_PATCHES=("$STACK_DIR/ferretdb/sqlite-id-index.patch" "$STACK_DIR/ferretdb/update-compare-and-set.patch")
 # The build's folder names the patch level, so a cached unpatched build is replaced, not reused.
-FERRETDB_BUILD="ferretdb-$FERRETDB_VERSION-cw2"
+FERRETDB_BUILD="ferretdb-$FERRETDB_VERSION-cw3"
 FERRETDB_BIN="$STACK_OPT/$FERRETDB_BUILD/ferretdb"
 
 mongo_kind() { if command -v mongod >/dev/null; then echo mongod; else echo ferretdb; fi; }
@@ -32,8 +35,11 @@ mongo_install() {
   [[ -d $src ]] || { fail "mongo: go mod download gave no source dir"; return 1; }
   rm -rf "$dest/src" && cp -r "$src" "$dest/src" && chmod -R u+w "$dest/src"
   echo "$FERRETDB_VERSION" >"$dest/src/build/version/version.txt"
-  patch -s -p1 --forward -d "$dest/src" <"$FERRETDB_PATCH" \
-    || { fail "mongo: $FERRETDB_PATCH does not apply to FerretDB $FERRETDB_VERSION"; return 1; }
+  local patch_file
+  for patch_file in "${FERRETDB_PATCHES[@]}"; do
+    patch -s -p1 --forward -d "$dest/src" <"$patch_file" \
+      || { fail "mongo: $patch_file does not apply to FerretDB $FERRETDB_VERSION"; return 1; }
+  done
   run_logged "$dest/install.log" bash -c "cd '$dest/src' && go build -o '$FERRETDB_BIN' ./cmd/ferretdb" \
     || { fail "mongo: FerretDB build failed; see $dest/install.log"; return 1; }
   rm -rf "$dest/src"

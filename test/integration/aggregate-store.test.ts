@@ -53,6 +53,30 @@ describe('the aggregate store', () => {
     expect(await mongo.aggregates.findOwing(name, 10)).toEqual(['b']);
   });
 
+  it('lets exactly one of many concurrent writes expecting the same version win, on every try', async () => {
+    // The version check is the safety when two writers hold no common lease (a lease that expired
+    // under a long pause): the server must compare and write as one step. Separate connections, so
+    // the writes really do reach the server together.
+    const writers = await Promise.all([1, 2, 3, 4].map(() => connectMongo(inject('servers').mongodbUri, mongo.db.databaseName)));
+    try {
+      const name = collection();
+      const tries = 25;
+      for (let t = 0; t < tries; t++) await mongo.aggregates.create(name, record(`r${t}`, 1, false));
+      const winners: number[] = [];
+      for (let t = 0; t < tries; t++) {
+        const outcomes = await Promise.all(writers.map((writer, w) =>
+          writer.aggregates.replace(name, { ...record(`r${t}`, 2, true), state: { writer: w } }, 1)));
+        winners.push(outcomes.filter((o) => o === 'written').length);
+        const stored = (await mongo.aggregates.load(name, `r${t}`))?.state as { writer: number };
+        // The one reported winner is the one whose state is stored.
+        expect(outcomes[stored.writer]).toBe('written');
+      }
+      expect(winners).toEqual(Array.from({ length: tries }, () => 1));
+    } finally {
+      await Promise.all(writers.map((writer) => writer.close()));
+    }
+  });
+
   it('pages through due consents in (dueAt, id) order, each once, even where due times are equal', async () => {
     // The query reads the consents collection, so this database gets its own store.
     const own = await connectMongo(inject('servers').mongodbUri, `cwtest_due_${randomUUID().replaceAll('-', '').slice(0, 12)}`);
