@@ -17,6 +17,7 @@ import type { AnyFamilyRuntime } from './pipeline/family.ts';
 import { handleCommandMessage } from './pipeline/handle-message.ts';
 import { batchHandler } from './pipeline/partition-batch.ts';
 import type { ConsumerHandle } from './pipeline/ports.ts';
+import { startOutboxClears, type OutboxClears } from './pipeline/outbox-clears.ts';
 import { recoverOwedOutboxes } from './pipeline/recover-outboxes.ts';
 
 export interface WorkerOptions {
@@ -37,7 +38,9 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase);
   const redis = connectRedis(config.redisUrl, config.redisKeyPrefix);
   const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger });
+  let clears: OutboxClears | null = null;
   const stopAll = async (): Promise<void> => {
+    await clears?.stop(); // before the store closes: what waits is cleared now
     await bus.close();
     await redis.close();
     await mongo.close();
@@ -71,8 +74,10 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       eventEncoder: createEncoder(registry, permissionEvents),
     };
 
+    clears = startOutboxClears(mongo.aggregates, config.outboxClears, logger);
     const deps: PipelineDeps & { logger: Logger } = {
       store: mongo.aggregates, results: mongo.results, locks: redis.locks, bus, clock,
+      published: redis.published, clears,
       lockTtlMs: config.lockTtlMs, lockWaitMs: config.lockWaitMs, logger,
     };
     await recoverOwedOutboxes(deps, consents, [CONSENTS], logger);

@@ -1,6 +1,7 @@
 // The worker's whole configuration, read once from the environment. Defaults sit beside each
 // setting and point at the native stack (scripts/stack), so `npm start` needs no variables there.
 import type { SweeperTuning } from '../pipeline/expiry-sweeper.ts';
+import type { OutboxClearOptions } from '../pipeline/outbox-clears.ts';
 
 export interface Config {
   readonly kafkaBrokers: readonly string[];
@@ -31,6 +32,7 @@ export interface Config {
   readonly orgDecisionLimit: number;
   readonly orgDecisionWindowMs: number;
   readonly sweep: SweeperTuning & { readonly enabled: boolean };
+  readonly outboxClears: OutboxClearOptions;
   readonly logLevel: string;
 }
 
@@ -97,6 +99,11 @@ export function loadConfig(env: Env = process.env): Config {
       maxIdleMs: int(env, 'SWEEP_MAX_IDLE_MS', 250, 10), // longest sleep between schedule looks; bounds the lag of an expiry written sooner than the one slept on
       safetyNetIntervalMs: int(env, 'SWEEP_SAFETY_NET_INTERVAL_MS', 15_000, 100),
       safetyNetLookaheadMs: int(env, 'SWEEP_SAFETY_NET_LOOKAHEAD_MS', 60_000, 0),
+    },
+    outboxClears: {
+      delayMs: int(env, 'OUTBOX_CLEAR_DELAY_MS', 30_000, 0), // past a burst of expiries; 0 clears right after the publish
+      maxPending: int(env, 'OUTBOX_CLEAR_MAX_PENDING', 20_000, 0), // bounds the start-up recovery after a crash
+      batchSize: int(env, 'OUTBOX_CLEAR_BATCH_SIZE', 200, 1),
     },
     logLevel: text(env, 'LOG_LEVEL', 'info'),
   };

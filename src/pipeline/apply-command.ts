@@ -1,16 +1,16 @@
-// lock → load → (flush what a crash left owed) → decide → conditional write with outbox →
-// publish → clear. The one place a command changes an aggregate, for every family and for the
+// lock → load → (flush what is still owed) → decide → conditional write with outbox → publish →
+// (clear later). The one place a command changes an aggregate, for every family and for the
 // expiry sweep alike. It takes a batch: a consumed command is a batch of one; the sweep hands
-// over everything it claimed, so the leases, the load, the publish and the outbox clear cost one
-// round trip for the batch rather than one per aggregate.
+// over everything it claimed, so the leases, the load and the publish cost one round trip for the
+// batch rather than one per aggregate, and the outbox clears are batched after it (outbox-clears.ts).
 import type { Change, Decision, Reply } from '../domain/decision.ts';
 import type { DomainEvent } from '../domain/event.ts';
 import type { Logger } from '../logging/logger.ts';
 import { mapBounded } from './concurrency.ts';
 import type { AnyFamilyRuntime, DomainCommand, Target } from './family.ts';
 import { withLeases } from './lease.ts';
-import { flushOutboxes, type Owed } from './outbox.ts';
-import type { AggregateRecord, AggregateStore, LockService, MessageBus, OutboxEntry, ResultStore } from './ports.ts';
+import { flushOwed, publishWritten, type OutboxDeps, type Owed } from './outbox.ts';
+import type { AggregateRecord, AggregateStore, LockService, OutboxEntry } from './ports.ts';
 import type { ResultBody } from './result.ts';
 
 /** How many recent commandIds an aggregate remembers, to spot a redelivery after a crash. */
@@ -24,11 +24,8 @@ const MAX_ATTEMPTS = 8;
  */
 const WRITES_IN_FLIGHT = 16;
 
-export interface PipelineDeps {
-  readonly store: AggregateStore;
-  readonly results: ResultStore;
+export interface PipelineDeps extends OutboxDeps {
   readonly locks: LockService;
-  readonly bus: MessageBus;
   readonly clock: () => Date;
   readonly lockTtlMs: number;
   readonly lockWaitMs: number;
@@ -137,11 +134,12 @@ export async function applyCommands(
   async function attempt(items: readonly Addressed[], attemptNo: number): Promise<Addressed[]> {
     const records = await loadAll(deps.store, items);
     // A peer (or our previous life) crashed after writing: its messages go out first, in order.
+    // An outbox whose clear is merely deferred is found here too; the ledger says it went out.
     const owed: Owed[] = items.flatMap(({ target }) => {
       const record = records.get(lockKeyOf(target));
       return record && record.outbox.length > 0 ? [{ target, record }] : [];
     });
-    await flushOutboxes(deps, runtime, owed);
+    await flushOwed(deps, runtime, owed, 'later');
 
     const writes = await mapBounded(items, WRITES_IN_FLIGHT, async (item) => {
       const { index, request, prepared, target } = item;
@@ -189,7 +187,7 @@ export async function applyCommands(
 
     const done = writes.filter((w) => w !== null && !w.lost);
     try {
-      await flushOutboxes(deps, runtime, done.map(({ item, next }) => ({ target: item.target, record: next })));
+      await publishWritten(deps, runtime, done.map(({ item, next }) => ({ target: item.target, record: next })));
       for (const { item, decision } of done) settle(item.index, { kind: 'written', change: decision });
     } catch (error) {
       // Written but not published: the outboxes stay owed, and whoever touches these aggregates

@@ -5,8 +5,8 @@
 // Where it looks: a Redis sorted set of due times, fed after every consent write, claimed
 // atomically in batches (so replicas never take the same consent), and slept on until the next
 // due time, which keeps the lag well under a second. MongoDB stays the source of truth: a
-// periodic safety net re-schedules every ACTIVE consent falling due soon from the {dueAt} index,
-// which covers a lost Redis, a failed schedule write, or consents written before this existed.
+// periodic safety net re-schedules ACTIVE consents from the {dueAt} index, which covers a lost
+// Redis, a failed schedule write, or consents written before this existed (see safetyNet).
 import type { ExpireConsent } from '../domain/consent/commands.ts';
 import type { Consent } from '../domain/consent/consent.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -36,8 +36,11 @@ export interface DueConsent {
 }
 
 export interface DueConsentQuery {
-  /** Consents due before `before`, at most `limit`, in (dueAt, id) order, after `after` when given. */
-  dueBefore(before: Date, limit: number, after: DueConsent | null): Promise<DueConsent[]>;
+  /**
+   * Consents due at or before `before` (and after `since`, when given), at most `limit`, in
+   * (dueAt, id) order, following `after` when given.
+   */
+  dueBefore(before: Date, limit: number, after: DueConsent | null, since?: Date | null): Promise<DueConsent[]>;
 }
 
 /**
@@ -48,11 +51,17 @@ export interface DueConsentQuery {
  * pass reads nothing while SAFETY_NET_LOW_WATER or more are due in Redis (back-pressure), and
  * when its first page is full and already past due (a backlog), it goes on in pages of
  * SAFETY_NET_PAGE_SIZE (about 2 MB of ids) until that many are due in Redis. Few, large reads
- * matter on FerretDB, which evaluates range filters itself: every read is a pass over the whole
- * collection, whatever the page size.
+ * matter on FerretDB: a first page (one range on dueAt) comes from the index, but a keyset page
+ * (an $or) is evaluated by FerretDB itself, a pass over the whole collection, whatever its size.
  */
 const SAFETY_NET_LOW_WATER = 5_000;
 const SAFETY_NET_PAGE_SIZE = 20_000;
+/**
+ * How long past its due time a consent must be before the safety net treats it as missed. The
+ * sweep normally expires a consent well within this, so a pass does not re-read what the sweep
+ * is about to take anyway.
+ */
+const SAFETY_NET_GRACE_MS = 5_000;
 
 export interface Sweeper {
   readonly metrics: SweepMetrics;
@@ -114,26 +123,57 @@ export function startSweeper(
     return ids.length;
   }
 
-  async function safetyNet(): Promise<void> {
-    const horizon = new Date(deps.clock().getTime() + options.safetyNetLookaheadMs);
-    let pending = await schedule.pending(deps.clock());
+  /**
+   * Re-schedules consents of (since, before] from MongoDB, earliest first, a page at a time (keyset
+   * on dueAt, id). With `backPressure`, it reads nothing while SAFETY_NET_LOW_WATER or more are
+   * due in Redis, and goes on past its first page only for a backlog (a full page, past due);
+   * without, it reads the whole range.
+   */
+  async function reschedule(before: Date, since: Date | null, backPressure: boolean): Promise<number> {
+    let pending = backPressure ? await schedule.pending(deps.clock()) : 0;
     let after: DueConsent | null = null;
     let limit = options.batchSize * 5;
     let scheduled = 0;
-    // Earliest first, a page at a time (keyset on dueAt, id).
     while (pending < (after ? SAFETY_NET_PAGE_SIZE : SAFETY_NET_LOW_WATER) && !stopping.signal.aborted) {
-      const found = await due.dueBefore(horizon, limit, after);
+      const found = await due.dueBefore(before, limit, after, since);
       const toSchedule = found.filter((consent) => !inFlight.has(consent.id));
       // Sent together (the client pipelines them on its one connection), not one round trip each.
       await Promise.all(toSchedule.map((consent) => schedule.schedule(consent.id, consent.dueAt)));
       scheduled += toSchedule.length;
       const last = found[found.length - 1];
-      const backlog = found.length === limit && last !== undefined && last.dueAt.getTime() <= deps.clock().getTime();
-      if (!backlog) break;
+      const more = found.length === limit && last !== undefined && (!backPressure || last.dueAt.getTime() <= deps.clock().getTime());
+      if (!more) break;
       after = last;
       limit = SAFETY_NET_PAGE_SIZE;
-      pending = await schedule.pending(deps.clock());
+      if (backPressure) pending = await schedule.pending(deps.clock());
     }
+    return scheduled;
+  }
+
+  /**
+   * The due times up to which consents falling due soon were read. Each consent is read about
+   * once as it enters the lookahead, not on every pass: on a server that decodes every document
+   * it reads (FerretDB), re-reading the next minute's 10,000 expiries each pass cost as much as
+   * expiring them (bench:expiry p99 2.5 s instead of 0.5 s).
+   */
+  let upcomingReadThrough: Date | null = null;
+
+  /**
+   * One pass, two reads: what is overdue by more than SAFETY_NET_GRACE_MS (missed by the
+   * schedule, or a backlog after an outage: fed with back-pressure), and what entered the
+   * lookahead since the last pass (so that a consent whose schedule entry was lost is expired on
+   * time). A consent whose entry Redis lost after it was read ahead is found by the first read,
+   * late by at most the grace and one interval.
+   */
+  async function safetyNet(): Promise<void> {
+    const now = deps.clock().getTime();
+    let scheduled = await reschedule(new Date(now - SAFETY_NET_GRACE_MS), null, true);
+    const horizon = new Date(now + options.safetyNetLookaheadMs);
+    const since = upcomingReadThrough && upcomingReadThrough.getTime() > now - SAFETY_NET_GRACE_MS
+      ? upcomingReadThrough
+      : new Date(now - SAFETY_NET_GRACE_MS);
+    scheduled += await reschedule(horizon, since, false);
+    if (!stopping.signal.aborted) upcomingReadThrough = horizon;
     metrics.setPending(await schedule.pending(deps.clock()));
     if (scheduled > 0) log.debug({ scheduled }, 'safety net re-scheduled consents from MongoDB');
   }

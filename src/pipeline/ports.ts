@@ -69,6 +69,12 @@ export interface OutboxEntry {
   readonly body: unknown;
 }
 
+/** An outbox to clear: its aggregate, and the ids of the entries it held when it was published. */
+export interface OutboxRef {
+  readonly id: string;
+  readonly entryIds: readonly string[];
+}
+
 export interface AggregateRecord<S> {
   readonly id: string;
   readonly version: number;
@@ -90,12 +96,24 @@ export interface AggregateStore {
   /** Replaces the aggregate only if its stored version is still expectedVersion. */
   replace(collection: string, record: AggregateRecord<unknown>, expectedVersion: number): Promise<'written' | 'conflict'>;
   /**
-   * Empties each record's outbox if that outbox is still the one stored, in one write. A newer
-   * version has flushed it already (every write flushes what is owed first) and owes its own.
+   * Empties each outbox that still holds the entries it held when published, in one write. An
+   * outbox holding other entries belongs to a newer version, which owes its own messages.
    */
-  clearOutboxes(collection: string, records: readonly AggregateRecord<unknown>[]): Promise<void>;
+  clearOutboxes(collection: string, outboxes: readonly OutboxRef[]): Promise<void>;
   /** Ids of aggregates whose outbox still owes messages (left by a crash). */
   findOwing(collection: string, limit: number): Promise<string[]>;
+}
+
+/**
+ * Which outbox entries were published already. An outbox stays in its document for a while after
+ * its publish (clears are deferred past bursts), so whoever loads it then asks here before
+ * publishing it again. Forgetting (a lost Redis) only means a message goes out twice with the
+ * same id, which consumers recognise.
+ */
+export interface PublishedEntries {
+  remember(entryIds: readonly string[], ttlMs: number): Promise<void>;
+  /** The ids among entryIds that were remembered as published. */
+  among(entryIds: readonly string[]): Promise<Set<string>>;
 }
 
 export interface StoredResult {

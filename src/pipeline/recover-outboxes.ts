@@ -1,11 +1,11 @@
 // At start-up, publishes whatever a crash left owed in any aggregate's outbox, under those
 // aggregates' leases, before new commands are consumed. A page of owing aggregates is one batch:
-// one load, one publish, one clear.
+// one load, one publish of what the ledger does not know as published, one clear.
 import type { Logger } from '../logging/logger.ts';
 import { lockKeyOf, type PipelineDeps } from './apply-command.ts';
 import type { AnyFamilyRuntime } from './family.ts';
 import { withLeases } from './lease.ts';
-import { flushOutboxes } from './outbox.ts';
+import { flushOwed } from './outbox.ts';
 
 const PAGE = 100;
 
@@ -19,7 +19,8 @@ export async function recoverOwedOutboxes(deps: PipelineDeps, runtime: AnyFamily
       await withLeases({ locks: deps.locks, ttlMs: deps.lockTtlMs, waitMs: deps.lockWaitMs, log }, keys, async () => {
         // Loaded under the leases: a peer may have flushed some of them since findOwing.
         const records = await deps.store.loadMany(collection, ids);
-        await flushOutboxes(deps, runtime, [...records.values()].map((record) => ({ target: { collection, id: record.id }, record })));
+        // Cleared at once: the next page is read by the same query.
+        await flushOwed(deps, runtime, [...records.values()].map((record) => ({ target: { collection, id: record.id }, record })), 'now');
       });
       flushed += ids.length;
     }

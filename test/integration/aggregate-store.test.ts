@@ -45,7 +45,7 @@ describe('the aggregate store', () => {
     // b moved on before its first outbox was cleared: version 2 owes its own message now.
     expect(await mongo.aggregates.replace(name, b2, 1)).toBe('written');
 
-    await mongo.aggregates.clearOutboxes(name, [a1, b1]);
+    await mongo.aggregates.clearOutboxes(name, [a1, b1].map((r) => ({ id: r.id, entryIds: r.outbox.map((entry) => entry.id) })));
 
     const after = await mongo.aggregates.loadMany(name, ['a', 'b']);
     expect(after.get('a')).toMatchObject({ version: 1, outbox: [] });

@@ -1,7 +1,9 @@
 // A crash between the expiry's state change and its publish: the consent document is already
 // EXPIRED and its outbox still owes the ConsentExpired. A replica starting up publishes what is
-// owed and clears the outbox, and the sweep never expires that consent a second time.
+// owed and clears the outbox, and the sweep never expires that consent a second time. And a crash
+// after the publish, before the deferred clear: the replica clears without publishing again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis } from '../../src/adapters/redis/redis-services.ts';
 import { userConsentState } from '../support/stored-consents.ts';
 import { startHarness, type Harness } from '../support/worker-harness.ts';
 
@@ -48,5 +50,25 @@ describe('an expiry interrupted before its publish', () => {
 
     await sleep(2_000); // a sweep would have found it by now, were it still due
     expect(h.events(consentId)).toHaveLength(1);
+  });
+
+  it('clears without publishing again an outbox the ledger knows as published (a crash before its deferred clear)', async () => {
+    const consentId = 'exp-crashed-after-publish';
+    const expiryTime = new Date(Date.now() - 5_000);
+    const doc = crashedExpiryDocument(consentId, expiryTime, new Date(expiryTime.getTime() + 80), 'expiry-sweep:crashed-replica');
+    const consents = h.mongo.db(h.config.mongodbDatabase).collection('consents');
+    await consents.insertOne(doc as never);
+    const redis = connectRedis(h.config.redisUrl, h.config.redisKeyPrefix);
+    try {
+      await redis.published.remember([`${consentId}:2:ConsentExpired`], 60_000);
+    } finally {
+      await redis.close();
+    }
+
+    await h.startReplica();
+
+    expect(await consents.findOne({ _id: consentId } as never)).toMatchObject({ version: 2, outbox: [], owes: false });
+    await sleep(2_000); // the first test's owed event arrived within this; nothing may come here
+    expect(h.events(consentId)).toEqual([]);
   });
 });

@@ -1,19 +1,32 @@
 // AggregateStore and ResultStore over the MongoDB driver. One document per aggregate:
-//   { _id, version, state, outbox, owes, appliedCommandIds, ...indexFields }
+//   { _id, version, state, outbox: [{id, kind, key, body: <JSON text>}], owes, appliedCommandIds, ...indexFields }
 // Every write is a single-document operation (insert, or replace conditional on the version),
 // so it needs no transaction: FerretDB has none, and MongoDB does not need one for this.
 import { MongoClient, MongoServerError, type Collection, type Db, type Document } from 'mongodb';
 import { InfrastructureError } from '../../pipeline/errors.ts';
 import type { DueConsentQuery } from '../../pipeline/expiry-sweeper.ts';
-import type { AggregateRecord, AggregateStore, ExternalKeyIndex, ResultStore, StoredResult } from '../../pipeline/ports.ts';
+import type { AggregateRecord, AggregateStore, ExternalKeyIndex, OutboxEntry, ResultStore, StoredResult } from '../../pipeline/ports.ts';
 
 const DUPLICATE_KEY = 11000;
+
+/**
+ * An outbox entry as stored. The body is kept as JSON text: nothing queries it, and the server
+ * decodes and re-encodes every field of a document on each read and write, so an event body (a
+ * copy of the whole state) stored as an object made each expiry's write cost a third more on
+ * FerretDB. Bodies stored as objects by earlier versions are still read.
+ */
+interface StoredOutboxEntry {
+  id: string;
+  kind: OutboxEntry['kind'];
+  key: string;
+  body: string | Document;
+}
 
 interface AggregateDocument extends Document {
   _id: string;
   version: number;
   state: unknown;
-  outbox: AggregateRecord<unknown>['outbox'];
+  outbox: StoredOutboxEntry[];
   owes: boolean;
   appliedCommandIds: string[];
 }
@@ -61,7 +74,7 @@ export async function connectMongo(uri: string, database: string): Promise<Mongo
       _id: record.id,
       version: record.version,
       state: record.state,
-      outbox: [...record.outbox],
+      outbox: record.outbox.map((entry) => ({ id: entry.id, kind: entry.kind, key: entry.key, body: JSON.stringify(entry.body) })),
       owes: record.outbox.length > 0,
       appliedCommandIds: [...record.appliedCommandIds],
     };
@@ -69,7 +82,10 @@ export async function connectMongo(uri: string, database: string): Promise<Mongo
 
   function fromDocument(doc: AggregateDocument): AggregateRecord<unknown> {
     const { _id, version, state, outbox, appliedCommandIds, owes: _owes, ...indexFields } = doc;
-    return { id: _id, version, state, outbox: outbox ?? [], appliedCommandIds: appliedCommandIds ?? [], indexFields };
+    const entries = (outbox ?? []).map((entry): OutboxEntry => ({
+      id: entry.id, kind: entry.kind, key: entry.key, body: typeof entry.body === 'string' ? JSON.parse(entry.body) : entry.body,
+    }));
+    return { id: _id, version, state, outbox: entries, appliedCommandIds: appliedCommandIds ?? [], indexFields };
   }
 
   const aggregates: AggregateStore = {
@@ -95,16 +111,16 @@ export async function connectMongo(uri: string, database: string): Promise<Mongo
       const outcome = await infra(() => collection(name).replaceOne({ _id: record.id, version: expectedVersion }, toDocument(record)));
       return outcome.matchedCount === 1 ? 'written' : 'conflict';
     },
-    async clearOutboxes(name, records) {
-      const owing = records.filter((record) => record.outbox.length > 0);
+    async clearOutboxes(name, outboxes) {
+      const owing = outboxes.filter((outbox) => outbox.entryIds.length > 0);
       if (owing.length === 0) return;
       // An outbox's entry ids name its aggregate and version (eventId, or the result of a command
       // applied once), so "still holds one of these ids" means "is still that outbox": one
       // updateMany clears them all, where a per-document {_id, version} condition would need an
       // $or that FerretDB evaluates slowly or a bulk write, which hangs FerretDB 1.24 at ~100 updates.
-      const entryIds = owing.flatMap((record) => record.outbox.map((entry) => entry.id));
+      const entryIds = owing.flatMap((outbox) => outbox.entryIds);
       await infra(() => collection(name).updateMany(
-        { _id: { $in: owing.map((record) => record.id) }, 'outbox.id': { $in: entryIds } },
+        { _id: { $in: owing.map((outbox) => outbox.id) }, 'outbox.id': { $in: entryIds } },
         { $set: { outbox: [], owes: false } },
       ));
     },
@@ -149,11 +165,13 @@ export async function connectMongo(uri: string, database: string): Promise<Mongo
     results: resultStore,
     externalKeys,
     dueConsents: {
-      async dueBefore(before, limit, after) {
-        // Keyset paging on (dueAt, _id): due times are not unique, so the id breaks ties.
+      async dueBefore(before, limit, after, since) {
+        // Keyset paging on (dueAt, _id): due times are not unique, so the id breaks ties. A first
+        // page is one range on dueAt alone, which the patched FerretDB answers from the index.
+        const range = since ? { $gt: since, $lte: before } : { $lte: before };
         const filter = after
           ? { $or: [{ dueAt: { $gt: after.dueAt, $lte: before } }, { dueAt: after.dueAt, _id: { $gt: after.id } }] }
-          : { dueAt: { $lte: before } };
+          : { dueAt: range };
         const docs = await infra(() => collection('consents')
           .find(filter, { projection: { _id: 1, dueAt: 1 } }).sort({ dueAt: 1, _id: 1 }).limit(limit).toArray());
         return docs.map((d) => ({ id: d._id, dueAt: d['dueAt'] as Date }));

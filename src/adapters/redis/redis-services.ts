@@ -1,12 +1,12 @@
-// LockService, RateCounter and ExpirySchedule over ioredis. Redis holds nothing that MongoDB
-// cannot rebuild: locks only save duplicate work, and the expiry schedule is refilled from the
-// consents by the sweep's safety net.
+// LockService, RateCounter, ExpirySchedule and PublishedEntries over ioredis. Redis holds nothing
+// that MongoDB cannot rebuild: locks only save duplicate work, the expiry schedule is refilled from
+// the consents by the sweep's safety net, and a forgotten publish is only published again.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { InfrastructureError } from '../../pipeline/errors.ts';
-import type { ExpirySchedule, Lease, LockService, RateCounter } from '../../pipeline/ports.ts';
+import type { ExpirySchedule, Lease, LockService, PublishedEntries, RateCounter } from '../../pipeline/ports.ts';
 
 const LUA_DIR = path.join(import.meta.dirname, 'lua');
 const lua = (file: string): string => readFileSync(path.join(LUA_DIR, file), 'utf8');
@@ -29,6 +29,7 @@ export interface RedisServices {
   readonly locks: LockService;
   readonly rates: RateCounter;
   readonly schedule: ExpirySchedule;
+  readonly published: PublishedEntries;
   readonly client: Redis;
   close(): Promise<void>;
 }
@@ -92,5 +93,22 @@ export function connectRedis(url: string, keyPrefix = 'cw:'): RedisServices {
     },
   };
 
-  return { locks, rates, schedule, client: redis, close: async () => { await redis.quit(); } };
+  const publishedKey = (entryId: string): string => `published:${entryId}`;
+  const published: PublishedEntries = {
+    async remember(entryIds, ttlMs) {
+      if (entryIds.length === 0) return;
+      const pipeline = redis.pipeline();
+      for (const id of entryIds) pipeline.set(publishedKey(id), '1', 'PX', ttlMs);
+      const replies = await infra(() => pipeline.exec());
+      const failed = replies?.find(([error]) => error);
+      if (failed) throw new InfrastructureError('redis', failed[0]);
+    },
+    async among(entryIds) {
+      if (entryIds.length === 0) return new Set();
+      const values = await infra(() => redis.mget(entryIds.map(publishedKey)));
+      return new Set(entryIds.filter((_, i) => values[i] !== null));
+    },
+  };
+
+  return { locks, rates, schedule, published, client: redis, close: async () => { await redis.quit(); } };
 }

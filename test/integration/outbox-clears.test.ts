@@ -1,0 +1,78 @@
+// Deferred outbox clears against the real store: a published outbox is cleared once its delay has
+// passed and not before, the oldest go at once when too many wait, and a stop clears the rest.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { connectMongo, type MongoStores } from '../../src/adapters/mongodb/mongo-store.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { startOutboxClears } from '../../src/pipeline/outbox-clears.ts';
+import type { AggregateRecord, OutboxRef } from '../../src/pipeline/ports.ts';
+
+let mongo: MongoStores;
+beforeAll(async () => {
+  mongo = await connectMongo(inject('servers').mongodbUri, `cwtest_clears_${randomUUID().replaceAll('-', '').slice(0, 12)}`);
+});
+afterAll(async () => { await mongo?.close(); }); // not dropped: see worker-harness.ts
+
+const log = createLogger('silent', 'outbox-clears-test');
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function owing(id: string): AggregateRecord<unknown> {
+  return {
+    id, version: 1, state: { id },
+    outbox: [{ id: `${id}:1:Created`, kind: 'event', key: id, body: { eventId: `${id}:1:Created`, note: 'ünïcode & "quotes"' } }],
+    appliedCommandIds: [], indexFields: {},
+  };
+}
+
+const ref = (record: AggregateRecord<unknown>): OutboxRef => ({ id: record.id, entryIds: record.outbox.map((e) => e.id) });
+
+async function setUp(count: number): Promise<{ name: string; records: AggregateRecord<unknown>[] }> {
+  const name = `aggregates_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const records = Array.from({ length: count }, (_, i) => owing(`agg-${i}`));
+  for (const record of records) await mongo.aggregates.create(name, record);
+  return { name, records };
+}
+
+describe('deferred outbox clears', () => {
+  it('keeps an outbox, body intact, until its delay has passed, then clears it', async () => {
+    const { name, records } = await setUp(3);
+    const clears = startOutboxClears(mongo.aggregates, { delayMs: 1_500, maxPending: 100, batchSize: 2 }, log);
+    try {
+      clears.later(name, records.map(ref));
+
+      await sleep(700);
+      expect((await mongo.aggregates.findOwing(name, 10)).sort()).toEqual(['agg-0', 'agg-1', 'agg-2']);
+      expect((await mongo.aggregates.load(name, 'agg-0'))?.outbox).toEqual(records[0]!.outbox);
+
+      await sleep(1_500); // past the delay and a tick
+      expect(await mongo.aggregates.findOwing(name, 10)).toEqual([]);
+      expect(clears.pending).toBe(0);
+    } finally {
+      await clears.stop();
+    }
+  });
+
+  it('clears the oldest at once when more than maxPending wait', async () => {
+    const { name, records } = await setUp(5);
+    const clears = startOutboxClears(mongo.aggregates, { delayMs: 600_000, maxPending: 2, batchSize: 200 }, log);
+    try {
+      clears.later(name, records.map(ref));
+
+      await sleep(1_000);
+      expect((await mongo.aggregates.findOwing(name, 10)).sort()).toEqual(['agg-3', 'agg-4']);
+      expect(clears.pending).toBe(2);
+    } finally {
+      await clears.stop();
+    }
+  });
+
+  it('clears everything still waiting when stopped', async () => {
+    const { name, records } = await setUp(3);
+    const clears = startOutboxClears(mongo.aggregates, { delayMs: 600_000, maxPending: 100, batchSize: 200 }, log);
+    clears.later(name, records.map(ref));
+
+    await clears.stop();
+
+    expect(await mongo.aggregates.findOwing(name, 10)).toEqual([]);
+  });
+});
