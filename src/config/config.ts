@@ -63,6 +63,20 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
 }
 
+/**
+ * A deferred clear must come well before the published-entries ledger forgets the publish
+ * (PUBLISHED_REMEMBERED_MS, 1 h), or a load in between would publish the outbox again.
+ */
+const MAX_OUTBOX_CLEAR_DELAY_MS = 10 * 60_000;
+
+function outboxClearDelay(env: Env): number {
+  const delay = int(env, 'OUTBOX_CLEAR_DELAY_MS', 30_000, 0);
+  if (delay > MAX_OUTBOX_CLEAR_DELAY_MS) {
+    throw new ConfigError(`OUTBOX_CLEAR_DELAY_MS must be at most ${MAX_OUTBOX_CLEAR_DELAY_MS} (the published-entries ledger keeps an hour), got ${delay}`);
+  }
+  return delay;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const consentCommands = text(env, 'CONSENT_COMMANDS_TOPIC', 'consent.commands.v1');
   const permissionCommands = text(env, 'PERMISSION_COMMANDS_TOPIC', 'permission.commands.v1');
@@ -101,7 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
       safetyNetLookaheadMs: int(env, 'SWEEP_SAFETY_NET_LOOKAHEAD_MS', 60_000, 0),
     },
     outboxClears: {
-      delayMs: int(env, 'OUTBOX_CLEAR_DELAY_MS', 30_000, 0), // past a burst of expiries; 0 clears right after the publish
+      delayMs: outboxClearDelay(env), // past a burst of expiries; 0 clears right after the publish
       maxPending: int(env, 'OUTBOX_CLEAR_MAX_PENDING', 20_000, 0), // bounds the start-up recovery after a crash
       batchSize: int(env, 'OUTBOX_CLEAR_BATCH_SIZE', 200, 1),
     },

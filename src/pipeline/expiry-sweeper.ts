@@ -1,6 +1,7 @@
 // Turns ACTIVE consents EXPIRED when their expiry passes, through the same pipeline as the
 // commands (lease, version check, outbox), so a sweep racing an UpdateConsent ends in one order.
-// A claim is applied as one batch: one load, one publish and one outbox clear for all of it.
+// A claim is applied as one batch: one load and one publish for all of it (its outbox clears are
+// deferred and batched, see outbox-clears.ts).
 //
 // Where it looks: a Redis sorted set of due times, fed after every consent write, claimed
 // atomically in batches (so replicas never take the same consent), and slept on until the next

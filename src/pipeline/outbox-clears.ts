@@ -36,11 +36,14 @@ interface Waiting {
 }
 
 const TICK_MS = 250;
+/** After a failed clear, how long to leave the server alone before trying again. */
+const RETRY_AFTER_MS = 5_000;
 
 export function startOutboxClears(store: AggregateStore, options: OutboxClearOptions, log: Logger, now: () => number = Date.now): OutboxClears {
   let queue: Waiting[] = []; // in publish order, so due times ascend
   let running: Promise<void> | null = null;
   let stopped = false;
+  let retryAt = 0;
 
   /** Takes from the front what is due (or beyond maxPending, or everything when `all`). */
   function takeDue(all: boolean): Waiting[] {
@@ -68,6 +71,7 @@ export function startOutboxClears(store: AggregateStore, options: OutboxClearOpt
         // Put back and try again on a later tick. Until then the ledger keeps the entries from
         // being published twice; after a crash the start-up recovery clears them.
         queue = [...items.slice(i), ...queue];
+        retryAt = now() + RETRY_AFTER_MS;
         log.warn({ err: error, waiting: queue.length }, 'clearing published outboxes failed; will retry');
         return false;
       }
@@ -88,14 +92,14 @@ export function startOutboxClears(store: AggregateStore, options: OutboxClearOpt
     return running;
   }
 
-  const timer = setInterval(() => { if (!stopped) void pump(false); }, TICK_MS);
+  const timer = setInterval(() => { if (!stopped && now() >= retryAt) void pump(false); }, TICK_MS);
   timer.unref();
 
   return {
     later(collection, outboxes) {
       const dueAt = now() + options.delayMs;
       for (const outbox of outboxes) if (outbox.entryIds.length > 0) queue.push({ collection, outbox, dueAt });
-      if (options.delayMs === 0 || queue.length > options.maxPending) void pump(false);
+      if ((options.delayMs === 0 || queue.length > options.maxPending) && now() >= retryAt) void pump(false);
     },
     get pending() {
       return queue.length;

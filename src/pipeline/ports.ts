@@ -79,7 +79,7 @@ export interface AggregateRecord<S> {
   readonly id: string;
   readonly version: number;
   readonly state: S;
-  /** Messages this state change still owes to Kafka; cleared once they are acknowledged. */
+  /** Messages this state change owes to Kafka; cleared a while after they are acknowledged (outbox-clears.ts). */
   readonly outbox: readonly OutboxEntry[];
   /** The last commands applied to this aggregate, to recognise a redelivery after a crash. */
   readonly appliedCommandIds: readonly string[];
