@@ -8,6 +8,7 @@ import type { DomainEvent } from '../domain/event.ts';
 import type { Logger } from '../logging/logger.ts';
 import { mapBounded } from './concurrency.ts';
 import type { AnyFamilyRuntime, DomainCommand, Target } from './family.ts';
+import { groupBy } from './group-by.ts';
 import { withLeases } from './lease.ts';
 import { flushOwed, publishWritten, type OutboxDeps, type Owed } from './outbox.ts';
 import type { AggregateRecord, AggregateStore, LockService, OutboxEntry } from './ports.ts';
@@ -90,12 +91,7 @@ function roundsOf(items: readonly Addressed[]): Addressed[][] {
 }
 
 async function loadAll(store: AggregateStore, items: readonly Addressed[]): Promise<Map<string, AggregateRecord<unknown>>> {
-  const idsByCollection = new Map<string, string[]>();
-  for (const { target } of items) {
-    const ids = idsByCollection.get(target.collection);
-    if (ids) ids.push(target.id);
-    else idsByCollection.set(target.collection, [target.id]);
-  }
+  const idsByCollection = groupBy(items, ({ target }) => target.collection, ({ target }) => target.id);
   const loaded = new Map<string, AggregateRecord<unknown>>();
   await Promise.all([...idsByCollection].map(async ([collection, ids]) => {
     for (const [id, record] of await store.loadMany(collection, ids)) loaded.set(lockKeyOf({ collection, id }), record);

@@ -10,6 +10,7 @@
 // crash leaves at most that many outboxes for the start-up recovery (which finds them published
 // in the ledger and only clears them).
 import type { Logger } from '../logging/logger.ts';
+import { groupBy } from './group-by.ts';
 import type { AggregateStore, OutboxRef } from './ports.ts';
 
 export interface OutboxClearOptions {
@@ -59,12 +60,7 @@ export function startOutboxClears(store: AggregateStore, options: OutboxClearOpt
   async function clear(items: readonly Waiting[]): Promise<boolean> {
     for (let i = 0; i < items.length; i += options.batchSize) {
       const batch = items.slice(i, i + options.batchSize);
-      const byCollection = new Map<string, OutboxRef[]>();
-      for (const { collection, outbox } of batch) {
-        const refs = byCollection.get(collection);
-        if (refs) refs.push(outbox);
-        else byCollection.set(collection, [outbox]);
-      }
+      const byCollection = groupBy(batch, (item) => item.collection, (item) => item.outbox);
       try {
         await Promise.all([...byCollection].map(([collection, refs]) => store.clearOutboxes(collection, refs)));
       } catch (error) {

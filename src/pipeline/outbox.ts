@@ -6,6 +6,7 @@
 // causes no second publish; a crash before the ledger write only means the same messages (same
 // eventIds) are sent again, which consumers recognise.
 import type { AnyFamilyRuntime, Target } from './family.ts';
+import { groupBy } from './group-by.ts';
 import type { OutboxClears } from './outbox-clears.ts';
 import type { AggregateRecord, AggregateStore, MessageBus, OutboundMessage, OutboxEntry, OutboxRef, PublishedEntries, ResultStore } from './ports.ts';
 
@@ -62,13 +63,8 @@ async function publishAndClear(deps: OutboxDeps, runtime: AnyFamilyRuntime, owed
   // An outbox published earlier is already waiting for its clear where it was published (or, had
   // that process crashed, for the start-up recovery); the write that usually follows replaces it.
   const toClear = when === 'now' ? owing : owing.filter(({ record }) => record.outbox.some((entry) => !alreadyPublished.has(entry.id)));
-  const byCollection = new Map<string, OutboxRef[]>();
-  for (const { target, record } of toClear) {
-    const ref: OutboxRef = { id: record.id, entryIds: record.outbox.map((entry) => entry.id) };
-    const refs = byCollection.get(target.collection);
-    if (refs) refs.push(ref);
-    else byCollection.set(target.collection, [ref]);
-  }
+  const byCollection = groupBy(toClear, ({ target }) => target.collection,
+    ({ record }): OutboxRef => ({ id: record.id, entryIds: record.outbox.map((entry) => entry.id) }));
   if (when === 'later') for (const [collection, refs] of byCollection) deps.clears.later(collection, refs);
   else await Promise.all([...byCollection].map(([collection, refs]) => deps.store.clearOutboxes(collection, refs)));
 }

@@ -5,6 +5,7 @@
 import type { Logger } from '../logging/logger.ts';
 import { runBounded, sleep } from './concurrency.ts';
 import { isInfrastructureError } from './errors.ts';
+import { groupBy } from './group-by.ts';
 import type { InboundMessage, PartitionBatch } from './ports.ts';
 
 export interface BatchOptions {
@@ -34,14 +35,7 @@ async function untilDone(handle: () => Promise<void>, batch: PartitionBatch, log
 }
 
 function byKey(messages: readonly InboundMessage[]): InboundMessage[][] {
-  const groups = new Map<string, InboundMessage[]>();
-  for (const message of messages) {
-    const key = message.key ?? '';
-    const group = groups.get(key);
-    if (group) group.push(message);
-    else groups.set(key, [message]);
-  }
-  return [...groups.values()];
+  return [...groupBy(messages, (message) => message.key ?? '', (message) => message).values()];
 }
 
 export function batchHandler(options: BatchOptions, handle: (message: InboundMessage) => Promise<void>) {
