@@ -28,6 +28,8 @@ export interface PartitionBatch {
   commitThrough(message: InboundMessage): Promise<void>;
   heartbeat(): Promise<void>;
   isRunning(): boolean;
+  /** The partition's high watermark when the batch was fetched (for the consumer-lag metric). */
+  readonly highWatermark: string;
 }
 
 export interface ConsumerHandle {
@@ -134,6 +136,32 @@ export interface ExternalKeyIndex {
   claim(key: string, entityId: string): Promise<string>;
   /** Frees the key only if this entity holds it. */
   release(key: string, entityId: string): Promise<void>;
+}
+
+/**
+ * Aggregates set aside after failing again and again (a stored document that cannot be revived,
+ * say): they leave the expiry schedule, are recorded with the reason, and wait for an operator
+ * (`consent-worker parked list|retry`). Kept in MongoDB, beside the aggregates.
+ */
+export interface ParkedAggregate {
+  readonly collection: string;
+  readonly id: string;
+  /** What parked it: e.g. 'consent-expiry'. */
+  readonly kind: string;
+  readonly reason: string;
+  readonly failures: number;
+  readonly parkedAt: Date;
+}
+
+export interface ParkingLot {
+  /** Counts one more failure of the aggregate for `kind`; returns how many it has had in a row. */
+  failed(kind: string, target: { collection: string; id: string }, reason: string): Promise<number>;
+  /** A success resets the count. */
+  succeeded(kind: string, target: { collection: string; id: string }): Promise<void>;
+  park(entry: Omit<ParkedAggregate, 'parkedAt'>, at: Date): Promise<void>;
+  list(limit: number): Promise<ParkedAggregate[]>;
+  /** Takes the aggregate out of the lot (its failure count too); false when it was not parked. */
+  release(target: { collection: string; id: string }): Promise<boolean>;
 }
 
 // ---- Redis -------------------------------------------------------------------------------

@@ -145,6 +145,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
             },
             heartbeat: () => payload.heartbeat(),
             isRunning: () => payload.isRunning() && !payload.isStale(),
+            highWatermark: batch.highWatermark,
           };
           await onBatch(partitionBatch);
         },
