@@ -282,7 +282,7 @@ async function main(): Promise<void> {
     warmupCreateThroughputPerS: Math.round(warmRate),
     receivedLagMs: summary(received),
     occurredLagMs: summary(occurred),
-    workerSweepMetrics: worker.sweeper?.metrics.snapshot() ?? null,
+    workerExpired: worker.sweeper?.expired ?? null,
     sweepConfig: config.sweep,
     topicPartitions: config.topicPartitions,
     machine: {

@@ -1,23 +1,25 @@
 // The composition root: reads nothing itself (config comes in), connects the four servers,
-// registers the schemas, wires both command families onto the one pipeline, recovers owed
-// outboxes, then starts consuming and sweeping.
+// registers the schemas, wires both command families onto the one pipeline, starts consuming and
+// sweeping, and recovers owed outboxes in the background.
 import { hostname } from 'node:os';
 import { createKafkaBus } from './adapters/kafka/kafka-bus.ts';
 import { connectMongo } from './adapters/mongodb/mongo-store.ts';
+import { mongoParkingLot } from './adapters/mongodb/parking-lot.ts';
 import { createCommandDecoder, createEncoder, createRegistry, registerTopicSchema } from './adapters/registry/avro-codec.ts';
 import { connectRedis } from './adapters/redis/redis-services.ts';
 import type { Config } from './config/config.ts';
+import { startSweeper, type ConsentRuntime, type Sweeper } from './families/consent-expiry/expiry-sweeper.ts';
 import { CONSENTS, consentFamily } from './families/consent-family.ts';
 import { COLLECTIONS, permissionFamily } from './families/permission-family.ts';
 import type { Logger } from './logging/logger.ts';
-import type { PipelineDeps } from './pipeline/apply-command.ts';
+import type { PipelineDeps } from './pipeline/apply-round.ts';
 import { dlqTopicOf } from './pipeline/dead-letter.ts';
-import { startSweeper, type Sweeper } from './pipeline/expiry-sweeper.ts';
-import type { AnyFamilyRuntime } from './pipeline/family.ts';
-import { handleCommandMessage } from './pipeline/handle-message.ts';
-import { batchHandler } from './pipeline/partition-batch.ts';
-import type { ConsumerHandle } from './pipeline/ports.ts';
+import type { DomainCommand, FamilyRuntime, Versioned } from './pipeline/family.ts';
+import { handleCommandChunk } from './pipeline/handle-message.ts';
+import { NO_OBSERVER, type PipelineObserver } from './pipeline/observer.ts';
 import { startOutboxClears, type OutboxClears } from './pipeline/outbox-clears.ts';
+import { batchHandler, type ChunkHandler } from './pipeline/partition-batch.ts';
+import type { ConsumerHandle } from './pipeline/ports.ts';
 import { recoverOwedOutboxes } from './pipeline/recover-outboxes.ts';
 
 export interface WorkerOptions {
@@ -25,6 +27,10 @@ export interface WorkerOptions {
   readonly consume: boolean;
   readonly sweep: boolean;
   readonly clock?: () => Date;
+  /** Hears what the pipeline does (metrics); NO_OBSERVER by default. */
+  readonly observer?: PipelineObserver;
+  /** Called with the name of every command the MongoDB driver sends (tests count round trips by it). */
+  readonly onStoreCommand?: (commandName: string) => void;
 }
 
 export interface Worker {
@@ -32,10 +38,16 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
+/** A family's chunk handler, its types kept (each family's runtime has its own). */
+function chunkHandlerFor<C extends DomainCommand, S extends Versioned, X, P>(deps: PipelineDeps, runtime: FamilyRuntime<C, S, X, P>): ChunkHandler {
+  return (messages, done) => handleCommandChunk(deps, runtime, messages, done);
+}
+
 export async function startWorker(config: Config, logger: Logger, options: WorkerOptions): Promise<Worker> {
   const t = config.topics;
   const clock = options.clock ?? (() => new Date());
-  const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase);
+  const observer = options.observer ?? NO_OBSERVER;
+  const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase, options.onStoreCommand);
   const redis = connectRedis(config.redisUrl, config.redisKeyPrefix);
   const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger });
   let clears: OutboxClears | null = null;
@@ -59,14 +71,14 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       schema(t.permissionCommands, 'permission-commands'), schema(t.permissionResults, 'permission-results'), schema(t.permissionEvents, 'permission-events'),
     ]);
 
-    const consents: AnyFamilyRuntime = {
+    const consents: ConsentRuntime = {
       family: consentFamily({ rates: redis.rates, schedule: redis.schedule, orgDecisionLimit: config.orgDecisionLimit, orgDecisionWindowMs: config.orgDecisionWindowMs }),
       commandsTopic: t.consentCommands, resultsTopic: t.consentResults, eventsTopic: t.consentEvents,
       decoder: createCommandDecoder(registry, consentCommands),
       resultEncoder: createEncoder(registry, consentResults),
       eventEncoder: createEncoder(registry, consentEvents),
     };
-    const permissions: AnyFamilyRuntime = {
+    const permissions = {
       family: permissionFamily({ store: mongo.aggregates, externalKeys: mongo.externalKeys }),
       commandsTopic: t.permissionCommands, resultsTopic: t.permissionResults, eventsTopic: t.permissionEvents,
       decoder: createCommandDecoder(registry, permissionCommands),
@@ -74,30 +86,44 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       eventEncoder: createEncoder(registry, permissionEvents),
     };
 
-    clears = startOutboxClears(mongo.aggregates, config.outboxClears, logger);
-    const deps: PipelineDeps & { logger: Logger } = {
-      store: mongo.aggregates, results: mongo.results, locks: redis.locks, bus, clock,
+    clears = startOutboxClears(mongo.aggregates, config.outboxClears, logger, observer);
+    const deps: PipelineDeps = {
+      store: mongo.aggregates, results: mongo.results, locks: redis.locks, bus, clock, observer, logger,
       published: redis.published, clears,
-      lockTtlMs: config.lockTtlMs, lockWaitMs: config.lockWaitMs, logger,
+      lockTtlMs: config.lockTtlMs, lockWaitMs: config.lockWaitMs, writesInFlight: config.keyConcurrency,
     };
-    await recoverOwedOutboxes(deps, consents, [CONSENTS], logger);
-    await recoverOwedOutboxes(deps, permissions, Object.values(COLLECTIONS), logger);
 
     let consumer: ConsumerHandle | null = null;
     if (options.consume) {
-      const byTopic = new Map([[t.consentCommands, consents], [t.permissionCommands, permissions]]);
+      const byTopic = new Map<string, ChunkHandler>([
+        [t.consentCommands, chunkHandlerFor(deps, consents)],
+        [t.permissionCommands, chunkHandlerFor(deps, permissions)],
+      ]);
       consumer = await bus.consume({
         groupId: config.consumerGroup,
         topics: [...byTopic.keys()],
         partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
-        onBatch: batchHandler({ keyConcurrency: config.keyConcurrency, chunkSize: config.commitEvery, logger }, (message) =>
-          handleCommandMessage(deps, byTopic.get(message.topic) as AnyFamilyRuntime, message)),
+        // A partition's messages all come from one topic, hence one family.
+        onBatch: batchHandler({ chunkSize: config.commitEvery, logger, observer }, (messages, done) => {
+          const handle = byTopic.get(messages[0]?.topic ?? '');
+          if (!handle) throw new Error(`no family consumes ${messages[0]?.topic}`);
+          return handle(messages, done);
+        }),
       });
     }
     const sweeper = options.sweep
-      ? startSweeper(deps, consents, redis.schedule, mongo.dueConsents, { ...config.sweep, sweeperId: `${hostname()}-${process.pid}` }, logger)
+      ? startSweeper({
+          pipeline: deps, runtime: consents, schedule: redis.schedule, due: mongo.dueConsents, parking: mongoParkingLot(mongo.db), logger,
+        }, { ...config.sweep, sweeperId: `${hostname()}-${process.pid}` })
       : null;
     logger.info({ consume: options.consume, sweep: options.sweep, groupId: config.consumerGroup }, 'worker started');
+
+    // Bounded, in the background: what a crash left owed (see recover-outboxes.ts).
+    const recovery = (async () => {
+      const pages = { pages: config.outboxRecoveryPages };
+      await recoverOwedOutboxes(deps, consents, [CONSENTS], pages, logger);
+      await recoverOwedOutboxes(deps, permissions, Object.values(COLLECTIONS), pages, logger);
+    })().catch((error: unknown) => logger.warn({ err: error }, 'start-up outbox recovery failed; owed outboxes are published when next loaded'));
 
     // Idempotent: a second stop (a signal during shutdown, a test's teardown) awaits the first.
     let stopped: Promise<void> | null = null;
@@ -107,6 +133,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
         stopped ??= (async () => {
           await sweeper?.stop();
           await consumer?.stop();
+          await recovery;
           await stopAll();
           logger.info('worker stopped');
         })();

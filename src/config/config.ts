@@ -1,6 +1,6 @@
 // The worker's whole configuration, read once from the environment. Defaults sit beside each
 // setting and point at the native stack (scripts/stack), so `npm start` needs no variables there.
-import type { SweeperTuning } from '../pipeline/expiry-sweeper.ts';
+import type { SweeperTuning } from '../families/consent-expiry/expiry-sweeper.ts';
 import type { OutboxClearOptions } from '../pipeline/outbox-clears.ts';
 
 export interface Config {
@@ -23,7 +23,7 @@ export interface Config {
   };
   readonly topicPartitions: number;
   readonly partitionsConsumedConcurrently: number;
-  /** Commands of different keys processed at once inside one partition batch. */
+  /** Conditional writes of one pipeline round (commands of different aggregates) in flight at once. */
   readonly keyConcurrency: number;
   /** Offsets are committed after every this many commands of a batch (and at its end). */
   readonly commitEvery: number;
@@ -33,6 +33,8 @@ export interface Config {
   readonly orgDecisionWindowMs: number;
   readonly sweep: SweeperTuning & { readonly enabled: boolean };
   readonly outboxClears: OutboxClearOptions;
+  /** Pages (of 100) of owing aggregates the start-up recovery looks at per collection, in the background. */
+  readonly outboxRecoveryPages: number;
   readonly logLevel: string;
 }
 
@@ -113,12 +115,14 @@ export function loadConfig(env: Env = process.env): Config {
       maxIdleMs: int(env, 'SWEEP_MAX_IDLE_MS', 250, 10), // longest sleep between schedule looks; bounds the lag of an expiry written sooner than the one slept on
       safetyNetIntervalMs: int(env, 'SWEEP_SAFETY_NET_INTERVAL_MS', 15_000, 100),
       safetyNetLookaheadMs: int(env, 'SWEEP_SAFETY_NET_LOOKAHEAD_MS', 60_000, 0),
+      parkAfter: int(env, 'SWEEP_PARK_AFTER', 3, 1), // non-retryable expiry failures in a row before a consent is parked
     },
     outboxClears: {
       delayMs: outboxClearDelay(env), // past a burst of expiries; 0 clears right after the publish
       maxPending: int(env, 'OUTBOX_CLEAR_MAX_PENDING', 20_000, 0), // bounds the start-up recovery after a crash
       batchSize: int(env, 'OUTBOX_CLEAR_BATCH_SIZE', 200, 1),
     },
+    outboxRecoveryPages: int(env, 'OUTBOX_RECOVERY_PAGES', 10, 0), // bounded: never waits for a busy peer
     logLevel: text(env, 'LOG_LEVEL', 'info'),
   };
 }

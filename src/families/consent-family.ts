@@ -29,7 +29,7 @@ function revive(raw: unknown): Consent {
 const consentState = (value: unknown): TaggedState => ({ type: 'ConsentState', value });
 
 /** The org's decision count in the current window, this command included; null when not counted. */
-type DecisionCount = number | null;
+export type DecisionCount = number | null;
 
 export function consentFamily(deps: ConsentFamilyDeps): CommandFamily<ConsentCommand, Consent, ConsentContext, DecisionCount> {
   return {
@@ -50,11 +50,8 @@ export function consentFamily(deps: ConsentFamilyDeps): CommandFamily<ConsentCom
     indexFields: (state) => ({ dueAt: dueAt(state) }),
     eventState: consentState,
     resultState: (view) => consentState(view),
-    async afterWrite(_command, state) {
-      const due = dueAt(state);
-      if (due) await deps.schedule.schedule(state.consentId, due);
-      else await deps.schedule.unschedule(state.consentId);
-    },
+    // One schedule write per round: every written consent's due time (or none), together.
+    afterWrites: (changes) => deps.schedule.reschedule(changes.map(({ state }) => ({ consentId: state.consentId, dueAt: dueAt(state) }))),
   };
 }
 

@@ -9,6 +9,7 @@ import type { Contract, PermissionDef, Source } from '../domain/permission/refer
 import { CorruptAggregateError } from '../pipeline/errors.ts';
 import type { CommandFamily, TaggedState, Target } from '../pipeline/family.ts';
 import type { AggregateStore, ExternalKeyIndex } from '../pipeline/ports.ts';
+import { batchedLoader } from './batched-loader.ts';
 
 export const COLLECTIONS = {
   entity: 'entities',
@@ -60,9 +61,10 @@ function resultState(view: unknown, command: PermissionCommand | null): TaggedSt
 }
 
 export function permissionFamily(deps: PermissionFamilyDeps): CommandFamily<PermissionCommand, PermissionAggregate, PermissionContext> {
+  const read = batchedLoader(deps.store);
   async function load<T>(collection: string, id: string | null): Promise<T | null> {
     if (id === null) return null;
-    const record = await deps.store.load(collection, id);
+    const record = await read(collection, id);
     return record ? (revive(record.state, { collection, id }) as T) : null;
   }
 
@@ -87,6 +89,7 @@ export function permissionFamily(deps: PermissionFamilyDeps): CommandFamily<Perm
     },
 
     revive,
+    prepare: async () => undefined,
 
     async loadContext(command, stored): Promise<PermissionContext> {
       switch (command.type) {
@@ -130,11 +133,14 @@ export function permissionFamily(deps: PermissionFamilyDeps): CommandFamily<Perm
     eventState: (state) => ({ type: 'PermissionState', value: state }),
     resultState,
 
-    async afterWrite(command, state, previous) {
-      if (command.type !== 'RegisterEntity') return;
-      const kept = new Set((state as Entity).externalKeys.map(entityKeyOf));
-      for (const key of (previous as Entity | null)?.externalKeys ?? []) {
-        if (!kept.has(entityKeyOf(key))) await deps.externalKeys.release(entityKeyOf(key), command.entityId);
+    // A re-registered entity gives back the external keys it no longer lists.
+    async afterWrites(changes) {
+      for (const { command, state, previous } of changes) {
+        if (command.type !== 'RegisterEntity') continue;
+        const kept = new Set((state as Entity).externalKeys.map(entityKeyOf));
+        for (const key of (previous as Entity | null)?.externalKeys ?? []) {
+          if (!kept.has(entityKeyOf(key))) await deps.externalKeys.release(entityKeyOf(key), command.entityId);
+        }
       }
     },
   };

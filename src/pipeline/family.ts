@@ -23,7 +23,19 @@ export interface DomainCommand {
   readonly commandId: string;
 }
 
-export interface CommandFamily<C extends DomainCommand, S extends { readonly version: number }, X, P = undefined> {
+/** Every aggregate has a version; the conditional write compares it. */
+export interface Versioned {
+  readonly version: number;
+}
+
+/** A state change the pipeline wrote: what the family's after-write step sees. */
+export interface WrittenChange<C, S> {
+  readonly command: C;
+  readonly state: S;
+  readonly previous: S | null;
+}
+
+export interface CommandFamily<C extends DomainCommand, S extends Versioned, X, P = undefined> {
   readonly name: string;
   parse(envelope: CommandEnvelope, now: Date): C | Rejection;
   /** The aggregate the command addresses; null when it provably does not exist (unknown external key). */
@@ -34,20 +46,26 @@ export interface CommandFamily<C extends DomainCommand, S extends { readonly ver
    * Once per command, before the lock: work that must not be repeated when a lost version race
    * makes the pipeline load and decide again (counting the command against a rate, say).
    */
-  prepare?(command: C, now: Date): Promise<P>;
-  /** Read-only facts the decision needs besides the aggregate (reference data, rate counts). */
+  prepare(command: C, now: Date): Promise<P>;
+  /**
+   * Read-only facts the decision needs besides the aggregate (reference data, rate counts). The
+   * pipeline asks for a whole round's contexts at once, so lookups made together can share a query.
+   */
   loadContext(command: C, stored: S | null, now: Date, prepared: P): Promise<X>;
   decide(command: C, stored: S | null, context: X, now: Date): Decision<S, unknown>;
   /** Top-level document fields for queries (e.g. the expiry index). */
   indexFields(state: S): Record<string, unknown>;
   eventState(state: unknown): TaggedState;
   resultState(view: unknown, command: C | null): TaggedState | null;
-  /** Side effects after a successful write that MongoDB can always rebuild (e.g. the expiry schedule). */
-  afterWrite?(command: C, state: S, previous: S | null): Promise<void>;
+  /**
+   * Side effects of a round's writes that MongoDB can always rebuild (e.g. the expiry schedule),
+   * after their publish, all at once: the pipeline sends them with its own Redis writes.
+   */
+  afterWrites(changes: readonly WrittenChange<C, S>[]): Promise<void>;
 }
 
 /** A family wired to its topics and codecs. */
-export interface FamilyRuntime<C extends DomainCommand, S extends { readonly version: number }, X, P = undefined> {
+export interface FamilyRuntime<C extends DomainCommand, S extends Versioned, X, P = undefined> {
   readonly family: CommandFamily<C, S, X, P>;
   readonly commandsTopic: string;
   readonly resultsTopic: string;
@@ -56,6 +74,3 @@ export interface FamilyRuntime<C extends DomainCommand, S extends { readonly ver
   readonly resultEncoder: RecordEncoder;
   readonly eventEncoder: RecordEncoder;
 }
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- families differ in their type parameters
-export type AnyFamilyRuntime = FamilyRuntime<any, any, any, any>;

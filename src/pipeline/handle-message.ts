@@ -1,79 +1,167 @@
-// One command message: decode → (DLQ) → idempotency → validate → apply → result.
-import { randomUUID } from 'node:crypto';
-import { refuse, type Decision } from '../domain/decision.ts';
+// A chunk of one partition's command messages, as one batch: decode all (undecodable → DLQ),
+// one look-up of the stored results of their commandIds, then rounds that keep each key's
+// commands (and each commandId's copies) in offset order; each round is parsed, addressed and
+// applied (apply-round.ts), its answers published with its changes. A message is marked done once
+// its answer is published; a retryable failure stops the chunk, and the caller retries the
+// messages not done, so nothing is skipped and nothing done is redone.
+import { createHash, randomUUID } from 'node:crypto';
+import { judgeRedelivery } from '../domain/command-id.ts';
+import { refuse } from '../domain/decision.ts';
+import type { CommandEnvelope } from '../domain/envelope.ts';
 import { isRejection } from '../domain/status.ts';
-import type { Logger } from '../logging/logger.ts';
-import { applyCommand, type PipelineDeps } from './apply-command.ts';
+import { applyRound, lockKeyOf, publishAnswers, type ItemOutcome, type Origin, type PipelineDeps, type RoundItem } from './apply-round.ts';
 import { sendToDeadLetter } from './dead-letter.ts';
-import { isInfrastructureError } from './errors.ts';
-import type { AnyFamilyRuntime, DomainCommand } from './family.ts';
-import type { InboundMessage } from './ports.ts';
+import { isRetryable } from './errors.ts';
+import type { DomainCommand, FamilyRuntime, Versioned } from './family.ts';
+import type { Answer } from './outbox.ts';
+import type { InboundMessage, StoredResult } from './ports.ts';
 import { resultOf, unexpectedResult, type ResultBody, type ResultHeader } from './result.ts';
 
-export interface MessageDeps extends PipelineDeps {
-  readonly logger: Logger;
+/**
+ * The content a commandId stands for: its type, actor and payload (not issuedAt or correlationId,
+ * which a producer may set anew when it sends the same command again).
+ */
+export function commandPayloadHash(envelope: CommandEnvelope): string {
+  return createHash('sha256').update(JSON.stringify([envelope.commandType, envelope.actor, envelope.payload])).digest('base64url');
 }
 
-async function publishResult(deps: MessageDeps, runtime: AnyFamilyRuntime, body: ResultBody | unknown, commandId: string): Promise<void> {
-  await deps.bus.publish([{ topic: runtime.resultsTopic, key: commandId, value: await runtime.resultEncoder.encode(body) }]);
+interface Decoded {
+  readonly message: InboundMessage;
+  readonly envelope: CommandEnvelope;
+  readonly origin: Extract<Origin, { kind: 'consumed' }>;
 }
 
-/** Stores the result first, so a redelivery after a crash answers the same, then publishes it. */
-async function reply(deps: MessageDeps, runtime: AnyFamilyRuntime, body: ResultBody): Promise<void> {
-  await deps.results.put({ commandId: body.commandId, family: runtime.family.name, body });
-  await publishResult(deps, runtime, body, body.commandId);
-}
-
-export async function handleCommandMessage(deps: MessageDeps, runtime: AnyFamilyRuntime, message: InboundMessage): Promise<void> {
-  const where = { topic: message.topic, partition: message.partition, offset: message.offset };
-  const decoded = await runtime.decoder.decode(message.value);
-  if (!decoded.ok) {
-    deps.logger.warn({ ...where, reason: decoded.reason, detail: decoded.detail }, 'undecodable message sent to the DLQ');
-    await sendToDeadLetter(deps.bus, message, decoded.reason, decoded.detail, deps.clock());
-    return;
+/** What a command seen earlier under its commandId (stored, or answered earlier in this chunk) gets. */
+function answerSeen<C extends DomainCommand, S extends Versioned, X, P>(
+  runtime: FamilyRuntime<C, S, X, P>, item: Decoded, seen: { readonly body: unknown; readonly payloadHash: string | null }, now: Date,
+): Answer {
+  const verdict = judgeRedelivery(item.envelope.commandId, seen.payloadHash, item.origin.payloadHash);
+  if (verdict.kind === 'replay') {
+    // The stored result as it was: same requestId and processedAt. Nothing is stored again.
+    return { body: seen.body as ResultBody, payloadHash: seen.payloadHash, store: false, receivedAt: item.origin.receivedAt };
   }
-  const { envelope } = decoded;
-  const header: ResultHeader = { envelope, requestId: randomUUID() };
-  const log = deps.logger.child({ commandId: envelope.commandId, requestId: header.requestId, commandType: envelope.commandType });
+  // Not stored: the commandId's stored result stays the first command's.
+  return { body: resultOf(runtime, item.origin.header, null, refuse(verdict.rejection), now), payloadHash: null, store: false, receivedAt: item.origin.receivedAt };
+}
 
-  const earlier = await deps.results.get(envelope.commandId);
-  if (earlier) {
-    log.debug({ ...where }, 'duplicate commandId: answering with the stored result');
-    await publishResult(deps, runtime, earlier.body, envelope.commandId);
-    return;
+/**
+ * Rounds of a chunk: the n-th message of a key (and the n-th copy of a commandId) goes to a round
+ * after the one of its (n-1)-th, so a key's commands apply in offset order and a repeated
+ * commandId is answered from its first copy's result.
+ */
+export function roundsOf<T>(items: readonly T[], keysOf: (item: T) => readonly string[]): T[][] {
+  const rounds: T[][] = [];
+  const lastRound = new Map<string, number>();
+  for (const item of items) {
+    const keys = keysOf(item);
+    const round = Math.max(-1, ...keys.map((key) => lastRound.get(key) ?? -1)) + 1;
+    for (const key of keys) lastRound.set(key, round);
+    (rounds[round] ??= []).push(item);
   }
+  return rounds;
+}
 
-  let command: DomainCommand | null = null;
-  try {
-    // The family's parse is the domain's door: envelope rules included, every 400 is decided there.
-    const parsed = runtime.family.parse(envelope, deps.clock());
-    if (isRejection(parsed)) {
-      log.info({ statusCode: parsed.statusCode, field: parsed.field }, 'command refused as invalid');
-      await reply(deps, runtime, resultOf(runtime, header, null, refuse(parsed), deps.clock()));
-      return;
+type Prepared<C, P> =
+  | { readonly kind: 'apply'; readonly item: Decoded; readonly round: RoundItem<C, P> }
+  | { readonly kind: 'answer'; readonly item: Decoded; readonly answer: Answer };
+
+/** Parses, prepares and addresses a round's new commands; refusals and failures become answers. */
+async function prepareRound<C extends DomainCommand, S extends Versioned, X, P>(
+  deps: PipelineDeps, runtime: FamilyRuntime<C, S, X, P>, items: readonly Decoded[],
+): Promise<Prepared<C, P>[]> {
+  const { family } = runtime;
+  const now = deps.clock();
+  const fresh = (item: Decoded, body: ResultBody): Prepared<C, P> =>
+    ({ kind: 'answer', item, answer: { body, payloadHash: item.origin.payloadHash, store: true, receivedAt: item.origin.receivedAt } });
+  const failure = (item: Decoded, error: unknown): Prepared<C, P> => {
+    if (isRetryable(error)) throw error; // the chunk retries it; nothing is skipped
+    deps.logger.error({ err: error, commandId: item.envelope.commandId, requestId: item.origin.header.requestId }, 'unexpected failure; answering 500');
+    return fresh(item, unexpectedResult(item.origin.header, deps.clock()));
+  };
+
+  return Promise.all(items.map(async (item): Promise<Prepared<C, P>> => {
+    let command: C;
+    try {
+      // The family's parse is the domain's door: envelope rules included, every 400 is decided there.
+      const parsed = family.parse(item.envelope, now);
+      if (isRejection(parsed)) return fresh(item, resultOf(runtime, item.origin.header, null, refuse(parsed), now));
+      command = parsed;
+    } catch (error) {
+      return failure(item, error);
     }
-    command = parsed as DomainCommand;
-    const outcome = await applyCommand(deps, runtime, command, {
-      log,
-      remember: true,
-      resultFor: (decision: Decision<unknown, unknown>, now: Date) => resultOf(runtime, header, command, decision, now),
-    });
-    if (outcome.kind === 'reply') {
-      const { reply: decision } = outcome;
-      log[decision.rejection ? 'info' : 'debug']({ statusCode: decision.statusCode, errorCode: decision.rejection?.errorCode }, 'command answered without a change');
-      await reply(deps, runtime, resultOf(runtime, header, command, decision, deps.clock()));
-    } else if (outcome.kind === 'written') {
-      log.debug({ statusCode: outcome.change.statusCode, events: outcome.change.events.length }, 'command applied');
-    } else {
-      // Applied already (a crash, or a copy of this command processed just before): any owed
-      // messages went out with the flush, and the stored result is answered again.
-      const stored = await deps.results.get(envelope.commandId);
-      if (stored) await publishResult(deps, runtime, stored.body, envelope.commandId);
-      log.info('command was applied before; answering with its stored result');
+    try {
+      // Once per command, outside the version-race retries: prepare (e.g. a rate count), the target.
+      const [prepared, target] = await Promise.all([family.prepare(command, now), family.target(command)]);
+      if (target) return { kind: 'apply', item, round: { command, target, prepared, origin: item.origin } };
+      // No aggregate can be meant (an unknown external key): the domain answers without one.
+      const decision = family.decide(command, null, await family.loadContext(command, null, now, prepared), now);
+      if (decision.kind === 'change') throw new Error(`${command.type} changed an aggregate it could not address`);
+      return fresh(item, resultOf(runtime, item.origin.header, command, decision, now));
+    } catch (error) {
+      return failure(item, error);
     }
-  } catch (error) {
-    if (isInfrastructureError(error)) throw error; // the batch retries it; nothing is skipped
-    log.error({ err: error }, 'unexpected failure; answering 500');
-    await reply(deps, runtime, unexpectedResult(header, deps.clock()));
+  }));
+}
+
+/** Applies one chunk; marks each message in `done` once answered (see the file comment). */
+export async function handleCommandChunk<C extends DomainCommand, S extends Versioned, X, P>(
+  deps: PipelineDeps, runtime: FamilyRuntime<C, S, X, P>, messages: readonly InboundMessage[], done: Set<InboundMessage>,
+): Promise<void> {
+  const receivedAt = Date.now();
+  const decoded: Decoded[] = [];
+  const outcomes = await Promise.all(messages.map((message) => runtime.decoder.decode(message.value)));
+  for (const [i, message] of messages.entries()) {
+    const outcome = outcomes[i];
+    if (!outcome) continue;
+    if (!outcome.ok) {
+      deps.logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, reason: outcome.reason, detail: outcome.detail },
+        'undecodable message sent to the DLQ');
+      await sendToDeadLetter(deps.bus, message, outcome.reason, outcome.detail, deps.clock());
+      done.add(message);
+      continue;
+    }
+    const header: ResultHeader = { envelope: outcome.envelope, requestId: randomUUID() };
+    decoded.push({ message, envelope: outcome.envelope, origin: { kind: 'consumed', header, payloadHash: commandPayloadHash(outcome.envelope), receivedAt } });
+  }
+  if (decoded.length === 0) return;
+
+  const stored: Map<string, StoredResult> = await deps.results.getMany([...new Set(decoded.map((item) => item.envelope.commandId))]);
+  /** Results answered in this chunk, for later copies of their commandIds. */
+  const answeredHere = new Map<string, { body: ResultBody; payloadHash: string | null }>();
+
+  for (const round of roundsOf(decoded, (item) => [`key:${item.message.key ?? ''}`, `id:${item.envelope.commandId}`])) {
+    const earlier: Answer[] = [];
+    const fresh: Decoded[] = [];
+    for (const item of round) {
+      const seen = answeredHere.get(item.envelope.commandId) ?? stored.get(item.envelope.commandId);
+      if (seen) earlier.push(answerSeen(runtime, item, seen, deps.clock()));
+      else fresh.push(item);
+    }
+    const prepared = await prepareRound(deps, runtime, fresh);
+    for (const p of prepared) if (p.kind === 'answer') earlier.push(p.answer);
+    const toApply = prepared.flatMap((p) => (p.kind === 'apply' ? [p] : []));
+
+    // Two keys may address one aggregate: its commands go in sub-rounds, in offset order.
+    const subRounds = roundsOf(toApply, (p) => [lockKeyOf(p.round.target)]);
+    let retry: unknown = null;
+    if (subRounds.length === 0) await publishAnswers(deps, runtime, earlier);
+    for (const [n, sub] of subRounds.entries()) {
+      const applied: ItemOutcome<S>[] = await applyRound(deps, runtime, sub.map((p) => p.round), n === 0 ? earlier : []);
+      applied.forEach((outcome, i) => {
+        const item = sub[i]?.item;
+        if (!item) return;
+        if (outcome.kind === 'failed') {
+          retry ??= outcome.error;
+          return;
+        }
+        if (outcome.result) answeredHere.set(item.envelope.commandId, { body: outcome.result, payloadHash: item.origin.payloadHash });
+        done.add(item.message);
+      });
+      if (retry) break;
+    }
+    // New answers only: a replay or a COMMAND_ID_REUSED refusal is not what later copies compare with.
+    for (const answer of earlier) if (answer.store) answeredHere.set(answer.body.commandId, { body: answer.body, payloadHash: answer.payloadHash });
+    for (const item of round) if (!toApply.some((p) => p.item === item)) done.add(item.message);
+    if (retry) throw retry; // the chunk retries what is not done; later rounds wait for it
   }
 }

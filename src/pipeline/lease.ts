@@ -1,59 +1,74 @@
-// Runs work under aggregates' Redis leases, extending them while the work lasts. A lease only
-// saves duplicate work: one that cannot be had within lockWaitMs, or is lost midway, does not
-// stop the work, because the conditional write on the version is what keeps it correct.
+// A round's Redis leases. A lease only saves duplicate work: one that cannot be had within
+// lockWaitMs, or is lost midway, does not stop the work, because the conditional write on the
+// version is what keeps it correct. A round's keys are asked for in one round trip (and again,
+// those refused, after a pause), extended by one timer and one round trip for all of them, and
+// given back in one round trip.
 import type { Logger } from '../logging/logger.ts';
 import { sleep } from './concurrency.ts';
+import type { PipelineObserver } from './observer.ts';
 import type { Lease, LockService } from './ports.ts';
 
-export interface LeaseOptions {
+export interface LeaseDeps {
   readonly locks: LockService;
-  readonly ttlMs: number;
-  readonly waitMs: number;
-  readonly log: Logger;
+  readonly lockTtlMs: number;
+  readonly lockWaitMs: number;
+  readonly observer: PipelineObserver;
+  readonly logger: Logger;
 }
 
-async function acquire(options: LeaseOptions, key: string): Promise<Lease | null> {
-  const deadline = Date.now() + options.waitMs;
-  let pause = 5;
-  for (;;) {
-    const lease = await options.locks.tryAcquire(key, options.ttlMs);
-    if (lease || Date.now() >= deadline) {
-      if (!lease) options.log.warn({ lockKey: key }, 'lock not acquired in time; relying on the version check');
-      return lease;
+/** Leases held for a round; `release` gives them back (once, however often it is called). */
+export interface HeldLeases {
+  readonly leases: readonly Lease[];
+  release(): Promise<void>;
+}
+
+/** Asks for every key's lease; waits for those another holder has, at most lockWaitMs. */
+async function acquireAll(deps: LeaseDeps, keys: readonly string[]): Promise<Lease[]> {
+  const started = Date.now();
+  const held: Lease[] = [];
+  let waiting = keys;
+  try {
+    for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
+      const answers = await deps.locks.tryAcquireMany(waiting, deps.lockTtlMs);
+      const refused: string[] = [];
+      answers.forEach((lease, i) => { if (lease) held.push(lease); else refused.push(waiting[i] as string); });
+      const seconds = (Date.now() - started) / 1_000;
+      for (let i = 0; i < waiting.length - refused.length; i++) deps.observer.lockWait('acquired', seconds);
+      if (refused.length === 0) return held;
+      if (Date.now() - started >= deps.lockWaitMs) {
+        for (let i = 0; i < refused.length; i++) deps.observer.lockWait('timeout', seconds);
+        deps.logger.warn({ lockKeys: refused.slice(0, 10), refused: refused.length }, 'locks not acquired in time; relying on the version check');
+        return held;
+      }
+      waiting = refused;
+      await sleep(pause);
     }
-    await sleep(pause);
-    pause = Math.min(pause * 2, 200);
+  } catch (error) {
+    // Redis failed midway: give back what was had rather than leave it to expire.
+    await deps.locks.releaseMany(held).catch(() => undefined);
+    throw error;
   }
 }
 
-/**
- * Holds the leases of every key (distinct keys) while `work` runs. They are asked for together,
- * so a batch pays one round of Redis round trips, not one per key.
- */
-export async function withLeases<T>(options: LeaseOptions, keys: readonly string[], work: () => Promise<T>): Promise<T> {
-  const asked = await Promise.allSettled(keys.map((key) => acquire(options, key)));
-  const leases = asked.flatMap((a) => (a.status === 'fulfilled' && a.value ? [a.value] : []));
-  const refused = asked.find((a): a is PromiseRejectedResult => a.status === 'rejected');
-  if (refused) {
-    // Redis failed midway: give back what was had rather than leave it to expire.
-    await Promise.all(leases.map((lease) => lease.release().catch(() => undefined)));
-    throw refused.reason;
-  }
+export async function leaseRound(deps: LeaseDeps, keys: readonly string[]): Promise<HeldLeases> {
+  const leases = await acquireAll(deps, keys);
   const timer = leases.length > 0
     ? setInterval(() => {
-        for (const lease of leases) {
-          lease.extend(options.ttlMs).then(
-            (kept) => kept || options.log.warn({ lockKey: lease.key }, 'lock lease lost while working'),
-            (error: unknown) => options.log.warn({ lockKey: lease.key, err: error }, 'lock extension failed'),
-          );
-        }
-      }, Math.max(50, Math.floor(options.ttlMs / 3)))
+        deps.locks.extendMany(leases, deps.lockTtlMs).then(
+          (kept) => { if (kept.includes(false)) deps.logger.warn({ lost: kept.filter((k) => !k).length }, 'lock leases lost while working'); },
+          (error: unknown) => deps.logger.warn({ err: error }, 'lock extension failed'),
+        );
+      }, Math.max(50, Math.floor(deps.lockTtlMs / 3)))
     : null;
-  try {
-    return await work();
-  } finally {
-    if (timer) clearInterval(timer);
-    await Promise.all(leases.map((lease) => lease.release()
-      .catch((error: unknown) => options.log.warn({ lockKey: lease.key, err: error }, 'lock release failed'))));
-  }
+  let released: Promise<void> | null = null;
+  return {
+    leases,
+    release() {
+      released ??= (async () => {
+        if (timer) clearInterval(timer);
+        await deps.locks.releaseMany(leases).catch((error: unknown) => deps.logger.warn({ err: error }, 'lock release failed; the leases expire'));
+      })();
+      return released;
+    },
+  };
 }

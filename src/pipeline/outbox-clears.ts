@@ -11,7 +11,35 @@
 // in the ledger and only clears them).
 import type { Logger } from '../logging/logger.ts';
 import { groupBy } from './group-by.ts';
+import { NO_OBSERVER, type PipelineObserver } from './observer.ts';
 import type { AggregateStore, OutboxRef } from './ports.ts';
+
+/**
+ * How published outboxes get cleared: the pipeline publishes, then hands the outboxes here, and
+ * the strategy decides when the store write happens (deferred for the worker, at once for the
+ * start-up recovery).
+ */
+export interface OutboxClearing {
+  /** Outboxes this process has just published (and remembered in the ledger). */
+  published(collection: string, outboxes: readonly OutboxRef[]): Promise<void>;
+  /**
+   * Outboxes found stored whose every entry the ledger knows as published: their publisher has
+   * their clear waiting already (or, had it crashed, the recovery clears them).
+   */
+  foundPublished(collection: string, outboxes: readonly OutboxRef[]): Promise<void>;
+  /** Clears still waiting. */
+  readonly pending: number;
+  /** Clears everything still waiting, then stops (the worker's shutdown). */
+  stop(): Promise<void>;
+}
+
+/** Clears at once whatever was published or found published (the start-up recovery's way). */
+export function immediateClears(store: AggregateStore): OutboxClearing {
+  const clear = async (collection: string, outboxes: readonly OutboxRef[]): Promise<void> => {
+    if (outboxes.length > 0) await store.clearOutboxes(collection, outboxes);
+  };
+  return { published: clear, foundPublished: clear, pending: 0, stop: async () => undefined };
+}
 
 export interface OutboxClearOptions {
   /** How long after its publish an outbox is cleared. 0 clears at once. */
@@ -22,12 +50,9 @@ export interface OutboxClearOptions {
   readonly batchSize: number;
 }
 
-export interface OutboxClears {
+export interface OutboxClears extends OutboxClearing {
   /** Schedules clears of outboxes whose entries are published and remembered as such. */
   later(collection: string, outboxes: readonly OutboxRef[]): void;
-  readonly pending: number;
-  /** Clears everything still waiting, then stops (the worker's shutdown). */
-  stop(): Promise<void>;
 }
 
 interface Waiting {
@@ -40,7 +65,13 @@ const TICK_MS = 250;
 /** After a failed clear, how long to leave the server alone before trying again. */
 const RETRY_AFTER_MS = 5_000;
 
-export function startOutboxClears(store: AggregateStore, options: OutboxClearOptions, log: Logger, now: () => number = Date.now): OutboxClears {
+export function startOutboxClears(
+  store: AggregateStore,
+  options: OutboxClearOptions,
+  log: Logger,
+  observer: PipelineObserver = NO_OBSERVER,
+  now: () => number = Date.now,
+): OutboxClears {
   let queue: Waiting[] = []; // in publish order, so due times ascend
   let running: Promise<void> | null = null;
   let stopped = false;
@@ -53,6 +84,7 @@ export function startOutboxClears(store: AggregateStore, options: OutboxClearOpt
     while (n < queue.length && (all || queue.length - n > options.maxPending || queue[n]!.dueAt <= t)) n++;
     const taken = queue.slice(0, n);
     queue = queue.slice(n);
+    if (n > 0) observer.outboxClearsPending(queue.length);
     return taken;
   }
 
@@ -67,6 +99,7 @@ export function startOutboxClears(store: AggregateStore, options: OutboxClearOpt
         // Put back and try again on a later tick. Until then the ledger keeps the entries from
         // being published twice; after a crash the start-up recovery clears them.
         queue = [...items.slice(i), ...queue];
+        observer.outboxClearsPending(queue.length);
         retryAt = now() + RETRY_AFTER_MS;
         log.warn({ err: error, waiting: queue.length }, 'clearing published outboxes failed; will retry');
         return false;
@@ -91,11 +124,20 @@ export function startOutboxClears(store: AggregateStore, options: OutboxClearOpt
   const timer = setInterval(() => { if (!stopped && now() >= retryAt) void pump(false); }, TICK_MS);
   timer.unref();
 
+  function later(collection: string, outboxes: readonly OutboxRef[]): void {
+    const dueAt = now() + options.delayMs;
+    for (const outbox of outboxes) if (outbox.entryIds.length > 0) queue.push({ collection, outbox, dueAt });
+    observer.outboxClearsPending(queue.length);
+    if ((options.delayMs === 0 || queue.length > options.maxPending) && now() >= retryAt) void pump(false);
+  }
+
   return {
-    later(collection, outboxes) {
-      const dueAt = now() + options.delayMs;
-      for (const outbox of outboxes) if (outbox.entryIds.length > 0) queue.push({ collection, outbox, dueAt });
-      if ((options.delayMs === 0 || queue.length > options.maxPending) && now() >= retryAt) void pump(false);
+    later,
+    async published(collection, outboxes) {
+      later(collection, outboxes);
+    },
+    async foundPublished() {
+      // Their publisher has them queued; clearing them here too would be a second write.
     },
     get pending() {
       return queue.length;

@@ -1,14 +1,16 @@
-// Publishes what aggregates' outboxes owe. Each aggregate's events go out in version order with
-// its result; a batch's outboxes go out in one acknowledged publish. Published entries are then
-// remembered in the ledger and their outboxes cleared: later for outboxes just written (see
-// outbox-clears.ts), or at once for what the start-up recovery found. An outbox found still
-// stored is published again only for the entries the ledger does not know, so a deferred clear
-// causes no second publish; a crash before the ledger write only means the same messages (same
-// eventIds) are sent again, which consumers recognise.
-import type { AnyFamilyRuntime, Target } from './family.ts';
+// Publishing what aggregates' outboxes owe, and the results of a round. Each aggregate's events
+// go out in version order with its result; a round's outboxes and answers go out in one
+// acknowledged publish. Published entries are then remembered in the ledger and their outboxes
+// handed to the clearing strategy (outbox-clears.ts). An outbox found still stored is published
+// again only for the entries the ledger does not know, so a deferred clear causes no second
+// publish; a crash before the ledger write only means the same messages (same eventIds) are
+// sent again, which consumers recognise.
+import type { FamilyRuntime, Target, Versioned, DomainCommand } from './family.ts';
 import { groupBy } from './group-by.ts';
-import type { OutboxClears } from './outbox-clears.ts';
-import type { AggregateRecord, AggregateStore, MessageBus, OutboundMessage, OutboxEntry, OutboxRef, PublishedEntries, ResultStore } from './ports.ts';
+import type { OutboxClearing } from './outbox-clears.ts';
+import type { PipelineObserver } from './observer.ts';
+import type { AggregateRecord, AggregateStore, MessageBus, OutboundMessage, OutboxEntry, OutboxRef, PublishedEntries, ResultStore, StoredResult } from './ports.ts';
+import type { ResultBody } from './result.ts';
 
 /** How long the ledger remembers a publish: far beyond any clear's delay or a worker's restart. */
 export const PUBLISHED_REMEMBERED_MS = 60 * 60_000;
@@ -18,53 +20,100 @@ export interface OutboxDeps {
   readonly results: ResultStore;
   readonly bus: MessageBus;
   readonly published: PublishedEntries;
-  readonly clears: OutboxClears;
+  readonly clears: OutboxClearing;
+  readonly observer: PipelineObserver;
 }
 
+/** An aggregate's stored (or just written) record, whose outbox may owe messages. */
 export interface Owed {
   readonly target: Target;
   readonly record: AggregateRecord<unknown>;
 }
 
-/** 'later': the pipeline's own writes and what its loads find; 'now': the start-up recovery. */
-export type ClearWhen = 'later' | 'now';
-
-/** Publishes outboxes this process has just written: none of their entries can be published yet. */
-export async function publishWritten(deps: OutboxDeps, runtime: AnyFamilyRuntime, written: readonly Owed[]): Promise<void> {
-  await publishAndClear(deps, runtime, written, new Set(), 'later');
+/** A result published outside an outbox: a reply, a replay, a refusal before any load. */
+export interface Answer {
+  readonly body: ResultBody;
+  readonly payloadHash: string | null;
+  /** true: a new result, stored before it is published; false: a replay of a stored one. */
+  readonly store: boolean;
+  /** When the command's chunk was taken up (ms since the epoch), for the answered-in metric. */
+  readonly receivedAt: number;
 }
 
-/** Publishes what outboxes found stored still owe, skipping entries the ledger knows as published. */
-export async function flushOwed(deps: OutboxDeps, runtime: AnyFamilyRuntime, found: readonly Owed[], when: ClearWhen): Promise<void> {
-  const ids = found.flatMap(({ record }) => record.outbox.map((entry) => entry.id));
-  await publishAndClear(deps, runtime, found, await deps.published.among(ids), when);
+const refOf = (record: AggregateRecord<unknown>): OutboxRef => ({ id: record.id, entryIds: record.outbox.map((entry) => entry.id) });
+
+function storedResultOf(family: string, entry: OutboxEntry): StoredResult {
+  return { commandId: entry.key, family, body: entry.body, payloadHash: entry.payloadHash ?? null };
 }
 
-async function publishAndClear(deps: OutboxDeps, runtime: AnyFamilyRuntime, owed: readonly Owed[], alreadyPublished: ReadonlySet<string>, when: ClearWhen): Promise<void> {
-  const owing = owed.filter(({ record }) => record.outbox.length > 0);
-  if (owing.length === 0) return;
-  const unpublished: OutboxEntry[] = owing.flatMap(({ record }) => record.outbox.filter((entry) => !alreadyPublished.has(entry.id)));
-  if (unpublished.length > 0) {
-    const messages: OutboundMessage[] = [];
-    for (const entry of unpublished) {
-      const encoder = entry.kind === 'event' ? runtime.eventEncoder : runtime.resultEncoder;
-      messages.push({
-        topic: entry.kind === 'event' ? runtime.eventsTopic : runtime.resultsTopic,
-        key: entry.key,
-        value: await encoder.encode(entry.body),
-      });
-    }
-    await deps.bus.publish(messages);
-    const results = unpublished.filter((entry) => entry.kind === 'result');
-    await Promise.all(results.map((entry) => deps.results.put({ commandId: entry.key, family: runtime.family.name, body: entry.body })));
-    await deps.published.remember(unpublished.map((entry) => entry.id), PUBLISHED_REMEMBERED_MS);
+async function messagesOf<C extends DomainCommand, S extends Versioned, X, P>(
+  runtime: FamilyRuntime<C, S, X, P>, entries: readonly OutboxEntry[], answers: readonly Answer[],
+): Promise<OutboundMessage[]> {
+  const messages = await Promise.all(entries.map(async (entry): Promise<OutboundMessage> => (entry.kind === 'event'
+    ? { topic: runtime.eventsTopic, key: entry.key, value: await runtime.eventEncoder.encode(entry.body) }
+    : { topic: runtime.resultsTopic, key: entry.key, value: await runtime.resultEncoder.encode(entry.body) })));
+  for (const answer of answers) {
+    messages.push({ topic: runtime.resultsTopic, key: answer.body.commandId, value: await runtime.resultEncoder.encode(answer.body) });
   }
+  return messages;
+}
 
-  // An outbox published earlier is already waiting for its clear where it was published (or, had
-  // that process crashed, for the start-up recovery); the write that usually follows replaces it.
-  const toClear = when === 'now' ? owing : owing.filter(({ record }) => record.outbox.some((entry) => !alreadyPublished.has(entry.id)));
-  const byCollection = groupBy(toClear, ({ target }) => target.collection,
-    ({ record }): OutboxRef => ({ id: record.id, entryIds: record.outbox.map((entry) => entry.id) }));
-  if (when === 'later') for (const [collection, refs] of byCollection) deps.clears.later(collection, refs);
-  else await Promise.all([...byCollection].map(([collection, refs]) => deps.store.clearOutboxes(collection, refs)));
+function byCollection(owed: readonly Owed[]): Map<string, OutboxRef[]> {
+  return groupBy(owed, ({ target }) => target.collection, ({ record }) => refOf(record));
+}
+
+/**
+ * Publishes what outboxes found stored still owe, skipping entries the ledger knows as published,
+ * before anything new is decided on them: a crashed writer's messages go out first, in order.
+ */
+export async function flushOwed<C extends DomainCommand, S extends Versioned, X, P>(
+  deps: OutboxDeps, runtime: FamilyRuntime<C, S, X, P>, found: readonly Owed[],
+): Promise<void> {
+  const owing = found.filter(({ record }) => record.outbox.length > 0);
+  if (owing.length === 0) return;
+  const known = await deps.published.among(owing.flatMap(({ record }) => record.outbox.map((entry) => entry.id)));
+  const unpublished = owing.filter(({ record }) => record.outbox.some((entry) => !known.has(entry.id)));
+  const alreadyPublished = owing.filter(({ record }) => record.outbox.every((entry) => known.has(entry.id)));
+  const entries = unpublished.flatMap(({ record }) => record.outbox.filter((entry) => !known.has(entry.id)));
+  if (entries.length > 0) {
+    await deps.bus.publish(await messagesOf(runtime, entries, []));
+    const results = entries.filter((entry) => entry.kind === 'result').map((entry) => storedResultOf(runtime.family.name, entry));
+    await Promise.all([deps.results.putMany(results), deps.published.remember(entries.map((entry) => entry.id), PUBLISHED_REMEMBERED_MS)]);
+  }
+  await Promise.all([
+    ...[...byCollection(unpublished)].map(([collection, refs]) => deps.clears.published(collection, refs)),
+    ...[...byCollection(alreadyPublished)].map(([collection, refs]) => deps.clears.foundPublished(collection, refs)),
+  ]);
+}
+
+/**
+ * A round's publish: the outboxes it wrote and its answers, in one acknowledged produce. New
+ * answers are stored first, so a redelivery after a crash answers the same; written results are
+ * in their outbox already and are stored after the publish (recordPublished).
+ */
+export async function publishRound<C extends DomainCommand, S extends Versioned, X, P>(
+  deps: OutboxDeps, runtime: FamilyRuntime<C, S, X, P>, written: readonly Owed[], answers: readonly Answer[],
+): Promise<void> {
+  const fresh = answers.filter((answer) => answer.store);
+  if (fresh.length > 0) {
+    await deps.results.putMany(fresh.map((answer) => ({
+      commandId: answer.body.commandId, family: runtime.family.name, body: answer.body, payloadHash: answer.payloadHash,
+    })));
+  }
+  const messages = await messagesOf(runtime, written.flatMap(({ record }) => record.outbox), answers);
+  await deps.bus.publish(messages);
+}
+
+/**
+ * After a round's publish: its written results stored and its entries remembered as published.
+ * Returns the writes, to be started in the same turn as the round's other Redis work (so they share
+ * a round trip); the clears follow once they are done.
+ */
+export function recordPublished<C extends DomainCommand, S extends Versioned, X, P>(
+  deps: OutboxDeps, runtime: FamilyRuntime<C, S, X, P>, written: readonly Owed[],
+): Promise<void> {
+  const entries = written.flatMap(({ record }) => record.outbox);
+  const results = entries.filter((entry) => entry.kind === 'result').map((entry) => storedResultOf(runtime.family.name, entry));
+  const recorded = Promise.all([deps.results.putMany(results), deps.published.remember(entries.map((entry) => entry.id), PUBLISHED_REMEMBERED_MS)]);
+  return recorded.then(() => Promise.all([...byCollection(written)].map(([collection, refs]) => deps.clears.published(collection, refs)))).then(() => undefined);
 }

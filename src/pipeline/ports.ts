@@ -69,6 +69,8 @@ export interface OutboxEntry {
   readonly kind: 'event' | 'result';
   readonly key: string;
   readonly body: unknown;
+  /** A result entry's commandPayloadHash, stored with the result when it is published. */
+  readonly payloadHash?: string | null;
 }
 
 /** An outbox to clear: its aggregate, and the ids of the entries it held when it was published. */
@@ -95,6 +97,11 @@ export interface AggregateStore {
   loadMany(collection: string, ids: readonly string[]): Promise<Map<string, AggregateRecord<unknown>>>;
   /** Inserts a new aggregate; 'exists' when the id is taken (unique _id). */
   create(collection: string, record: AggregateRecord<unknown>): Promise<'written' | 'exists'>;
+  /**
+   * Inserts new aggregates in as few write commands as the server allows; for each record, in
+   * order, 'written' or 'exists' (its id was taken). A record that failed otherwise throws.
+   */
+  createMany(collection: string, records: readonly AggregateRecord<unknown>[]): Promise<('written' | 'exists')[]>;
   /** Replaces the aggregate only if its stored version is still expectedVersion. */
   replace(collection: string, record: AggregateRecord<unknown>, expectedVersion: number): Promise<'written' | 'conflict'>;
   /**
@@ -122,11 +129,22 @@ export interface StoredResult {
   readonly commandId: string;
   readonly family: string;
   readonly body: unknown;
+  /**
+   * Hash of the command's content (commandPayloadHash): a redelivery carries the same, a reused
+   * commandId with another payload does not. null for results stored before hashes were kept.
+   */
+  readonly payloadHash: string | null;
 }
 
 export interface ResultStore {
   get(commandId: string): Promise<StoredResult | null>;
-  put(result: StoredResult): Promise<void>;
+  /** The stored results among `commandIds`, by commandId, in one query. */
+  getMany(commandIds: readonly string[]): Promise<Map<string, StoredResult>>;
+  /**
+   * Stores results (with the time, for their retention) in as few writes as the server allows. A
+   * result already stored under a commandId is kept as it is: the first answer stands.
+   */
+  putMany(results: readonly StoredResult[]): Promise<void>;
 }
 
 /** extType:extKey → entityId, unique by construction (the key is the document _id). */
@@ -165,16 +183,20 @@ export interface ParkingLot {
 }
 
 // ---- Redis -------------------------------------------------------------------------------
+/** A lease on a lock key, held while `token` is the key's value. */
 export interface Lease {
   readonly key: string;
   readonly token: string;
-  /** false when the lease was lost (expired and taken); the version check still protects the write. */
-  extend(ttlMs: number): Promise<boolean>;
-  release(): Promise<void>;
 }
 
+/** Leases asked for, extended and given back a batch at a time: one round trip per call. */
 export interface LockService {
-  tryAcquire(key: string, ttlMs: number): Promise<Lease | null>;
+  /** For each key, in order, its lease or null when another holder has it. */
+  tryAcquireMany(keys: readonly string[], ttlMs: number): Promise<(Lease | null)[]>;
+  /** For each lease, whether it is still ours (false: it expired and was taken; the version check protects the write). */
+  extendMany(leases: readonly Lease[], ttlMs: number): Promise<boolean[]>;
+  /** Gives back the leases still ours. */
+  releaseMany(leases: readonly Lease[]): Promise<void>;
 }
 
 export interface RateCounter {
@@ -182,13 +204,33 @@ export interface RateCounter {
   hit(key: string, windowMs: number, now: Date): Promise<number>;
 }
 
+/** A consent's place in the expiry schedule after a write: due at `dueAt`, or not at all (null). */
+export interface ScheduleChange {
+  readonly consentId: string;
+  readonly dueAt: Date | null;
+}
+
 export interface ExpirySchedule {
-  schedule(consentId: string, dueAt: Date): Promise<void>;
-  unschedule(consentId: string): Promise<void>;
+  /** Applies the changes of a batch of writes together. */
+  reschedule(changes: readonly ScheduleChange[]): Promise<void>;
   /** Claims up to `limit` consents due at `now` for `leaseMs`; unfinished claims come back after it. */
   claimDue(now: Date, limit: number, leaseMs: number): Promise<string[]>;
   /** Removes claimed consents once handled, except those rescheduled meanwhile. */
   complete(consentIds: readonly string[]): Promise<void>;
   nextDueAt(): Promise<Date | null>;
   pending(now: Date): Promise<number>;
+}
+
+export interface DueConsent {
+  readonly id: string;
+  readonly dueAt: Date;
+}
+
+/** The expiry index in MongoDB, the schedule's source of truth (read by the sweep's safety net). */
+export interface DueConsentQuery {
+  /**
+   * Consents due at or before `before` (and after `since`, when given), at most `limit`, in
+   * (dueAt, id) order, following `after` when given.
+   */
+  dueBefore(before: Date, limit: number, after: DueConsent | null, since?: Date | null): Promise<DueConsent[]>;
 }

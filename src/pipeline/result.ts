@@ -1,7 +1,7 @@
 // The CommandResult of the contract, built from a decision (or a refusal before one).
 import type { Decision } from '../domain/decision.ts';
 import type { CommandEnvelope } from '../domain/envelope.ts';
-import type { AnyFamilyRuntime, DomainCommand, TaggedState } from './family.ts';
+import type { DomainCommand, FamilyRuntime, TaggedState, Versioned } from './family.ts';
 
 export interface ResultBody {
   readonly commandId: string;
@@ -21,11 +21,11 @@ export interface ResultHeader {
   readonly requestId: string;
 }
 
-export function resultOf<C extends DomainCommand>(
-  runtime: AnyFamilyRuntime,
+export function resultOf<C extends DomainCommand, S extends Versioned, X, P>(
+  runtime: FamilyRuntime<C, S, X, P>,
   header: ResultHeader,
   command: C | null,
-  decision: Decision<unknown, unknown>,
+  decision: Decision<S, unknown>,
   now: Date,
 ): ResultBody {
   const rejection = decision.kind === 'reply' ? decision.rejection : undefined;

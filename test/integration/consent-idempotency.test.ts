@@ -62,7 +62,7 @@ describe('a redelivered commandId', () => {
     expect(h.results(commandId)).toHaveLength(2);
   });
 
-  it('answers a reused commandId with the first command\'s result, whatever the new payload says', async () => {
+  it('refuses a reused commandId with another payload with 409 COMMAND_ID_REUSED, and applies nothing of it', async () => {
     const consentId = uid('c-reuse');
     const otherId = uid('c-reuse-other');
     const commandId = await h.consent('CreateConsent', userConsent(consentId));
@@ -70,12 +70,18 @@ describe('a redelivered commandId', () => {
     expect(original).toMatchObject({ statusCode: '201' });
 
     await h.consent('CreateConsent', userConsent(otherId), { commandId, key: otherId });
-    const [, replayed] = await resultsOf(commandId, 2);
-    expect(replayed).toEqual(original);
+    const [, refused] = await resultsOf(commandId, 2);
+    expect(refused).toMatchObject({ commandId, statusCode: '409', errorCode: 'COMMAND_ID_REUSED', state: null });
+    expect(refused?.['requestId']).not.toEqual(original['requestId']);
 
     // The second payload was never applied: its consent does not exist.
     const probe = await h.consent('UpdateConsent', update(otherId, 2));
     expect(await h.result(probe)).toMatchObject({ statusCode: '404', errorCode: 'CONSENT_NOT_FOUND' });
+    // And the first command's result is still what a redelivery of it gets.
+    const { value } = await h.producer.encode(h.topics.consentCommands, 'CreateConsent', userConsent(consentId), { commandId });
+    await h.producer.sendRaw(h.topics.consentCommands, consentId, value);
+    const [, , replayed] = await resultsOf(commandId, 3);
+    expect(replayed).toEqual(original);
   });
 
   it('replays a refusal too, with the same requestId', async () => {

@@ -51,4 +51,9 @@ export class CommandProducer {
   async sendRaw(topic: string, key: string, value: Buffer): Promise<void> {
     await this.producer.send({ topic, acks: -1, messages: [{ key, value }] });
   }
+
+  /** Sends encoded commands in one produce, so the worker fetches them as one batch. */
+  async sendRawMany(topic: string, messages: readonly { key: string; value: Buffer }[]): Promise<void> {
+    await this.producer.send({ topic, acks: -1, messages: messages.map(({ key, value }) => ({ key, value })) });
+  }
 }

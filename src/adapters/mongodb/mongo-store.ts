@@ -2,12 +2,31 @@
 //   { _id, version, state, outbox: [{id, kind, key, body: <JSON text>}], owes, appliedCommandIds, ...indexFields }
 // Every write is a single-document operation (insert, or replace conditional on the version),
 // so it needs no transaction: FerretDB has none, and MongoDB does not need one for this.
-import { MongoClient, MongoServerError, type Collection, type Db, type Document } from 'mongodb';
+import { MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Db, type Document } from 'mongodb';
 import { InfrastructureError } from '../../pipeline/errors.ts';
-import type { DueConsentQuery } from '../../pipeline/expiry-sweeper.ts';
-import type { AggregateRecord, AggregateStore, ExternalKeyIndex, OutboxEntry, ResultStore, StoredResult } from '../../pipeline/ports.ts';
+import type { AggregateRecord, AggregateStore, DueConsentQuery, ExternalKeyIndex, OutboxEntry, ResultStore, StoredResult } from '../../pipeline/ports.ts';
 
 const DUPLICATE_KEY = 11000;
+/**
+ * Documents per insert command. FerretDB 1.24 hangs on write commands of about 100 statements,
+ * so many documents go as several commands of at most this many.
+ */
+const WRITE_GROUP = 50;
+
+function groupsOf<T>(items: readonly T[], size: number): T[][] {
+  const groups: T[][] = [];
+  for (let i = 0; i < items.length; i += size) groups.push(items.slice(i, i + size));
+  return groups;
+}
+
+interface ResultDocument extends Document {
+  _id: string;
+  family: string;
+  body: unknown;
+  payloadHash?: string | null;
+  /** When it was stored: the retention of stored results counts from here. */
+  storedAt: Date;
+}
 
 /**
  * An outbox entry as stored. The body is kept as JSON text: nothing queries it, and the server
@@ -20,6 +39,7 @@ interface StoredOutboxEntry {
   kind: OutboxEntry['kind'];
   key: string;
   body: string | Document;
+  payloadHash?: string | null;
 }
 
 interface AggregateDocument extends Document {
@@ -61,12 +81,34 @@ export interface MongoStores {
   close(): Promise<void>;
 }
 
-export async function connectMongo(uri: string, database: string): Promise<MongoStores> {
-  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, retryWrites: true, w: 'majority' });
+/** `onCommand` hears the name of every command sent (the driver's command monitoring). */
+export async function connectMongo(uri: string, database: string, onCommand?: (commandName: string) => void): Promise<MongoStores> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, retryWrites: true, w: 'majority', monitorCommands: onCommand !== undefined });
+  if (onCommand) client.on('commandStarted', (event) => onCommand(event.commandName));
   await infra(() => client.connect());
   const db = client.db(database);
   const collection = (name: string): Collection<AggregateDocument> => db.collection<AggregateDocument>(name);
-  const results = db.collection<{ _id: string; family: string; body: unknown }>('command_results');
+  const results = db.collection<ResultDocument>('command_results');
+
+  /**
+   * Inserts the documents in groups, unordered; for each, whether it was written or its _id was
+   * taken (a per-document duplicate key error). Any other failure throws.
+   */
+  async function insertAll<T extends Document & { _id: string }>(target: Collection<T>, docs: readonly T[]): Promise<('written' | 'exists')[]> {
+    const outcome: ('written' | 'exists')[] = docs.map(() => 'written');
+    await Promise.all(groupsOf(docs.map((doc, index) => ({ doc, index })), WRITE_GROUP).map(async (group) => {
+      try {
+        await infra(() => target.insertMany(group.map(({ doc }) => doc) as never, { ordered: false }));
+      } catch (error) {
+        if (!(error instanceof MongoBulkWriteError)) throw error;
+        const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+        const other = errors.find((e) => e.code !== DUPLICATE_KEY);
+        if (other || errors.length === 0) throw error;
+        for (const e of errors) outcome[(group[e.index] as { index: number }).index] = 'exists';
+      }
+    }));
+    return outcome;
+  }
 
   function toDocument(record: AggregateRecord<unknown>): AggregateDocument {
     return {
@@ -74,7 +116,9 @@ export async function connectMongo(uri: string, database: string): Promise<Mongo
       _id: record.id,
       version: record.version,
       state: record.state,
-      outbox: record.outbox.map((entry) => ({ id: entry.id, kind: entry.kind, key: entry.key, body: JSON.stringify(entry.body) })),
+      outbox: record.outbox.map((entry) => (entry.payloadHash
+        ? { id: entry.id, kind: entry.kind, key: entry.key, body: JSON.stringify(entry.body), payloadHash: entry.payloadHash }
+        : { id: entry.id, kind: entry.kind, key: entry.key, body: JSON.stringify(entry.body) })),
       owes: record.outbox.length > 0,
       appliedCommandIds: [...record.appliedCommandIds],
     };
@@ -84,6 +128,7 @@ export async function connectMongo(uri: string, database: string): Promise<Mongo
     const { _id, version, state, outbox, appliedCommandIds, owes: _owes, ...indexFields } = doc;
     const entries = (outbox ?? []).map((entry): OutboxEntry => ({
       id: entry.id, kind: entry.kind, key: entry.key, body: typeof entry.body === 'string' ? JSON.parse(entry.body) : entry.body,
+      payloadHash: entry.payloadHash ?? null,
     }));
     return { id: _id, version, state, outbox: entries, appliedCommandIds: appliedCommandIds ?? [], indexFields };
   }
@@ -106,6 +151,10 @@ export async function connectMongo(uri: string, database: string): Promise<Mongo
         if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return 'exists';
         throw error;
       }
+    },
+    async createMany(name, records) {
+      if (records.length === 0) return [];
+      return insertAll(collection(name), records.map(toDocument));
     },
     async replace(name, record, expectedVersion) {
       const outcome = await infra(() => collection(name).replaceOne({ _id: record.id, version: expectedVersion }, toDocument(record)));
@@ -130,14 +179,23 @@ export async function connectMongo(uri: string, database: string): Promise<Mongo
     },
   };
 
+  const fromResult = (doc: ResultDocument): StoredResult =>
+    ({ commandId: doc._id, family: doc.family, body: doc.body, payloadHash: doc.payloadHash ?? null });
   const resultStore: ResultStore = {
     async get(commandId) {
       const doc = await infra(() => results.findOne({ _id: commandId }));
-      return doc ? { commandId: doc._id, family: doc.family, body: doc.body } : null;
+      return doc ? fromResult(doc) : null;
     },
-    async put(result: StoredResult) {
-      // Upsert: storing the same result twice (a crash between publish and clear) is harmless.
-      await infra(() => results.replaceOne({ _id: result.commandId }, { family: result.family, body: result.body }, { upsert: true }));
+    async getMany(commandIds) {
+      if (commandIds.length === 0) return new Map();
+      const docs = await infra(() => results.find({ _id: { $in: [...commandIds] } }).toArray());
+      return new Map(docs.map((doc) => [doc._id, fromResult(doc)]));
+    },
+    async putMany(stored) {
+      // Inserted, not upserted: a result stored twice (a crash between publish and clear) keeps
+      // the first, and a duplicate key is no error.
+      const storedAt = new Date();
+      await insertAll(results, stored.map((r) => ({ _id: r.commandId, family: r.family, body: r.body, payloadHash: r.payloadHash, storedAt })));
     },
   };
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { InfrastructureError } from '../../pipeline/errors.ts';
-import type { ExpirySchedule, Lease, LockService, PublishedEntries, RateCounter } from '../../pipeline/ports.ts';
+import type { ExpirySchedule, LockService, PublishedEntries, RateCounter } from '../../pipeline/ports.ts';
 
 const LUA_DIR = path.join(import.meta.dirname, 'lua');
 const lua = (file: string): string => readFileSync(path.join(LUA_DIR, file), 'utf8');
@@ -35,7 +35,10 @@ export interface RedisServices {
 }
 
 export function connectRedis(url: string, keyPrefix = 'cw:'): RedisServices {
-  const redis = new Redis(url, { keyPrefix, maxRetriesPerRequest: 3, enableOfflineQueue: true }) as ScriptedRedis;
+  // Auto-pipelining: every command issued in one turn of the event loop goes out in one write, so
+  // the pipeline's batch calls (a round's leases; its ledger and schedule writes, issued
+  // together) cost one round trip each, not one per key. test/integration/round-trips counts it.
+  const redis = new Redis(url, { keyPrefix, maxRetriesPerRequest: 3, enableOfflineQueue: true, enableAutoPipelining: true }) as ScriptedRedis;
   // Loaded once; ioredis runs them by EVALSHA and reloads them if the server forgot them.
   redis.defineCommand('releaseLock', { numberOfKeys: 1, lua: lua('release-lock.lua') });
   redis.defineCommand('extendLock', { numberOfKeys: 1, lua: lua('extend-lock.lua') });
@@ -43,22 +46,22 @@ export function connectRedis(url: string, keyPrefix = 'cw:'): RedisServices {
 
   const DUE = 'expiry:due';
   const CLAIMED = 'expiry:claimed';
+  const lockKey = (key: string): string => `lock:${key}`;
 
   const locks: LockService = {
-    async tryAcquire(key, ttlMs) {
-      const token = randomUUID();
-      const lockKey = `lock:${key}`;
-      const ok = await infra(() => redis.set(lockKey, token, 'PX', ttlMs, 'NX'));
-      if (ok !== 'OK') return null;
-      const lease: Lease = {
-        key,
-        token,
-        extend: async (ttl) => (await infra(() => redis.extendLock(lockKey, token, ttl))) === 1,
-        release: async () => {
-          await infra(() => redis.releaseLock(lockKey, token));
-        },
-      };
-      return lease;
+    async tryAcquireMany(keys, ttlMs) {
+      if (keys.length === 0) return [];
+      const tokens = keys.map(() => randomUUID());
+      const answers = await infra(() => Promise.all(keys.map((key, i) => redis.set(lockKey(key), tokens[i] as string, 'PX', ttlMs, 'NX'))));
+      return keys.map((key, i) => (answers[i] === 'OK' ? { key, token: tokens[i] as string } : null));
+    },
+    async extendMany(leases, ttlMs) {
+      if (leases.length === 0) return [];
+      const answers = await infra(() => Promise.all(leases.map((lease) => redis.extendLock(lockKey(lease.key), lease.token, ttlMs))));
+      return answers.map((answer) => answer === 1);
+    },
+    async releaseMany(leases) {
+      if (leases.length > 0) await infra(() => Promise.all(leases.map((lease) => redis.releaseLock(lockKey(lease.key), lease.token))));
     },
   };
 
@@ -72,11 +75,10 @@ export function connectRedis(url: string, keyPrefix = 'cw:'): RedisServices {
   };
 
   const schedule: ExpirySchedule = {
-    async schedule(consentId, dueAt) {
-      await infra(() => redis.zadd(DUE, dueAt.getTime(), consentId));
-    },
-    async unschedule(consentId) {
-      await infra(() => redis.zrem(DUE, consentId));
+    async reschedule(changes) {
+      if (changes.length === 0) return;
+      await infra(() => Promise.all(changes.map(({ consentId, dueAt }) =>
+        (dueAt ? redis.zadd(DUE, dueAt.getTime(), consentId) : redis.zrem(DUE, consentId)))));
     },
     async claimDue(now, limit, leaseMs) {
       return infra(() => redis.claimDue(DUE, CLAIMED, now.getTime(), limit, now.getTime() + leaseMs));
@@ -97,11 +99,7 @@ export function connectRedis(url: string, keyPrefix = 'cw:'): RedisServices {
   const published: PublishedEntries = {
     async remember(entryIds, ttlMs) {
       if (entryIds.length === 0) return;
-      const pipeline = redis.pipeline();
-      for (const id of entryIds) pipeline.set(publishedKey(id), '1', 'PX', ttlMs);
-      const replies = await infra(() => pipeline.exec());
-      const failed = replies?.find(([error]) => error);
-      if (failed) throw new InfrastructureError('redis', failed[0]);
+      await infra(() => Promise.all(entryIds.map((id) => redis.set(publishedKey(id), '1', 'PX', ttlMs))));
     },
     async among(entryIds) {
       if (entryIds.length === 0) return new Set();

@@ -1,21 +1,32 @@
 // Turns ACTIVE consents EXPIRED when their expiry passes, through the same pipeline as the
 // commands (lease, version check, outbox), so a sweep racing an UpdateConsent ends in one order.
-// A claim is applied as one batch: one load and one publish for all of it (its outbox clears are
-// deferred and batched, see outbox-clears.ts).
+// A claim is applied as one round of the pipeline: one lease round trip, one load and one publish
+// for all of it (its outbox clears are deferred and batched, see pipeline/outbox-clears.ts).
 //
 // Where it looks: a Redis sorted set of due times, fed after every consent write, claimed
 // atomically in batches (so replicas never take the same consent), and slept on until the next
 // due time, which keeps the lag well under a second. MongoDB stays the source of truth: a
 // periodic safety net re-schedules ACTIVE consents from the {dueAt} index, which covers a lost
 // Redis, a failed schedule write, or consents written before this existed (see safetyNet).
-import type { ExpireConsent } from '../domain/consent/commands.ts';
-import type { Consent } from '../domain/consent/consent.ts';
-import type { Logger } from '../logging/logger.ts';
-import { applyCommands, type PipelineDeps } from './apply-command.ts';
-import { sleep } from './concurrency.ts';
-import type { AnyFamilyRuntime } from './family.ts';
-import type { ExpirySchedule } from './ports.ts';
-import { SweepMetrics } from './sweep-metrics.ts';
+//
+// A consent whose expiry fails for a reason a retry cannot fix (a stored document that cannot be
+// revived) is retried when its claim lapses, up to `parkAfter` times in a row; then it leaves the
+// schedule and is parked (ParkingLot), for an operator to look at.
+import type { ConsentCommand } from '../../domain/consent/commands.ts';
+import type { Consent } from '../../domain/consent/consent.ts';
+import type { ConsentContext } from '../../domain/consent/decide.ts';
+import type { Logger } from '../../logging/logger.ts';
+import { applyRound, type PipelineDeps } from '../../pipeline/apply-round.ts';
+import { sleep } from '../../pipeline/concurrency.ts';
+import { isRetryable } from '../../pipeline/errors.ts';
+import type { FamilyRuntime } from '../../pipeline/family.ts';
+import type { DueConsent, DueConsentQuery, ExpirySchedule, ParkingLot } from '../../pipeline/ports.ts';
+import { CONSENTS, type DecisionCount } from '../consent-family.ts';
+
+export type ConsentRuntime = FamilyRuntime<ConsentCommand, Consent, ConsentContext, DecisionCount>;
+
+/** What parks a consent whose expiry keeps failing. */
+export const PARK_KIND = 'consent-expiry';
 
 /** The sweeper's knobs, as the configuration sets them (SWEEP_* variables). */
 export interface SweeperTuning {
@@ -25,23 +36,12 @@ export interface SweeperTuning {
   readonly maxIdleMs: number;
   readonly safetyNetIntervalMs: number;
   readonly safetyNetLookaheadMs: number;
+  /** Non-retryable failures in a row after which a consent is parked (SWEEP_PARK_AFTER). */
+  readonly parkAfter: number;
 }
 
 export interface SweeperOptions extends SweeperTuning {
   readonly sweeperId: string;
-}
-
-export interface DueConsent {
-  readonly id: string;
-  readonly dueAt: Date;
-}
-
-export interface DueConsentQuery {
-  /**
-   * Consents due at or before `before` (and after `since`, when given), at most `limit`, in
-   * (dueAt, id) order, following `after` when given.
-   */
-  dueBefore(before: Date, limit: number, after: DueConsent | null, since?: Date | null): Promise<DueConsent[]>;
 }
 
 /**
@@ -65,48 +65,85 @@ const SAFETY_NET_PAGE_SIZE = 20_000;
 const SAFETY_NET_GRACE_MS = 5_000;
 
 export interface Sweeper {
-  readonly metrics: SweepMetrics;
+  /** Consents this sweeper has expired since it started. */
+  readonly expired: number;
   stop(): Promise<void>;
 }
 
-export function startSweeper(
-  deps: PipelineDeps,
-  runtime: AnyFamilyRuntime,
-  schedule: ExpirySchedule,
-  due: DueConsentQuery,
-  options: SweeperOptions,
-  logger: Logger,
-): Sweeper {
-  const log = logger.child({ component: 'expiry-sweeper', sweeperId: options.sweeperId });
-  const metrics = new SweepMetrics();
+export interface SweeperDeps {
+  readonly pipeline: PipelineDeps;
+  readonly runtime: ConsentRuntime;
+  readonly schedule: ExpirySchedule;
+  readonly due: DueConsentQuery;
+  readonly parking: ParkingLot;
+  readonly logger: Logger;
+}
+
+/** How many parked consents the safety net keeps out of the schedule (re-read every pass). */
+const PARKED_READ_LIMIT = 10_000;
+
+export function startSweeper(sweeperDeps: SweeperDeps, options: SweeperOptions): Sweeper {
+  const { pipeline: deps, runtime, schedule, due, parking } = sweeperDeps;
+  const log = sweeperDeps.logger.child({ component: 'expiry-sweeper', sweeperId: options.sweeperId });
+  const { observer } = deps;
+  let expiredCount = 0;
   const stopping = new AbortController();
   /** Consents this sweeper has claimed and not finished: the safety net leaves them be. */
   const inFlight = new Set<string>();
+  /** Consents parked: the safety net does not put them back in the schedule. */
+  let parked = new Set<string>();
+  /** Consents whose expiry failed here lately: a success resets their count in the lot. */
+  const failedLately = new Set<string>();
 
-  /** Expires one claimed batch through the pipeline, as one batch: one load, one publish. */
+  /** Counts a failure a retry cannot fix; parks the consent after `parkAfter` in a row. */
+  async function failedFor(consentId: string, error: unknown): Promise<boolean> {
+    const target = { collection: CONSENTS, id: consentId };
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const failures = await parking.failed(PARK_KIND, target, reason);
+    failedLately.add(consentId);
+    if (failures < options.parkAfter) {
+      log.warn({ err: error, consentId, failures }, 'expiry failed; it will be retried when its claim lapses');
+      return false;
+    }
+    await parking.park({ ...target, kind: PARK_KIND, reason, failures }, deps.clock());
+    await schedule.reschedule([{ consentId, dueAt: null }]);
+    parked.add(consentId);
+    failedLately.delete(consentId);
+    observer.parked(PARK_KIND, error instanceof Error ? error.name : 'unknown');
+    log.error({ err: error, consentId, failures }, 'expiry failed again and again; consent parked and taken out of the schedule');
+    return true;
+  }
+
+  /** Expires one claimed batch through the pipeline, as one round: one load, one publish. */
   async function expireBatch(ids: readonly string[]): Promise<void> {
     const commandId = `expiry-sweep:${options.sweeperId}`;
-    const requests = ids.map((consentId) => {
-      const command: ExpireConsent = { type: 'ExpireConsent', commandId, consentId };
-      return { command, log: log.child({ commandId, consentId }), resultFor: null };
-    });
-    // remember: false, as expiry is idempotent by state: an EXPIRED consent is never expired again.
-    const settled = await applyCommands(deps, runtime, requests, { remember: false, log: log.child({ commandId, batch: ids.length }) });
+    // Not remembered on the consent: expiry is idempotent by state (an EXPIRED consent is never expired again).
+    const outcomes = await applyRound(deps, runtime, ids.map((consentId) => ({
+      command: { type: 'ExpireConsent', commandId, consentId } satisfies ConsentCommand,
+      target: { collection: CONSENTS, id: consentId },
+      prepared: null,
+      origin: { kind: 'sweep' } as const,
+    })));
     const handled: string[] = [];
-    settled.forEach((s, i) => {
+    const now = deps.clock().getTime();
+    await Promise.all(outcomes.map(async (outcome, i) => {
       const consentId = ids[i] as string;
-      if (!s.ok) {
-        // Left claimed: the lease runs out and the consent is claimed again.
-        log.warn({ err: s.error, consentId }, 'expiry failed; it will be retried when its claim lapses');
+      if (outcome.kind === 'failed') {
+        // Left claimed: the lease runs out and the consent is claimed again (or, failing for
+        // good, it is parked and leaves the schedule).
+        if (isRetryable(outcome.error)) log.warn({ err: outcome.error, consentId }, 'expiry failed; it will be retried when its claim lapses');
+        else if (await failedFor(consentId, outcome.error)) handled.push(consentId);
         return;
       }
       handled.push(consentId);
-      if (s.outcome.kind === 'written') {
-        const expired = s.outcome.change.aggregate as Consent;
-        const at = new Date(expired.expiryTime ?? expired.expiry ?? deps.clock().toISOString());
-        metrics.expired(deps.clock().getTime() - at.getTime());
+      if (failedLately.delete(consentId)) await parking.succeeded(PARK_KIND, { collection: CONSENTS, id: consentId });
+      if (outcome.kind === 'written') {
+        const expired = outcome.change.aggregate;
+        expiredCount++;
+        const at = Date.parse(expired.expiryTime ?? expired.expiry ?? new Date(now).toISOString());
+        observer.expired(Math.max(0, now - at) / 1_000);
       }
-    });
+    }));
     await schedule.complete(handled);
   }
 
@@ -137,9 +174,8 @@ export function startSweeper(
     let scheduled = 0;
     while (pending < (after ? SAFETY_NET_PAGE_SIZE : SAFETY_NET_LOW_WATER) && !stopping.signal.aborted) {
       const found = await due.dueBefore(before, limit, after, since);
-      const toSchedule = found.filter((consent) => !inFlight.has(consent.id));
-      // Sent together (the client pipelines them on its one connection), not one round trip each.
-      await Promise.all(toSchedule.map((consent) => schedule.schedule(consent.id, consent.dueAt)));
+      const toSchedule = found.filter((consent) => !inFlight.has(consent.id) && !parked.has(consent.id));
+      await schedule.reschedule(toSchedule.map((consent) => ({ consentId: consent.id, dueAt: consent.dueAt })));
       scheduled += toSchedule.length;
       const last = found[found.length - 1];
       const more = found.length === limit && last !== undefined && (!backPressure || last.dueAt.getTime() <= deps.clock().getTime());
@@ -167,6 +203,7 @@ export function startSweeper(
    * late by at most the grace and one interval.
    */
   async function safetyNet(): Promise<void> {
+    parked = new Set((await parking.list(PARKED_READ_LIMIT)).filter((p) => p.kind === PARK_KIND).map((p) => p.id));
     const now = deps.clock().getTime();
     let scheduled = await reschedule(new Date(now - SAFETY_NET_GRACE_MS), null, true);
     const horizon = new Date(now + options.safetyNetLookaheadMs);
@@ -175,7 +212,7 @@ export function startSweeper(
       : new Date(now - SAFETY_NET_GRACE_MS);
     scheduled += await reschedule(horizon, since, false);
     if (!stopping.signal.aborted) upcomingReadThrough = horizon;
-    metrics.setPending(await schedule.pending(deps.clock()));
+    observer.expiryDue(await schedule.pending(deps.clock()));
     if (scheduled > 0) log.debug({ scheduled }, 'safety net re-scheduled consents from MongoDB');
   }
 
@@ -213,15 +250,14 @@ export function startSweeper(
     }
   }
 
-  const report = setInterval(() => log.info(metrics.snapshot(), 'expiry metrics'), 10_000);
-  report.unref();
   const running = Promise.all([...Array.from({ length: options.concurrency }, () => lane()), safetyNetLoop()]);
 
   return {
-    metrics,
+    get expired() {
+      return expiredCount;
+    },
     async stop() {
       stopping.abort();
-      clearInterval(report);
       await running;
     },
   };

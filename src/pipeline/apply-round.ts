@@ -1,0 +1,336 @@
+// The one place a command changes an aggregate, for every family and for the expiry sweep alike:
+// a ROUND of commands on distinct aggregates goes through named steps, each one or a few round
+// trips for the whole round:
+//   lease the round → load, and flush what is owed → decide and write → publish → record results
+// A consumed chunk is cut into rounds that keep each key's commands in offset order
+// (handle-message.ts); a sweep claim is one round (families/consent-expiry).
+import type { Change } from '../domain/decision.ts';
+import type { DomainEvent } from '../domain/event.ts';
+import { mapBounded } from './concurrency.ts';
+import { isRetryable } from './errors.ts';
+import type { DomainCommand, FamilyRuntime, Target, Versioned, WrittenChange } from './family.ts';
+import { groupBy } from './group-by.ts';
+import { leaseRound, type LeaseDeps } from './lease.ts';
+import { flushOwed, publishRound, recordPublished, type Answer, type OutboxDeps, type Owed } from './outbox.ts';
+import type { AggregateRecord, OutboxEntry } from './ports.ts';
+import { resultOf, unexpectedResult, type ResultBody, type ResultHeader } from './result.ts';
+
+/** How many recent commandIds an aggregate remembers, to spot a redelivery after a crash. */
+export const APPLIED_COMMANDS_KEPT = 64;
+/** Version conflicts are retried by re-loading and re-deciding; more than this is a bug. */
+const MAX_ATTEMPTS = 8;
+
+export interface PipelineDeps extends OutboxDeps, LeaseDeps {
+  readonly clock: () => Date;
+  /**
+   * Conditional writes of a round in flight at once. More only queue on the server: MongoDB-wire
+   * servers serialise writes to one document store, and SQLite (under FerretDB) backs off in
+   * steps of tens of milliseconds when too many writers wait for its one write lock.
+   */
+  readonly writesInFlight: number;
+}
+
+/** Where a command came from: a consumer's command (answered, remembered) or the sweep (neither). */
+export type Origin =
+  | {
+    readonly kind: 'consumed';
+    readonly header: ResultHeader;
+    readonly payloadHash: string;
+    /** When its chunk was taken up (ms since the epoch), for the answered-in metric. */
+    readonly receivedAt: number;
+  }
+  | { readonly kind: 'sweep' };
+
+export interface RoundItem<C, P> {
+  readonly command: C;
+  readonly target: Target;
+  readonly prepared: P;
+  readonly origin: Origin;
+}
+
+export type ItemOutcome<S> =
+  /** Written; `result` is the consumed command's result (null for the sweep). */
+  | { readonly kind: 'written'; readonly change: Change<S, unknown>; readonly result: ResultBody | null }
+  /** A reply without a change, a redelivery of an applied command, or a 500; `result` is what was answered, if anything. */
+  | { readonly kind: 'answered'; readonly result: ResultBody | null }
+  /** A retryable failure (the caller retries), or any failure of a sweep's item. */
+  | { readonly kind: 'failed'; readonly error: unknown };
+
+export function lockKeyOf(target: Target): string {
+  return `${target.collection}:${target.id}`;
+}
+
+interface Entry<C, P> {
+  readonly index: number;
+  readonly item: RoundItem<C, P>;
+}
+
+type Decided<C, S, P> =
+  | { readonly kind: 'write'; readonly entry: Entry<C, P>; readonly change: Change<S, unknown>; readonly previous: S | null; readonly stored: AggregateRecord<unknown> | null; readonly next: AggregateRecord<unknown> }
+  | { readonly kind: 'answer'; readonly entry: Entry<C, P>; readonly answer: Answer | null }
+  | { readonly kind: 'failed'; readonly entry: Entry<C, P>; readonly error: unknown };
+
+type Written<C, S, P> = Extract<Decided<C, S, P>, { kind: 'write' }>;
+
+/** The answer a consumed command gets for a failure nobody can retry (500), or null to retry it. */
+function failureAnswer<C, P>(deps: PipelineDeps, entry: Entry<C, P>, error: unknown): Answer | null {
+  const { origin } = entry.item;
+  if (origin.kind !== 'consumed' || isRetryable(error)) return null;
+  deps.logger.error({ err: error, commandId: origin.header.envelope.commandId, requestId: origin.header.requestId }, 'unexpected failure; answering 500');
+  return { body: unexpectedResult(origin.header, deps.clock()), payloadHash: origin.payloadHash, store: true, receivedAt: origin.receivedAt };
+}
+
+function failed<C, S, P>(deps: PipelineDeps, entry: Entry<C, P>, error: unknown): Decided<C, S, P> {
+  const answer = failureAnswer(deps, entry, error);
+  return answer ? { kind: 'answer', entry, answer } : { kind: 'failed', entry, error };
+}
+
+// ---- step: load, and flush what is owed ---------------------------------------------------
+
+async function loadAndFlushOwed<C extends DomainCommand, S extends Versioned, X, P>(
+  deps: PipelineDeps, runtime: FamilyRuntime<C, S, X, P>, entries: readonly Entry<C, P>[],
+): Promise<Map<string, AggregateRecord<unknown>>> {
+  const idsByCollection = groupBy(entries, ({ item }) => item.target.collection, ({ item }) => item.target.id);
+  const records = new Map<string, AggregateRecord<unknown>>();
+  await Promise.all([...idsByCollection].map(async ([collection, ids]) => {
+    for (const [id, record] of await deps.store.loadMany(collection, ids)) records.set(lockKeyOf({ collection, id }), record);
+  }));
+  // A peer (or our previous life) crashed after writing: its messages go out first, in order.
+  // An outbox whose clear is merely deferred is found here too; the ledger says it went out.
+  const owed: Owed[] = entries.flatMap(({ item }) => {
+    const record = records.get(lockKeyOf(item.target));
+    return record && record.outbox.length > 0 ? [{ target: item.target, record }] : [];
+  });
+  await flushOwed(deps, runtime, owed);
+  return records;
+}
+
+// ---- step: decide -------------------------------------------------------------------------
+
+function outboxOf<C extends DomainCommand, S extends Versioned, X, P>(
+  runtime: FamilyRuntime<C, S, X, P>, events: readonly DomainEvent<unknown>[], result: ResultBody | null, payloadHash: string | null,
+): OutboxEntry[] {
+  const entries: OutboxEntry[] = events.map((event) => ({
+    id: event.eventId,
+    kind: 'event',
+    key: event.aggregateId,
+    body: { ...event, state: runtime.family.eventState(event.state) },
+  }));
+  if (result) entries.push({ id: `result:${result.commandId}`, kind: 'result', key: result.commandId, body: result, payloadHash });
+  return entries;
+}
+
+type Consumed = Extract<Origin, { kind: 'consumed' }>;
+
+/** A consumed command the aggregate already lists as applied: its result is answered again. */
+function redelivered<C, S, P>(entry: Entry<C, P>, origin: Consumed, record: AggregateRecord<unknown>): Decided<C, S, P> {
+  const commandId = origin.header.envelope.commandId;
+  const kept = record.outbox.find((e) => e.kind === 'result' && e.key === commandId);
+  // Its outbox still holds the result (published by the flush, or earlier): answer it again. Once
+  // the outbox is cleared the result is stored, and the chunk's look-up found it before any lease.
+  return {
+    kind: 'answer',
+    entry,
+    answer: kept ? { body: kept.body as ResultBody, payloadHash: kept.payloadHash ?? origin.payloadHash, store: true, receivedAt: origin.receivedAt } : null,
+  };
+}
+
+async function decideAll<C extends DomainCommand, S extends Versioned, X, P>(
+  deps: PipelineDeps, runtime: FamilyRuntime<C, S, X, P>, entries: readonly Entry<C, P>[], records: ReadonlyMap<string, AggregateRecord<unknown>>,
+): Promise<Decided<C, S, P>[]> {
+  const { family } = runtime;
+  const now = deps.clock();
+  type Staged = { readonly entry: Entry<C, P>; readonly record: AggregateRecord<unknown> | null; readonly stored: S | null } | Decided<C, S, P>;
+  const staged: Staged[] = entries.map((entry): Staged => {
+    const { item } = entry;
+    const record = records.get(lockKeyOf(item.target)) ?? null;
+    if (item.origin.kind === 'consumed' && record?.appliedCommandIds.includes(item.command.commandId)) return redelivered(entry, item.origin, record);
+    try {
+      return { entry, record, stored: record ? family.revive(record.state, item.target) : null };
+    } catch (error) {
+      return failed(deps, entry, error);
+    }
+  });
+  // Every context asked for in the same turn, so lookups the family batches share a query.
+  const contexts = await Promise.allSettled(staged.map((s) => ('kind' in s
+    ? Promise.resolve(null)
+    : family.loadContext(s.entry.item.command, s.stored, now, s.entry.item.prepared))));
+
+  return staged.map((s, i): Decided<C, S, P> => {
+    if ('kind' in s) return s;
+    const { entry, record, stored } = s;
+    const { command, origin, target } = entry.item;
+    const context = contexts[i] as PromiseSettledResult<X>;
+    if (context.status === 'rejected') return failed(deps, entry, context.reason);
+    try {
+      const decision = family.decide(command, stored, context.value, now);
+      if (decision.kind === 'reply') {
+        return {
+          kind: 'answer',
+          entry,
+          answer: origin.kind === 'consumed'
+            ? { body: resultOf(runtime, origin.header, command, decision, now), payloadHash: origin.payloadHash, store: true, receivedAt: origin.receivedAt }
+            : null,
+        };
+      }
+      const result = origin.kind === 'consumed' ? resultOf(runtime, origin.header, command, decision, now) : null;
+      const applied = record?.appliedCommandIds ?? [];
+      const next: AggregateRecord<unknown> = {
+        id: target.id,
+        version: decision.aggregate.version,
+        state: decision.aggregate,
+        outbox: outboxOf(runtime, decision.events, result, origin.kind === 'consumed' ? origin.payloadHash : null),
+        appliedCommandIds: origin.kind === 'consumed' ? [...applied, command.commandId].slice(-APPLIED_COMMANDS_KEPT) : applied,
+        indexFields: family.indexFields(decision.aggregate),
+      };
+      return { kind: 'write', entry, change: decision, previous: stored, stored: record, next };
+    } catch (error) {
+      return failed(deps, entry, error);
+    }
+  });
+}
+
+// ---- step: write --------------------------------------------------------------------------
+
+type WriteOutcome = 'written' | 'lost' | { readonly error: unknown };
+
+/**
+ * The conditional writes: new aggregates inserted together (per collection, in groups the server
+ * takes), the others replaced on their version, at most writesInFlight at once.
+ */
+async function writeAll<C, S, P>(deps: PipelineDeps, writes: readonly Written<C, S, P>[]): Promise<WriteOutcome[]> {
+  const outcomes: WriteOutcome[] = new Array(writes.length);
+  const creates = writes.map((write, index) => ({ write, index })).filter(({ write }) => write.stored === null);
+  const replaces = writes.map((write, index) => ({ write, index })).filter(({ write }) => write.stored !== null);
+  await Promise.all([
+    ...[...groupBy(creates, ({ write }) => write.entry.item.target.collection, (c) => c)].map(async ([collection, group]) => {
+      try {
+        const inserted = await deps.store.createMany(collection, group.map(({ write }) => write.next));
+        group.forEach(({ index }, i) => { outcomes[index] = inserted[i] === 'written' ? 'written' : 'lost'; });
+      } catch (error) {
+        for (const { index } of group) outcomes[index] = { error };
+      }
+    }),
+    mapBounded(replaces, deps.writesInFlight, async ({ write, index }) => {
+      try {
+        const replaced = await deps.store.replace(write.entry.item.target.collection, write.next, (write.stored as AggregateRecord<unknown>).version);
+        outcomes[index] = replaced === 'written' ? 'written' : 'lost';
+      } catch (error) {
+        outcomes[index] = { error };
+      }
+    }),
+  ]);
+  return outcomes;
+}
+
+// ---- the round ------------------------------------------------------------------------------
+
+interface Settled<C, S, P> {
+  readonly written: Written<C, S, P>[];
+  readonly answers: { readonly entry: Entry<C, P>; readonly answer: Answer | null }[];
+  readonly failures: { readonly entry: Entry<C, P>; readonly error: unknown }[];
+}
+
+/** Load, decide and write until every entry is settled: a lost version race decides again. */
+async function decideAndWrite<C extends DomainCommand, S extends Versioned, X, P>(
+  deps: PipelineDeps, runtime: FamilyRuntime<C, S, X, P>, entries: readonly Entry<C, P>[],
+): Promise<Settled<C, S, P>> {
+  const settled: Settled<C, S, P> = { written: [], answers: [], failures: [] };
+  let open = entries;
+  for (let attempt = 1; open.length > 0; attempt++) {
+    if (attempt > MAX_ATTEMPTS) {
+      for (const entry of open) {
+        const error = new Error(`gave up after ${MAX_ATTEMPTS} version conflicts on ${lockKeyOf(entry.item.target)}`);
+        const answer = failureAnswer(deps, entry, error);
+        if (answer) settled.answers.push({ entry, answer });
+        else settled.failures.push({ entry, error });
+      }
+      break;
+    }
+    const records = await loadAndFlushOwed(deps, runtime, open);
+    const decided = await decideAll(deps, runtime, open, records);
+    const writes = decided.filter((d): d is Written<C, S, P> => d.kind === 'write');
+    const outcomes = await writeAll(deps, writes);
+    const lost: Entry<C, P>[] = [];
+    writes.forEach((write, i) => {
+      const outcome = outcomes[i] as WriteOutcome;
+      if (outcome === 'written') settled.written.push(write);
+      else if (outcome === 'lost') {
+        deps.observer.versionConflict(runtime.family.name);
+        lost.push(write.entry);
+      } else {
+        const answer = failureAnswer(deps, write.entry, outcome.error);
+        if (answer) settled.answers.push({ entry: write.entry, answer });
+        else settled.failures.push({ entry: write.entry, error: outcome.error });
+      }
+    });
+    for (const d of decided) {
+      if (d.kind === 'answer') settled.answers.push({ entry: d.entry, answer: d.answer });
+      else if (d.kind === 'failed') settled.failures.push({ entry: d.entry, error: d.error });
+    }
+    open = lost;
+  }
+  return settled;
+}
+
+/** Counts and logs (one info line) each consumed command's answer once it is published. */
+function reportAnswered(deps: PipelineDeps, family: string, body: ResultBody, receivedAt: number): void {
+  deps.observer.commandAnswered(family, body.commandType, body.statusCode, (Date.now() - receivedAt) / 1_000);
+  deps.logger.info({ commandId: body.commandId, requestId: body.requestId, commandType: body.commandType, statusCode: body.statusCode }, 'command answered');
+}
+
+/**
+ * Applies a round of commands on distinct aggregates; `earlier` are answers decided before the
+ * round (refusals, replays) that go out with its publish. Each item's outcome, in order; a failure
+ * of the round as a whole (a server outage while leasing, loading or publishing) throws, and
+ * nothing of the round is answered: the caller retries it.
+ */
+export async function applyRound<C extends DomainCommand, S extends Versioned, X, P>(
+  deps: PipelineDeps,
+  runtime: FamilyRuntime<C, S, X, P>,
+  items: readonly RoundItem<C, P>[],
+  earlier: readonly Answer[] = [],
+): Promise<ItemOutcome<S>[]> {
+  const held = await leaseRound(deps, items.map((item) => lockKeyOf(item.target)));
+  try {
+    const { written, answers, failures } = await decideAndWrite(deps, runtime, items.map((item, index) => ({ index, item })));
+    const published = written.map(({ entry, next }): Owed => ({ target: entry.item.target, record: next }));
+    const all = [...earlier, ...answers.flatMap(({ answer }) => (answer ? [answer] : []))];
+    await publishRound(deps, runtime, published, all);
+
+    for (const answer of all) reportAnswered(deps, runtime.family.name, answer.body, answer.receivedAt);
+    for (const { entry, next } of written) {
+      const result = next.outbox.find((e) => e.kind === 'result');
+      if (result && entry.item.origin.kind === 'consumed') reportAnswered(deps, runtime.family.name, result.body as ResultBody, entry.item.origin.receivedAt);
+    }
+
+    // Started together, so their Redis writes (ledger, schedule, releases) share one round trip.
+    const changes: WrittenChange<C, S>[] = written.map(({ entry, change, previous }) => ({ command: entry.item.command, state: change.aggregate, previous }));
+    await Promise.all([
+      recordPublished(deps, runtime, published),
+      runtime.family.afterWrites(changes).catch((error: unknown) =>
+        deps.logger.warn({ err: error, writes: changes.length }, 'after-write step failed; the safety net will repair it')),
+      held.release(),
+    ]);
+
+    const outcomes: ItemOutcome<S>[] = items.map(() => ({ kind: 'answered', result: null }));
+    for (const { entry, answer } of answers) outcomes[entry.index] = { kind: 'answered', result: answer?.body ?? null };
+    for (const { entry, change, next } of written) {
+      const result = next.outbox.find((e) => e.kind === 'result');
+      outcomes[entry.index] = { kind: 'written', change, result: result ? (result.body as ResultBody) : null };
+    }
+    for (const { entry, error } of failures) outcomes[entry.index] = { kind: 'failed', error };
+    return outcomes;
+  } finally {
+    await held.release();
+  }
+}
+
+/** Publishes answers decided without any round (every command of a chunk refused or replayed). */
+export async function publishAnswers<C extends DomainCommand, S extends Versioned, X, P>(
+  deps: PipelineDeps, runtime: FamilyRuntime<C, S, X, P>, answers: readonly Answer[],
+): Promise<void> {
+  if (answers.length === 0) return;
+  await publishRound(deps, runtime, [], answers);
+  for (const answer of answers) reportAnswered(deps, runtime.family.name, answer.body, answer.receivedAt);
+}

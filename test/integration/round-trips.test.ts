@@ -1,0 +1,91 @@
+// Store round trips per command, counted for real: MongoDB commands by the driver's command
+// monitoring, Redis request bursts by a TCP proxy between the worker and Redis. A batch of
+// commands goes through the pipeline as one batch, so its look-ups, leases, loads, inserts and
+// Redis writes are shared; a regression back to per-command round trips fails here.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startCountingProxy, type CountingProxy } from '../support/counting-proxy.ts';
+import { defineWorld, worldIds, type World } from '../support/permission-world.ts';
+import { startHarness, type Harness } from '../support/worker-harness.ts';
+
+/** The commands that read or write data; the driver's own hello/ping/endSessions are not the pipeline's. */
+const DATA_COMMANDS = new Set(['find', 'insert', 'update', 'delete', 'getMore', 'aggregate', 'count', 'findAndModify']);
+const BATCH = 200;
+
+let h: Harness;
+let proxy: CountingProxy;
+let mongoCommands = 0;
+const byName = new Map<string, number>();
+
+beforeAll(async () => {
+  proxy = await startCountingProxy(inject('servers').redisUrl);
+  h = await startHarness({ REDIS_URL: proxy.url, SWEEP_ENABLED: 'false' }, {
+    onStoreCommand: (name) => {
+      if (!DATA_COMMANDS.has(name)) return;
+      mongoCommands++;
+      byName.set(name, (byName.get(name) ?? 0) + 1);
+    },
+  });
+});
+afterAll(async () => {
+  await h?.stop();
+  await proxy?.close();
+});
+
+const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+interface PerCommand { mongo: number; redis: number; detail: Record<string, number> }
+
+/** Sends the commands in one produce, waits for every result, and counts the round trips they cost. */
+async function measure(topic: string, commands: readonly { type: string; key: string; payload: Record<string, unknown> }[]): Promise<PerCommand> {
+  const encoded = await Promise.all(commands.map(async (c) => ({ key: c.key, ...(await h.producer.encode(topic, c.type, c.payload)) })));
+  await new Promise((resolve) => setTimeout(resolve, 300)); // let earlier work settle
+  mongoCommands = 0;
+  byName.clear();
+  proxy.reset();
+  await h.producer.sendRawMany(topic, encoded.map(({ key, value }) => ({ key, value })));
+  const results = await Promise.all(encoded.map(({ commandId }) => h.result(commandId, 60_000)));
+  expect(results.every((r) => String(r['statusCode']).startsWith('2'))).toBe(true);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the work after each publish (ledger, stored results)
+  const perCommand = { mongo: mongoCommands / commands.length, redis: proxy.flights / commands.length, detail: Object.fromEntries(byName) };
+  console.log(`round trips per command over ${commands.length} ${commands[0]?.type}: ${JSON.stringify(perCommand)}`);
+  return perCommand;
+}
+
+const createPayload = (consentId: string): Record<string, unknown> => ({ consentId, serviceId: 'svc-mail', userId: 'user-1', status: 'ACTIVE' });
+
+describe('store round trips of a batch', () => {
+  const consentIds = Array.from({ length: BATCH }, () => uid('c-rt'));
+
+  it('CreateConsent costs a fraction of a MongoDB and of a Redis round trip per command', async () => {
+    const counted = await measure(h.topics.consentCommands,
+      consentIds.map((consentId) => ({ type: 'CreateConsent', key: consentId, payload: createPayload(consentId) })));
+    expect(counted.mongo).toBeLessThanOrEqual(0.25); // before: 4 (2 finds, an insert, a result upsert)
+    expect(counted.redis).toBeLessThanOrEqual(0.1); // before: 0.6 bursts
+  });
+
+  it('UpdateConsent costs one conditional write per command, the rest shared', async () => {
+    const counted = await measure(h.topics.consentCommands, consentIds.map((consentId) => ({
+      type: 'UpdateConsent', key: consentId, payload: { ...createPayload(consentId), consentVersion: 2, consentType: 'marketing' },
+    })));
+    expect(counted.mongo).toBeLessThanOrEqual(1.25); // before: 4
+    expect(counted.redis).toBeLessThanOrEqual(0.1); // before: 0.76
+  });
+
+  it('AcceptPermission costs one conditional write per command, its reference data read once per batch', async () => {
+    const w: World = worldIds('rt');
+    await defineWorld(h, w);
+    const entityIds = Array.from({ length: BATCH / 2 }, (_, i) => `${w.entityId}-${i}`);
+    await measure(h.topics.permissionCommands, entityIds.map((entityId) => ({
+      type: 'RegisterEntity', key: entityId, payload: { entityId, externalKeys: [], contractId: w.contractId },
+    })));
+    const counted = await measure(h.topics.permissionCommands, entityIds.map((entityId) => ({
+      type: 'AcceptPermission', key: entityId,
+      payload: {
+        entity: { entityId, extKey: null, extType: null }, permissionId: w.permissionId, sourceId: w.sourceId, termsId: null, data: null,
+      },
+    })));
+    expect(counted.mongo).toBeLessThanOrEqual(1.4); // before: 7 (5 finds, a replace, a result upsert)
+    expect(counted.redis).toBeLessThanOrEqual(0.15); // before: 0.93
+  });
+});

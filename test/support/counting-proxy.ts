@@ -1,0 +1,40 @@
+// A TCP proxy that counts what a client sends a server, to count Redis round trips for real
+// (no mock): every burst of bytes the client writes (one command, or one pipeline of many
+// commands written at once) arrives as one 'data' event here. Bursts are what cost a round
+// trip; commands sent together in one burst share it.
+import net from 'node:net';
+
+export interface CountingProxy {
+  /** redis://host:port of the proxy, for the worker's REDIS_URL. */
+  readonly url: string;
+  /** Client-to-server bursts since the last reset, over every connection. */
+  readonly flights: number;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startCountingProxy(targetUrl: string): Promise<CountingProxy> {
+  const target = new URL(targetUrl);
+  let flights = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    client.on('data', (chunk) => { flights++; upstream.write(chunk); });
+    upstream.on('data', (chunk) => client.write(chunk));
+    const end = (): void => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    get flights() { return flights; },
+    reset() { flights = 0; },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
