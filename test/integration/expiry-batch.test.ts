@@ -32,4 +32,16 @@ describe('an expiry batch', () => {
     expect(h.events('exp-batch-corrupt')).toHaveLength(0);
     expect(await consents.findOne({ _id: 'exp-batch-corrupt' } as never)).toMatchObject({ version: 1, state: { note: 'not a consent' } });
   }, 60_000);
+
+  it('parks a consent whose expiry fails SWEEP_PARK_AFTER (3) times in a row, and claims it no more', async () => {
+    const lot = h.mongo.db(h.config.mongodbDatabase).collection('parked_aggregates');
+    const parked = async (): Promise<Record<string, unknown> | null> => lot.findOne({ _id: 'consents:exp-batch-corrupt', parkedAt: { $ne: null } } as never);
+    for (let waited = 0; !(await parked()) && waited < 20_000; waited += 200) await sleep(200);
+    expect(await parked()).toMatchObject({ collection: 'consents', id: 'exp-batch-corrupt', kind: 'consent-expiry', failures: 3 });
+    expect(String((await parked())?.['reason'])).toContain('CorruptAggregateError');
+
+    await sleep(1_500); // several safety-net passes and sweeps
+    expect(await parked()).toMatchObject({ failures: 3 }); // not claimed, so not failed, again
+    expect(h.events('exp-batch-corrupt')).toHaveLength(0);
+  }, 60_000);
 });

@@ -126,10 +126,10 @@ export async function connectMongo(uri: string, database: string, onCommand?: (c
 
   function fromDocument(doc: AggregateDocument): AggregateRecord<unknown> {
     const { _id, version, state, outbox, appliedCommandIds, owes: _owes, ...indexFields } = doc;
-    const entries = (outbox ?? []).map((entry): OutboxEntry => ({
-      id: entry.id, kind: entry.kind, key: entry.key, body: typeof entry.body === 'string' ? JSON.parse(entry.body) : entry.body,
-      payloadHash: entry.payloadHash ?? null,
-    }));
+    const entries = (outbox ?? []).map((entry): OutboxEntry => {
+      const body: unknown = typeof entry.body === 'string' ? JSON.parse(entry.body) : entry.body;
+      return entry.payloadHash ? { id: entry.id, kind: entry.kind, key: entry.key, body, payloadHash: entry.payloadHash } : { id: entry.id, kind: entry.kind, key: entry.key, body };
+    });
     return { id: _id, version, state, outbox: entries, appliedCommandIds: appliedCommandIds ?? [], indexFields };
   }
 
