@@ -22,4 +22,17 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: ['*/adapters/*', '*/pipeline/*', 'kafkajs', 'mongodb', 'ioredis'] }],
     },
   },
+  {
+    // The pipeline knows its servers only through ports.ts: a client library imported here would
+    // tie every family and the sweep to one client (kafkajs is unmaintained, say).
+    files: ['src/pipeline/**/*.ts', 'src/families/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['kafkajs', 'mongodb', 'ioredis', '@kafkajs/confluent-schema-registry'].map((name) => ({
+          name, message: 'The pipeline uses the ports in src/pipeline/ports.ts; only src/adapters imports client libraries.',
+        })),
+        patterns: [{ group: ['*/adapters/*'], message: 'The pipeline depends on ports, not on adapters.' }],
+      }],
+    },
+  },
 );
