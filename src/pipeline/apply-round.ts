@@ -5,6 +5,7 @@
 // A consumed chunk is cut into rounds that keep each key's commands in offset order
 // (handle-message.ts); a sweep claim is one round (families/consent-expiry).
 import type { Change } from '../domain/decision.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { DomainEvent } from '../domain/event.ts';
 import { mapBounded } from './concurrency.ts';
 import { isRetryable } from './errors.ts';
@@ -273,10 +274,22 @@ async function decideAndWrite<C extends DomainCommand, S extends Versioned, X, P
   return settled;
 }
 
+/**
+ * The logger of the one info line per answered command. Its fields are ids and codes, never
+ * personal data, so it skips the redaction pass of the main logger (a second guard for objects
+ * that could hold a state), which cost about twice the line itself.
+ */
+const answerLogs = new WeakMap<Logger, Logger>();
+function answerLog(logger: Logger): Logger {
+  let log = answerLogs.get(logger);
+  if (!log) answerLogs.set(logger, (log = logger.child({}, { redact: { paths: [] } })));
+  return log;
+}
+
 /** Counts and logs (one info line) each consumed command's answer once it is published. */
 function reportAnswered(deps: PipelineDeps, family: string, body: ResultBody, receivedAt: number): void {
   deps.observer.commandAnswered(family, body.commandType, body.statusCode, (Date.now() - receivedAt) / 1_000);
-  deps.logger.info({ commandId: body.commandId, requestId: body.requestId, commandType: body.commandType, statusCode: body.statusCode }, 'command answered');
+  answerLog(deps.logger).info({ commandId: body.commandId, requestId: body.requestId, commandType: body.commandType, statusCode: body.statusCode }, 'command answered');
 }
 
 /**

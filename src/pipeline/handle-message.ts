@@ -109,10 +109,10 @@ export async function handleCommandChunk<C extends DomainCommand, S extends Vers
 ): Promise<void> {
   const receivedAt = Date.now();
   const decoded: Decoded[] = [];
-  const outcomes = await Promise.all(messages.map((message) => runtime.decoder.decode(message.value)));
-  for (const [i, message] of messages.entries()) {
-    const outcome = outcomes[i];
-    if (!outcome) continue;
+  for (const message of messages) {
+    // One after the other: the first of a writer schema fetches and caches its resolver, which
+    // the others then find (all at once, each would fetch and build its own).
+    const outcome = await runtime.decoder.decode(message.value);
     if (!outcome.ok) {
       deps.logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, reason: outcome.reason, detail: outcome.detail },
         'undecodable message sent to the DLQ');

@@ -11,9 +11,12 @@ import type { ExpirySchedule, LockService, PublishedEntries, RateCounter } from 
 const LUA_DIR = path.join(import.meta.dirname, 'lua');
 const lua = (file: string): string => readFileSync(path.join(LUA_DIR, file), 'utf8');
 
+// The batch scripts take their key count first (ioredis prefixes the keys it counts).
 interface ScriptedRedis extends Redis {
-  releaseLock(key: string, token: string): Promise<number>;
-  extendLock(key: string, token: string, ttlMs: number): Promise<number>;
+  acquireLocks(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
+  extendLocks(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
+  releaseLocks(keyCount: number, ...keysThenArgs: string[]): Promise<number>;
+  rememberPublished(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<number>;
   claimDue(due: string, claimed: string, now: number, limit: number, deadline: number): Promise<string[]>;
 }
 
@@ -35,13 +38,18 @@ export interface RedisServices {
 }
 
 export function connectRedis(url: string, keyPrefix = 'cw:'): RedisServices {
-  // Auto-pipelining: every command issued in one turn of the event loop goes out in one write, so
-  // the pipeline's batch calls (a round's leases; its ledger and schedule writes, issued
-  // together) cost one round trip each, not one per key. test/integration/round-trips counts it.
+  // A batch is one command: the round's leases, releases and ledger entries are each one Lua
+  // script call over all their keys, a round's schedule changes one ZADD and one ZREM. Commands
+  // issued in the same turn of the event loop also go out in one write (auto-pipelining), so the
+  // writes a round starts together (ledger, schedule, releases) share one round trip.
+  // test/integration/round-trips.test.ts counts them. (Single Redis, not Cluster: a script's keys
+  // would span slots.)
   const redis = new Redis(url, { keyPrefix, maxRetriesPerRequest: 3, enableOfflineQueue: true, enableAutoPipelining: true }) as ScriptedRedis;
   // Loaded once; ioredis runs them by EVALSHA and reloads them if the server forgot them.
-  redis.defineCommand('releaseLock', { numberOfKeys: 1, lua: lua('release-lock.lua') });
-  redis.defineCommand('extendLock', { numberOfKeys: 1, lua: lua('extend-lock.lua') });
+  redis.defineCommand('acquireLocks', { lua: lua('acquire-locks.lua') });
+  redis.defineCommand('extendLocks', { lua: lua('extend-locks.lua') });
+  redis.defineCommand('releaseLocks', { lua: lua('release-locks.lua') });
+  redis.defineCommand('rememberPublished', { lua: lua('remember-published.lua') });
   redis.defineCommand('claimDue', { numberOfKeys: 2, lua: lua('claim-due.lua') });
 
   const DUE = 'expiry:due';
@@ -52,16 +60,16 @@ export function connectRedis(url: string, keyPrefix = 'cw:'): RedisServices {
     async tryAcquireMany(keys, ttlMs) {
       if (keys.length === 0) return [];
       const tokens = keys.map(() => randomUUID());
-      const answers = await infra(() => Promise.all(keys.map((key, i) => redis.set(lockKey(key), tokens[i] as string, 'PX', ttlMs, 'NX'))));
-      return keys.map((key, i) => (answers[i] === 'OK' ? { key, token: tokens[i] as string } : null));
+      const acquired = await infra(() => redis.acquireLocks(keys.length, ...keys.map(lockKey), ttlMs, ...tokens));
+      return keys.map((key, i) => (acquired[i] === 1 ? { key, token: tokens[i] as string } : null));
     },
     async extendMany(leases, ttlMs) {
       if (leases.length === 0) return [];
-      const answers = await infra(() => Promise.all(leases.map((lease) => redis.extendLock(lockKey(lease.key), lease.token, ttlMs))));
-      return answers.map((answer) => answer === 1);
+      const kept = await infra(() => redis.extendLocks(leases.length, ...leases.map((l) => lockKey(l.key)), ttlMs, ...leases.map((l) => l.token)));
+      return kept.map((k) => k === 1);
     },
     async releaseMany(leases) {
-      if (leases.length > 0) await infra(() => Promise.all(leases.map((lease) => redis.releaseLock(lockKey(lease.key), lease.token))));
+      if (leases.length > 0) await infra(() => redis.releaseLocks(leases.length, ...leases.map((l) => lockKey(l.key)), ...leases.map((l) => l.token)));
     },
   };
 
@@ -76,9 +84,12 @@ export function connectRedis(url: string, keyPrefix = 'cw:'): RedisServices {
 
   const schedule: ExpirySchedule = {
     async reschedule(changes) {
-      if (changes.length === 0) return;
-      await infra(() => Promise.all(changes.map(({ consentId, dueAt }) =>
-        (dueAt ? redis.zadd(DUE, dueAt.getTime(), consentId) : redis.zrem(DUE, consentId)))));
+      const due = changes.flatMap(({ consentId, dueAt }) => (dueAt ? [dueAt.getTime(), consentId] : []));
+      const notDue = changes.flatMap(({ consentId, dueAt }) => (dueAt ? [] : [consentId]));
+      await infra(() => Promise.all([
+        due.length > 0 ? redis.zadd(DUE, ...due) : null,
+        notDue.length > 0 ? redis.zrem(DUE, ...notDue) : null,
+      ]));
     },
     async claimDue(now, limit, leaseMs) {
       return infra(() => redis.claimDue(DUE, CLAIMED, now.getTime(), limit, now.getTime() + leaseMs));
@@ -99,7 +110,7 @@ export function connectRedis(url: string, keyPrefix = 'cw:'): RedisServices {
   const published: PublishedEntries = {
     async remember(entryIds, ttlMs) {
       if (entryIds.length === 0) return;
-      await infra(() => Promise.all(entryIds.map((id) => redis.set(publishedKey(id), '1', 'PX', ttlMs))));
+      await infra(() => redis.rememberPublished(entryIds.length, ...entryIds.map(publishedKey), ttlMs));
     },
     async among(entryIds) {
       if (entryIds.length === 0) return new Set();
