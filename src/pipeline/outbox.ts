@@ -91,7 +91,22 @@ export async function flushOwed<C extends DomainCommand, S extends Versioned, X,
  * answers are stored first, so a redelivery after a crash answers the same; written results are
  * in their outbox already and are stored after the publish (recordPublished).
  */
+/** Outbox entries written and not yet published, over every round in flight (the outboxOwed gauge). */
+let owedNow = 0;
+
 export async function publishRound<C extends DomainCommand, S extends Versioned, X, P>(
+  deps: OutboxDeps, runtime: FamilyRuntime<C, S, X, P>, written: readonly Owed[], answers: readonly Answer[],
+): Promise<void> {
+  const owed = written.reduce((n, { record }) => n + record.outbox.length, 0);
+  deps.observer.outboxOwed((owedNow += owed));
+  try {
+    await publishWithAnswers(deps, runtime, written, answers);
+  } finally {
+    deps.observer.outboxOwed((owedNow -= owed));
+  }
+}
+
+async function publishWithAnswers<C extends DomainCommand, S extends Versioned, X, P>(
   deps: OutboxDeps, runtime: FamilyRuntime<C, S, X, P>, written: readonly Owed[], answers: readonly Answer[],
 ): Promise<void> {
   const fresh = answers.filter((answer) => answer.store);

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import { InfrastructureError } from '../../pipeline/errors.ts';
 import type { ExpirySchedule, LockService, PublishedEntries, RateCounter } from '../../pipeline/ports.ts';
 
@@ -20,10 +20,18 @@ interface ScriptedRedis extends Redis {
   claimDue(due: string, claimed: string, now: number, limit: number, deadline: number): Promise<string[]>;
 }
 
+/**
+ * Replies that mean "try again": a server loading its data, busy with a script, a read-only
+ * replica during a failover. Any other error reply (a failing script, a wrong type) is a bug, not
+ * an outage, and is not retried.
+ */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/;
+
 async function infra<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
+    if (error instanceof ReplyError && !TRANSIENT_REPLY.test(String((error as Error).message))) throw error;
     throw new InfrastructureError('redis', error);
   }
 }
