@@ -86,10 +86,10 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       eventEncoder: createEncoder(registry, permissionEvents),
     };
 
-    clears = startOutboxClears(mongo.aggregates, config.outboxClears, logger, observer);
+    clears = startOutboxClears(mongo.aggregates, config.outboxClears, logger, { observer, owing: redis.owing });
     const deps: PipelineDeps = {
       store: mongo.aggregates, results: mongo.results, locks: redis.locks, bus, clock, observer, logger,
-      published: redis.published, clears,
+      published: redis.published, clears, owing: redis.owing,
       lockTtlMs: config.lockTtlMs, lockWaitMs: config.lockWaitMs, writesInFlight: config.keyConcurrency,
     };
 

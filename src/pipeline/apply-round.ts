@@ -304,10 +304,20 @@ export async function applyRound<C extends DomainCommand, S extends Versioned, X
   items: readonly RoundItem<C, P>[],
   earlier: readonly Answer[] = [],
 ): Promise<ItemOutcome<S>[]> {
-  const held = await leaseRound(deps, items.map((item) => lockKeyOf(item.target)));
+  const keys = items.map((item) => lockKeyOf(item.target));
+  // Marked in the owing index before anything is written, in the same round trip as the leases.
+  const [leased, marked] = await Promise.allSettled([leaseRound(deps, keys), deps.owing.mark(keys)]);
+  if (leased.status === 'rejected') throw leased.reason;
+  const held = leased.value;
+  if (marked.status === 'rejected') {
+    await held.release();
+    throw marked.reason;
+  }
+  const mark = marked.value;
   try {
     const { written, answers, failures } = await decideAndWrite(deps, runtime, items.map((item, index) => ({ index, item })));
-    const published = written.map(({ entry, next }): Owed => ({ target: entry.item.target, record: next }));
+    const published = written.map(({ entry, next }): Owed => ({ target: entry.item.target, record: next, mark }));
+    const answeredKeys = answers.map(({ entry }) => lockKeyOf(entry.item.target));
     const all = [...earlier, ...answers.flatMap(({ answer }) => (answer ? [answer] : []))];
     await publishRound(deps, runtime, published, all);
 
@@ -324,6 +334,9 @@ export async function applyRound<C extends DomainCommand, S extends Versioned, X
       runtime.family.afterWrites(changes).catch((error: unknown) =>
         deps.logger.warn({ err: error, writes: changes.length }, 'after-write step failed; the safety net will repair it')),
       held.release(),
+      // What this round answered without a write owes nothing new. A failed write may have
+      // happened (a timeout), so it stays marked for the recovery to look at.
+      deps.owing.unmark(answeredKeys, mark),
     ]);
 
     const outcomes: ItemOutcome<S>[] = items.map(() => ({ kind: 'answered', result: null }));

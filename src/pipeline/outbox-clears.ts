@@ -12,7 +12,7 @@
 import type { Logger } from '../logging/logger.ts';
 import { groupBy } from './group-by.ts';
 import { NO_OBSERVER, type PipelineObserver } from './observer.ts';
-import type { AggregateStore, OutboxRef } from './ports.ts';
+import type { AggregateStore, OutboxRef, OwingIndex } from './ports.ts';
 
 /**
  * How published outboxes get cleared: the pipeline publishes, then hands the outboxes here, and
@@ -33,10 +33,19 @@ export interface OutboxClearing {
   stop(): Promise<void>;
 }
 
+/** Once outboxes are cleared, their writers' marks leave the owing index (one call per mark). */
+async function unmarkCleared(owing: OwingIndex | null, collection: string, outboxes: readonly OutboxRef[]): Promise<void> {
+  if (!owing) return;
+  const byMark = groupBy(outboxes.filter((o) => o.mark !== undefined), (o) => o.mark as number, (o) => `${collection}:${o.id}`);
+  await Promise.all([...byMark].map(([mark, keys]) => owing.unmark(keys, mark)));
+}
+
 /** Clears at once whatever was published or found published (the start-up recovery's way). */
-export function immediateClears(store: AggregateStore): OutboxClearing {
+export function immediateClears(store: AggregateStore, owing: OwingIndex | null = null): OutboxClearing {
   const clear = async (collection: string, outboxes: readonly OutboxRef[]): Promise<void> => {
-    if (outboxes.length > 0) await store.clearOutboxes(collection, outboxes);
+    if (outboxes.length === 0) return;
+    await store.clearOutboxes(collection, outboxes);
+    await unmarkCleared(owing, collection, outboxes);
   };
   return { published: clear, foundPublished: clear, pending: 0, stop: async () => undefined };
 }
@@ -65,13 +74,17 @@ const TICK_MS = 250;
 /** After a failed clear, how long to leave the server alone before trying again. */
 const RETRY_AFTER_MS = 5_000;
 
-export function startOutboxClears(
-  store: AggregateStore,
-  options: OutboxClearOptions,
-  log: Logger,
-  observer: PipelineObserver = NO_OBSERVER,
-  now: () => number = Date.now,
-): OutboxClears {
+export interface OutboxClearDeps {
+  readonly observer?: PipelineObserver;
+  /** Unmarked once an outbox is cleared; null in tests of the clears alone. */
+  readonly owing?: OwingIndex | null;
+  readonly now?: () => number;
+}
+
+export function startOutboxClears(store: AggregateStore, options: OutboxClearOptions, log: Logger, more: OutboxClearDeps = {}): OutboxClears {
+  const observer = more.observer ?? NO_OBSERVER;
+  const now = more.now ?? Date.now;
+  const owing = more.owing ?? null;
   let queue: Waiting[] = []; // in publish order, so due times ascend
   let running: Promise<void> | null = null;
   let stopped = false;
@@ -94,7 +107,10 @@ export function startOutboxClears(
       const batch = items.slice(i, i + options.batchSize);
       const byCollection = groupBy(batch, (item) => item.collection, (item) => item.outbox);
       try {
-        await Promise.all([...byCollection].map(([collection, refs]) => store.clearOutboxes(collection, refs)));
+        await Promise.all([...byCollection].map(async ([collection, refs]) => {
+          await store.clearOutboxes(collection, refs);
+          await unmarkCleared(owing, collection, refs);
+        }));
       } catch (error) {
         // Put back and try again on a later tick. Until then the ledger keeps the entries from
         // being published twice; after a crash the start-up recovery clears them.

@@ -9,7 +9,7 @@ import type { FamilyRuntime, Target, Versioned, DomainCommand } from './family.t
 import { groupBy } from './group-by.ts';
 import type { OutboxClearing } from './outbox-clears.ts';
 import type { PipelineObserver } from './observer.ts';
-import type { AggregateRecord, AggregateStore, MessageBus, OutboundMessage, OutboxEntry, OutboxRef, PublishedEntries, ResultStore, StoredResult } from './ports.ts';
+import type { AggregateRecord, AggregateStore, MessageBus, OutboundMessage, OutboxEntry, OutboxRef, OwingIndex, PublishedEntries, ResultStore, StoredResult } from './ports.ts';
 import type { ResultBody } from './result.ts';
 
 /** How long the ledger remembers a publish: far beyond any clear's delay or a worker's restart. */
@@ -17,6 +17,7 @@ export const PUBLISHED_REMEMBERED_MS = 60 * 60_000;
 
 export interface OutboxDeps {
   readonly store: AggregateStore;
+  readonly owing: OwingIndex;
   readonly results: ResultStore;
   readonly bus: MessageBus;
   readonly published: PublishedEntries;
@@ -28,6 +29,8 @@ export interface OutboxDeps {
 export interface Owed {
   readonly target: Target;
   readonly record: AggregateRecord<unknown>;
+  /** The owing-index mark of the round that wrote it; absent for an outbox found stored. */
+  readonly mark?: number;
 }
 
 /** A result published outside an outbox: a reply, a replay, a refusal before any load. */
@@ -40,7 +43,10 @@ export interface Answer {
   readonly receivedAt: number;
 }
 
-const refOf = (record: AggregateRecord<unknown>): OutboxRef => ({ id: record.id, entryIds: record.outbox.map((entry) => entry.id) });
+function refOf({ record, mark }: Owed): OutboxRef {
+  const entryIds = record.outbox.map((entry) => entry.id);
+  return mark === undefined ? { id: record.id, entryIds } : { id: record.id, entryIds, mark };
+}
 
 function storedResultOf(family: string, entry: OutboxEntry): StoredResult {
   return { commandId: entry.key, family, body: entry.body, payloadHash: entry.payloadHash ?? null };
@@ -59,7 +65,7 @@ async function messagesOf<C extends DomainCommand, S extends Versioned, X, P>(
 }
 
 function byCollection(owed: readonly Owed[]): Map<string, OutboxRef[]> {
-  return groupBy(owed, ({ target }) => target.collection, ({ record }) => refOf(record));
+  return groupBy(owed, ({ target }) => target.collection, refOf);
 }
 
 /**

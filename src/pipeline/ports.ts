@@ -77,6 +77,8 @@ export interface OutboxEntry {
 export interface OutboxRef {
   readonly id: string;
   readonly entryIds: readonly string[];
+  /** The owing-index mark of the round that wrote it (OwingIndex), unmarked once it is cleared. */
+  readonly mark?: number;
 }
 
 export interface AggregateRecord<S> {
@@ -123,6 +125,23 @@ export interface PublishedEntries {
   remember(entryIds: readonly string[], ttlMs: number): Promise<void>;
   /** The ids among entryIds that were remembered as published. */
   among(entryIds: readonly string[]): Promise<Set<string>>;
+}
+
+/**
+ * Aggregates whose outbox may owe messages, by lock key (`collection:id`): marked by a round
+ * before it writes, unmarked once the written outbox is cleared (or when the round wrote nothing).
+ * The start-up recovery reads this short list instead of scanning the collections for owed
+ * outboxes. A mark is a number from one increasing sequence, and an unmark removes a key only if
+ * its mark is not newer than the given one, so a clear of an older outbox never unmarks a newer
+ * write of the same aggregate.
+ */
+export interface OwingIndex {
+  /** Marks the keys; returns the mark (greater than any earlier one). */
+  mark(keys: readonly string[]): Promise<number>;
+  /** Unmarks each key whose mark is at most `mark`. */
+  unmark(keys: readonly string[], mark: number): Promise<void>;
+  /** Up to `limit` marked keys, oldest mark first, with their marks. */
+  oldest(limit: number): Promise<{ readonly key: string; readonly mark: number }[]>;
 }
 
 export interface StoredResult {

@@ -1,46 +1,58 @@
 // After a crash, some aggregates' outboxes may still owe messages: written, not yet published.
 // Whoever loads such an aggregate publishes them first (apply-round.ts), so new commands never
 // need this; what it adds is the messages of aggregates nobody touches again. It runs once, in the
-// background after consuming has started, and is bounded: at most `pages` pages of owing
-// aggregates, and those a live peer holds leases on are left to that peer. It never waits for a
-// quiet moment that a busy peer would never give it.
+// background after consuming has started, and is bounded: it reads the owing index in Redis (the
+// aggregates marked by a round before it wrote, and not yet unmarked by their outbox's clear), at
+// most `pages` pages of it, never scanning a collection, and it leaves to a live peer those whose
+// leases it holds. It never waits for a quiet moment that a busy peer would never give it.
 import type { Logger } from '../logging/logger.ts';
-import { lockKeyOf, type PipelineDeps } from './apply-round.ts';
+import type { PipelineDeps } from './apply-round.ts';
 import type { DomainCommand, FamilyRuntime, Versioned } from './family.ts';
+import { groupBy } from './group-by.ts';
 import { leaseRound } from './lease.ts';
 import { flushOwed } from './outbox.ts';
 import { immediateClears } from './outbox-clears.ts';
 
-/** Owing aggregates read by one query. */
+/** Aggregates looked at under one round of leases. */
 const PAGE = 100;
 
 export interface RecoveryOptions {
-  /** Pages of owing aggregates looked at per collection; 0 skips the recovery. */
+  /** Pages (of 100) of the owing index looked at; 0 skips the recovery. */
   readonly pages: number;
+}
+
+/** A lock key `collection:id` (collections have no colon; ids may). */
+function targetOf(key: string): { collection: string; id: string } {
+  const at = key.indexOf(':');
+  return { collection: key.slice(0, at), id: key.slice(at + 1) };
 }
 
 export async function recoverOwedOutboxes<C extends DomainCommand, S extends Versioned, X, P>(
   deps: PipelineDeps, runtime: FamilyRuntime<C, S, X, P>, collections: readonly string[], options: RecoveryOptions, log: Logger,
 ): Promise<number> {
-  // Cleared at once: the next page is read by the same query.
+  if (options.pages === 0) return 0;
+  // Cleared at once, and no waiting for leases: a key another holder has is that holder's to flush.
   const recovery: PipelineDeps = { ...deps, clears: immediateClears(deps.store), lockWaitMs: 0 };
+  const ours = new Set(collections);
+  const marked = (await deps.owing.oldest(options.pages * PAGE)).filter(({ key }) => ours.has(targetOf(key).collection));
   let flushed = 0;
-  for (const collection of collections) {
-    for (let page = 0; page < options.pages; page++) {
-      const ids = await deps.store.findOwing(collection, PAGE);
-      if (ids.length === 0) break;
-      const held = await leaseRound(recovery, ids.map((id) => lockKeyOf({ collection, id })));
-      try {
-        // Only those leased here: a peer working on the others publishes what they owe itself.
-        const mine = held.leases.map((lease) => ids.find((id) => lockKeyOf({ collection, id }) === lease.key) as string);
-        // Loaded under the leases: a peer may have flushed some of them since findOwing.
-        const records = await deps.store.loadMany(collection, mine);
-        await flushOwed(recovery, runtime, [...records.values()].map((record) => ({ target: { collection, id: record.id }, record })));
-        flushed += records.size;
-      } finally {
-        await held.release();
+  for (let start = 0; start < marked.length; start += PAGE) {
+    const page = marked.slice(start, start + PAGE);
+    const held = await leaseRound(recovery, page.map(({ key }) => key));
+    try {
+      const leased = new Set(held.leases.map((lease) => lease.key));
+      const mine = page.filter(({ key }) => leased.has(key));
+      for (const [collection, ids] of groupBy(mine, ({ key }) => targetOf(key).collection, ({ key }) => targetOf(key).id)) {
+        // Loaded under the leases: a peer may have flushed some of them since they were marked.
+        const records = await deps.store.loadMany(collection, ids);
+        const owing = [...records.values()].filter((record) => record.outbox.length > 0);
+        await flushOwed(recovery, runtime, owing.map((record) => ({ target: { collection, id: record.id }, record })));
+        flushed += owing.length;
       }
-      if (ids.length < PAGE) break;
+      // Flushed and cleared, or owing nothing: each leaves the index, unless marked again since.
+      await Promise.all([...groupBy(mine, ({ mark }) => mark, ({ key }) => key)].map(([mark, keys]) => deps.owing.unmark(keys, mark)));
+    } finally {
+      await held.release();
     }
   }
   if (flushed > 0) log.info({ flushed, family: runtime.family.name }, 'published or cleared outboxes a crash had left owed');

@@ -24,7 +24,17 @@ async function whenCleared(consentId: string): Promise<Record<string, unknown> |
   return consents.findOne({ _id: consentId } as never);
 }
 
-/** What apply-command writes for an expiry before it publishes (outboxOf, mongo-store toDocument). */
+/** Marks the consent in the owing index, as the crashed round did before it wrote. */
+async function markOwing(consentId: string): Promise<void> {
+  const redis = connectRedis(h.config.redisUrl, h.config.redisKeyPrefix);
+  try {
+    await redis.owing.mark([`consents:${consentId}`]);
+  } finally {
+    await redis.close();
+  }
+}
+
+/** What apply-round writes for an expiry before it publishes (outboxOf, mongo-store toDocument). */
 function crashedExpiryDocument(consentId: string, expiryTime: Date, expiredAt: Date, sweepId: string): Record<string, unknown> {
   const state = userConsentState(consentId, expiryTime, {
     version: 2, status: 'EXPIRED', serviceId: 'svc-recovery', userId: 'user-recovery', updatedAt: expiredAt.toISOString(),
@@ -47,6 +57,7 @@ describe('an expiry interrupted before its publish', () => {
     const expiredAt = new Date(expiryTime.getTime() + 120);
     const consents = h.mongo.db(h.config.mongodbDatabase).collection('consents');
     await consents.insertOne(crashedExpiryDocument(consentId, expiryTime, expiredAt, 'expiry-sweep:crashed-replica') as never);
+    await markOwing(consentId);
 
     await h.startReplica(); // recovers owed outboxes in the background, once it consumes
 
@@ -68,6 +79,7 @@ describe('an expiry interrupted before its publish', () => {
     const doc = crashedExpiryDocument(consentId, expiryTime, new Date(expiryTime.getTime() + 80), 'expiry-sweep:crashed-replica');
     const consents = h.mongo.db(h.config.mongodbDatabase).collection('consents');
     await consents.insertOne(doc as never);
+    await markOwing(consentId);
     const redis = connectRedis(h.config.redisUrl, h.config.redisKeyPrefix);
     try {
       await redis.published.remember([`${consentId}:2:ConsentExpired`], 60_000);
@@ -80,5 +92,30 @@ describe('an expiry interrupted before its publish', () => {
     expect(await whenCleared(consentId)).toMatchObject({ version: 2, outbox: [], owes: false });
     await sleep(2_000); // the first test's owed event arrived within this; nothing may come here
     expect(h.events(consentId)).toEqual([]);
+  });
+
+  it('starts a replica at once beside a live peer, leaving to the peer what it holds leases on', async () => {
+    const consentId = 'exp-held-by-peer';
+    const expiryTime = new Date(Date.now() - 5_000);
+    const consents = h.mongo.db(h.config.mongodbDatabase).collection('consents');
+    await consents.insertOne(crashedExpiryDocument(consentId, expiryTime, new Date(expiryTime.getTime() + 50), 'expiry-sweep:live-peer') as never);
+    await markOwing(consentId);
+    const peer = connectRedis(h.config.redisUrl, h.config.redisKeyPrefix);
+    try {
+      // A live peer is working on it: it holds the aggregate's lease.
+      const [lease] = await peer.locks.tryAcquireMany([`consents:${consentId}`], 60_000);
+      expect(lease).toBeTruthy();
+
+      const started = Date.now();
+      await h.startReplica();
+      expect(Date.now() - started).toBeLessThan(15_000); // joins its group; waits for no peer
+
+      await sleep(2_000);
+      expect(await consents.findOne({ _id: consentId } as never)).toMatchObject({ owes: true }); // the peer's to flush
+      expect(h.events(consentId)).toEqual([]);
+      await peer.locks.releaseMany(lease ? [lease] : []);
+    } finally {
+      await peer.close();
+    }
   });
 });

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis, ReplyError } from 'ioredis';
 import { InfrastructureError } from '../../pipeline/errors.ts';
-import type { ExpirySchedule, LockService, PublishedEntries, RateCounter } from '../../pipeline/ports.ts';
+import type { ExpirySchedule, LockService, OwingIndex, PublishedEntries, RateCounter } from '../../pipeline/ports.ts';
 
 const LUA_DIR = path.join(import.meta.dirname, 'lua');
 const lua = (file: string): string => readFileSync(path.join(LUA_DIR, file), 'utf8');
@@ -18,6 +18,8 @@ interface ScriptedRedis extends Redis {
   releaseLocks(keyCount: number, ...keysThenArgs: string[]): Promise<number>;
   rememberPublished(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<number>;
   claimDue(due: string, claimed: string, now: number, limit: number, deadline: number): Promise<string[]>;
+  markOwing(index: string, sequence: string, ...keys: string[]): Promise<number>;
+  unmarkOwing(index: string, mark: number, ...keys: string[]): Promise<number>;
 }
 
 /**
@@ -38,6 +40,7 @@ async function infra<T>(work: () => Promise<T>): Promise<T> {
 
 export interface RedisServices {
   readonly locks: LockService;
+  readonly owing: OwingIndex;
   readonly rates: RateCounter;
   readonly schedule: ExpirySchedule;
   readonly published: PublishedEntries;
@@ -59,6 +62,8 @@ export function connectRedis(url: string, keyPrefix = 'cw:'): RedisServices {
   redis.defineCommand('releaseLocks', { lua: lua('release-locks.lua') });
   redis.defineCommand('rememberPublished', { lua: lua('remember-published.lua') });
   redis.defineCommand('claimDue', { numberOfKeys: 2, lua: lua('claim-due.lua') });
+  redis.defineCommand('markOwing', { numberOfKeys: 2, lua: lua('mark-owing.lua') });
+  redis.defineCommand('unmarkOwing', { numberOfKeys: 1, lua: lua('unmark-owing.lua') });
 
   const DUE = 'expiry:due';
   const CLAIMED = 'expiry:claimed';
@@ -78,6 +83,22 @@ export function connectRedis(url: string, keyPrefix = 'cw:'): RedisServices {
     },
     async releaseMany(leases) {
       if (leases.length > 0) await infra(() => redis.releaseLocks(leases.length, ...leases.map((l) => lockKey(l.key)), ...leases.map((l) => l.token)));
+    },
+  };
+
+  const OWING = 'owing';
+  const owing: OwingIndex = {
+    async mark(keys) {
+      return infra(() => redis.markOwing(OWING, `${OWING}:sequence`, ...keys));
+    },
+    async unmark(keys, mark) {
+      if (keys.length > 0) await infra(() => redis.unmarkOwing(OWING, mark, ...keys));
+    },
+    async oldest(limit) {
+      const flat = await infra(() => redis.zrange(OWING, 0, limit - 1, 'WITHSCORES'));
+      const marked: { key: string; mark: number }[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) marked.push({ key: flat[i] as string, mark: Number(flat[i + 1]) });
+      return marked;
     },
   };
 
@@ -127,5 +148,5 @@ export function connectRedis(url: string, keyPrefix = 'cw:'): RedisServices {
     },
   };
 
-  return { locks, rates, schedule, published, client: redis, close: async () => { await redis.quit(); } };
+  return { locks, owing, rates, schedule, published, client: redis, close: async () => { await redis.quit(); } };
 }
