@@ -10,14 +10,22 @@ export interface CountingProxy {
   /** Client-to-server bursts since the last reset, over every connection. */
   readonly flights: number;
   reset(): void;
+  /** Cuts every connection and refuses new ones until `restore` (the server "down" for its client). */
+  cut(): void;
+  restore(): void;
   close(): Promise<void>;
 }
 
 export async function startCountingProxy(targetUrl: string): Promise<CountingProxy> {
   const target = new URL(targetUrl);
   let flights = 0;
+  let down = false;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
     const upstream = net.connect(Number(target.port), target.hostname);
     sockets.add(client).add(upstream);
     client.on('data', (chunk) => { flights++; upstream.write(chunk); });
@@ -32,6 +40,11 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
     url: `redis://127.0.0.1:${port}`,
     get flights() { return flights; },
     reset() { flights = 0; },
+    cut() {
+      down = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore() { down = false; },
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

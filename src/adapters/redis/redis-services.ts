@@ -56,6 +56,9 @@ export function connectRedis(url: string, keyPrefix = 'cw:'): RedisServices {
   // test/integration/round-trips.test.ts counts them. (Single Redis, not Cluster: a script's keys
   // would span slots.)
   const redis = new Redis(url, { keyPrefix, maxRetriesPerRequest: 3, enableOfflineQueue: true, enableAutoPipelining: true }) as ScriptedRedis;
+  // A lost connection fails the calls made meanwhile (InfrastructureError: retried and logged by
+  // the pipeline); its own error events, one per reconnect attempt, would otherwise be printed.
+  redis.on('error', () => undefined);
   // Loaded once; ioredis runs them by EVALSHA and reloads them if the server forgot them.
   redis.defineCommand('acquireLocks', { lua: lua('acquire-locks.lua') });
   redis.defineCommand('extendLocks', { lua: lua('extend-locks.lua') });

@@ -1,0 +1,47 @@
+// A server outage in the middle of a batch: the worker retries the commands not yet done, in
+// order, and skips none. Redis is made unreachable for the worker alone, by cutting the TCP proxy
+// it talks to Redis through (the shared server stays up for everyone else).
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startCountingProxy, type CountingProxy } from '../support/counting-proxy.ts';
+import { startHarness, type Harness } from '../support/worker-harness.ts';
+
+let h: Harness;
+let proxy: CountingProxy;
+beforeAll(async () => {
+  proxy = await startCountingProxy(inject('servers').redisUrl);
+  h = await startHarness({ REDIS_URL: proxy.url, SWEEP_ENABLED: 'false' });
+});
+afterAll(async () => {
+  proxy?.restore();
+  await h?.stop();
+  await proxy?.close();
+});
+
+describe('a Redis outage during a batch', () => {
+  it('answers every command exactly once after Redis is back, each consent with contiguous events', async () => {
+    const run = randomUUID().slice(0, 6);
+    const consentIds = Array.from({ length: 30 }, (_, i) => `c-out-${run}-${i}`);
+    const commands: { key: string; value: Buffer; commandId: string }[] = [];
+    for (const consentId of consentIds) {
+      const payload = { consentId, serviceId: 'svc-mail', userId: 'user-1', status: 'ACTIVE' };
+      commands.push({ key: consentId, ...(await h.producer.encode(h.topics.consentCommands, 'CreateConsent', payload)) });
+      commands.push({ key: consentId, ...(await h.producer.encode(h.topics.consentCommands, 'UpdateConsent', { ...payload, consentVersion: 2 })) });
+    }
+
+    proxy.cut();
+    await h.producer.sendRawMany(h.topics.consentCommands, commands.map(({ key, value }) => ({ key, value })));
+    await new Promise((resolve) => setTimeout(resolve, 3_000)); // the worker fetches them and fails to lease
+    expect(commands.filter(({ commandId }) => h.results(commandId).length > 0)).toEqual([]);
+    proxy.restore();
+
+    for (const { commandId } of commands) await h.result(commandId, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // a duplicate would show by now
+    for (const { commandId } of commands) expect(h.results(commandId)).toHaveLength(1);
+    for (const [i, consentId] of consentIds.entries()) {
+      expect(h.results(commands[2 * i]!.commandId)[0]).toMatchObject({ statusCode: '201' });
+      expect(h.results(commands[2 * i + 1]!.commandId)[0]).toMatchObject({ statusCode: '200' });
+      expect(h.events(consentId).map((e) => [e['version'], e['eventType']])).toEqual([[1, 'ConsentCreated'], [2, 'ConsentUpdated']]);
+    }
+  }, 120_000);
+});
