@@ -67,7 +67,12 @@ interface Entry<C, P> {
 }
 
 type Decided<C, S, P> =
-  | { readonly kind: 'write'; readonly entry: Entry<C, P>; readonly change: Change<S, unknown>; readonly previous: S | null; readonly stored: AggregateRecord<unknown> | null; readonly next: AggregateRecord<unknown> }
+  | {
+    readonly kind: 'write'; readonly entry: Entry<C, P>; readonly change: Change<S, unknown>; readonly previous: S | null;
+    readonly stored: AggregateRecord<unknown> | null; readonly next: AggregateRecord<unknown>;
+    /** The consumed command's result, also in `next`'s outbox (null for the sweep). */
+    readonly result: ResultBody | null;
+  }
   | { readonly kind: 'answer'; readonly entry: Entry<C, P>; readonly answer: Answer | null }
   | { readonly kind: 'failed'; readonly entry: Entry<C, P>; readonly error: unknown };
 
@@ -128,7 +133,8 @@ function redelivered<C, S, P>(entry: Entry<C, P>, origin: Consumed, record: Aggr
   const commandId = origin.header.envelope.commandId;
   const kept = record.outbox.find((e) => e.kind === 'result' && e.key === commandId);
   // Its outbox still holds the result (published by the flush, or earlier): answer it again. Once
-  // the outbox is cleared the result is stored, and the chunk's look-up found it before any lease.
+  // the outbox is cleared the result is stored, and the chunk's look-up found it before any lease;
+  // only a peer storing it in between leaves nothing to answer here (that peer answered it).
   return {
     kind: 'answer',
     entry,
@@ -184,7 +190,7 @@ async function decideAll<C extends DomainCommand, S extends Versioned, X, P>(
         appliedCommandIds: origin.kind === 'consumed' ? [...applied, command.commandId].slice(-APPLIED_COMMANDS_KEPT) : applied,
         indexFields: family.indexFields(decision.aggregate),
       };
-      return { kind: 'write', entry, change: decision, previous: stored, stored: record, next };
+      return { kind: 'write', entry, change: decision, previous: stored, stored: record, next, result };
     } catch (error) {
       return failed(deps, entry, error);
     }
@@ -202,7 +208,7 @@ type WriteOutcome = 'written' | 'lost' | { readonly error: unknown };
 async function writeAll<C, S, P>(deps: PipelineDeps, writes: readonly Written<C, S, P>[]): Promise<WriteOutcome[]> {
   const outcomes: WriteOutcome[] = new Array(writes.length);
   const creates = writes.map((write, index) => ({ write, index })).filter(({ write }) => write.stored === null);
-  const replaces = writes.map((write, index) => ({ write, index })).filter(({ write }) => write.stored !== null);
+  const replaces = writes.flatMap((write, index) => (write.stored ? [{ write, index, expected: write.stored.version }] : []));
   await Promise.all([
     ...[...groupBy(creates, ({ write }) => write.entry.item.target.collection, (c) => c)].map(async ([collection, group]) => {
       try {
@@ -212,9 +218,9 @@ async function writeAll<C, S, P>(deps: PipelineDeps, writes: readonly Written<C,
         for (const { index } of group) outcomes[index] = { error };
       }
     }),
-    mapBounded(replaces, deps.writesInFlight, async ({ write, index }) => {
+    mapBounded(replaces, deps.writesInFlight, async ({ write, index, expected }) => {
       try {
-        const replaced = await deps.store.replace(write.entry.item.target.collection, write.next, (write.stored as AggregateRecord<unknown>).version);
+        const replaced = await deps.store.replace(write.entry.item.target.collection, write.next, expected);
         outcomes[index] = replaced === 'written' ? 'written' : 'lost';
       } catch (error) {
         outcomes[index] = { error };
@@ -322,9 +328,8 @@ export async function applyRound<C extends DomainCommand, S extends Versioned, X
     await publishRound(deps, runtime, published, all);
 
     for (const answer of all) reportAnswered(deps, runtime.family.name, answer.body, answer.receivedAt);
-    for (const { entry, next } of written) {
-      const result = next.outbox.find((e) => e.kind === 'result');
-      if (result && entry.item.origin.kind === 'consumed') reportAnswered(deps, runtime.family.name, result.body as ResultBody, entry.item.origin.receivedAt);
+    for (const { entry, result } of written) {
+      if (result && entry.item.origin.kind === 'consumed') reportAnswered(deps, runtime.family.name, result, entry.item.origin.receivedAt);
     }
 
     // Started together, so their Redis writes (ledger, schedule, releases) share one round trip.
@@ -341,10 +346,7 @@ export async function applyRound<C extends DomainCommand, S extends Versioned, X
 
     const outcomes: ItemOutcome<S>[] = items.map(() => ({ kind: 'answered', result: null }));
     for (const { entry, answer } of answers) outcomes[entry.index] = { kind: 'answered', result: answer?.body ?? null };
-    for (const { entry, change, next } of written) {
-      const result = next.outbox.find((e) => e.kind === 'result');
-      outcomes[entry.index] = { kind: 'written', change, result: result ? (result.body as ResultBody) : null };
-    }
+    for (const { entry, change, result } of written) outcomes[entry.index] = { kind: 'written', change, result };
     for (const { entry, error } of failures) outcomes[entry.index] = { kind: 'failed', error };
     return outcomes;
   } finally {
