@@ -83,8 +83,12 @@ async function runThrough(commitEvery: string): Promise<Observed> {
     }
     await h.producer.sendRawMany(topic, messages);
 
-    const resultCount = (): number => h.collector.received.filter((r) => r.topic === h.topics.consentResults).length;
-    await h.collector.waitFor(() => (resultCount() >= commands.length ? true : undefined), `${commands.length} results`, 60_000);
+    const expected = new Set(commands.map((c) => c.commandId));
+    await h.collector.waitFor((all) => {
+      const results = all.filter((r) => r.topic === h.topics.consentResults);
+      const answered = new Set(results.map((r) => r.key));
+      return results.length >= commands.length && [...expected].every((id) => answered.has(id)) ? true : undefined;
+    }, `a result for each of ${expected.size} commandIds`, 90_000);
     await h.collector.waitFor((all) => (all.filter((r) => r.topic === `${topic}.dlq`).length >= copies.size ? true : undefined), 'the DLQ copies');
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // anything extra would show by now
 
