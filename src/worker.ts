@@ -37,7 +37,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const clock = options.clock ?? (() => new Date());
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase);
   const redis = connectRedis(config.redisUrl, config.redisKeyPrefix);
-  const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger });
+  const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger, maxMessageBytes: config.kafkaMaxMessageBytes });
   let clears: OutboxClears | null = null;
   const stopAll = async (): Promise<void> => {
     await clears?.stop(); // before the store closes: what waits is cleared now
@@ -75,7 +75,8 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     };
 
     clears = startOutboxClears(mongo.aggregates, config.outboxClears, logger);
-    const deps: PipelineDeps & { logger: Logger } = {
+    const deps: PipelineDeps & { logger: Logger; maxMessageBytes: number } = {
+      maxMessageBytes: config.kafkaMaxMessageBytes,
       store: mongo.aggregates, results: mongo.results, locks: redis.locks, bus, clock,
       published: redis.published, clears,
       lockTtlMs: config.lockTtlMs, lockWaitMs: config.lockWaitMs, logger,

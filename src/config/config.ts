@@ -33,6 +33,10 @@ export interface Config {
   readonly orgDecisionWindowMs: number;
   readonly sweep: SweeperTuning & { readonly enabled: boolean };
   readonly outboxClears: OutboxClearOptions;
+  /** The broker's max.message.bytes: records are measured against it before they are produced. */
+  readonly kafkaMaxMessageBytes: number;
+  /** How long stored results (command_results) are kept to recognise a redelivered command. */
+  readonly resultRetentionMs: number;
   readonly logLevel: string;
 }
 
@@ -119,6 +123,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxPending: int(env, 'OUTBOX_CLEAR_MAX_PENDING', 20_000, 0), // bounds the start-up recovery after a crash
       batchSize: int(env, 'OUTBOX_CLEAR_BATCH_SIZE', 200, 1),
     },
+    kafkaMaxMessageBytes: int(env, 'KAFKA_MAX_MESSAGE_BYTES', 1_048_588, 64 * 1024), // Kafka's default max.message.bytes
+    resultRetentionMs: int(env, 'RESULT_RETENTION_MS', 7 * 24 * 3_600_000, 60_000), // a redelivery later than this is applied as new
     logLevel: text(env, 'LOG_LEVEL', 'info'),
   };
 }

@@ -1,6 +1,7 @@
 // One command message: decode → (DLQ) → idempotency → validate → apply → result.
 import { randomUUID } from 'node:crypto';
 import { refuse, type Decision } from '../domain/decision.ts';
+import { commandSizeRejection } from '../domain/size.ts';
 import { isRejection } from '../domain/status.ts';
 import type { Logger } from '../logging/logger.ts';
 import { applyCommand, type PipelineDeps } from './apply-command.ts';
@@ -9,17 +10,29 @@ import { isInfrastructureError } from './errors.ts';
 import type { AnyFamilyRuntime, DomainCommand } from './family.ts';
 import type { InboundMessage } from './ports.ts';
 import { resultOf, unexpectedResult, type ResultBody, type ResultHeader } from './result.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, fitResult, maxCommandBytes, recordBytes } from './size-limits.ts';
 
 export interface MessageDeps extends PipelineDeps {
   readonly logger: Logger;
+  /** The broker's max.message.bytes (KAFKA_MAX_MESSAGE_BYTES). */
+  readonly maxMessageBytes?: number;
 }
+
+const limitOf = (deps: MessageDeps): number => deps.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
 
 async function publishResult(deps: MessageDeps, runtime: AnyFamilyRuntime, body: ResultBody | unknown, commandId: string): Promise<void> {
   await deps.bus.publish([{ topic: runtime.resultsTopic, key: commandId, value: await runtime.resultEncoder.encode(body) }]);
 }
 
+/** The result as it will be published: a small 413 in its place if the full one would not fit. */
+async function fitted(deps: MessageDeps, runtime: AnyFamilyRuntime, body: ResultBody): Promise<ResultBody> {
+  const value = await runtime.resultEncoder.encode(body);
+  return fitResult(body, recordBytes({ key: body.commandId, value }), limitOf(deps));
+}
+
 /** Stores the result first, so a redelivery after a crash answers the same, then publishes it. */
-async function reply(deps: MessageDeps, runtime: AnyFamilyRuntime, body: ResultBody): Promise<void> {
+async function reply(deps: MessageDeps, runtime: AnyFamilyRuntime, full: ResultBody): Promise<void> {
+  const body = await fitted(deps, runtime, full);
   await deps.results.put({ commandId: body.commandId, family: runtime.family.name, body });
   await publishResult(deps, runtime, body, body.commandId);
 }
@@ -29,7 +42,7 @@ export async function handleCommandMessage(deps: MessageDeps, runtime: AnyFamily
   const decoded = await runtime.decoder.decode(message.value);
   if (!decoded.ok) {
     deps.logger.warn({ ...where, reason: decoded.reason, detail: decoded.detail }, 'undecodable message sent to the DLQ');
-    await sendToDeadLetter(deps.bus, message, decoded.reason, decoded.detail, deps.clock());
+    await sendToDeadLetter(deps.bus, message, decoded.reason, decoded.detail, deps.clock(), limitOf(deps));
     return;
   }
   const { envelope } = decoded;
@@ -45,6 +58,13 @@ export async function handleCommandMessage(deps: MessageDeps, runtime: AnyFamily
 
   let command: DomainCommand | null = null;
   try {
+    // Too large to answer with its state and events within the bus's limit: a small 413, never applied.
+    const tooLarge = commandSizeRejection(recordBytes(message), maxCommandBytes(limitOf(deps)));
+    if (tooLarge) {
+      log.warn({ ...where, statusCode: tooLarge.statusCode, errorCode: tooLarge.errorCode }, 'command refused as too large');
+      await reply(deps, runtime, resultOf(runtime, header, null, refuse(tooLarge), deps.clock()));
+      return;
+    }
     // The family's parse is the domain's door: envelope rules included, every 400 is decided there.
     const parsed = runtime.family.parse(envelope, deps.clock());
     if (isRejection(parsed)) {

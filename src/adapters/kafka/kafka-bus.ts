@@ -2,8 +2,9 @@
 // folder imports it: another client only needs to implement MessageBus again.
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
 import type { Logger } from '../../logging/logger.ts';
-import { InfrastructureError } from '../../pipeline/errors.ts';
+import { InfrastructureError, OversizedRecordError } from '../../pipeline/errors.ts';
 import type { ConsumerHandle, InboundMessage, MessageBus, OutboundMessage, PartitionBatch } from '../../pipeline/ports.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, recordBytes } from '../../pipeline/size-limits.ts';
 import { kafkaLogCreator } from './kafka-log.ts';
 import { PublishCoalescer } from './publish-coalescer.ts';
 
@@ -11,6 +12,20 @@ export interface KafkaBusOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly logger: Logger;
+  /** The broker's max.message.bytes; a larger record is refused here, before it is produced. */
+  readonly maxMessageBytes?: number;
+}
+
+// The broker's answers to a record (or a batch) over its size limit. kafkajs marks both as not
+// retriable and gives up at once; they are never an outage, so never an InfrastructureError.
+const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+function isTooLargeAnswer(error: unknown): boolean {
+  for (let e = error as { type?: unknown; cause?: unknown; errors?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (typeof e.type === 'string' && TOO_LARGE.has(e.type)) return true;
+    if (Array.isArray(e.errors) && e.errors.some(isTooLargeAnswer)) return true;
+  }
+  return false;
 }
 
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
@@ -75,6 +90,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
     return producer;
   }
 
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const coalescer = new PublishCoalescer(async (messages) => {
     const byTopic = new Map<string, OutboundMessage[]>();
     for (const m of messages) {
@@ -91,12 +107,23 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
         })),
       });
     } catch (error) {
+      if (isTooLargeAnswer(error)) {
+        const only = messages.length === 1 ? messages[0] as OutboundMessage : null;
+        throw new OversizedRecordError(only?.topic ?? messages.map((m) => m.topic).join(','), only ? recordBytes(only) : null, maxMessageBytes, error);
+      }
       throw new InfrastructureError('kafka', error);
     }
   });
 
   return {
-    publish: (messages: readonly OutboundMessage[]): Promise<void> => coalescer.publish(messages),
+    publish(messages: readonly OutboundMessage[]): Promise<void> {
+      // Measured before it joins a group send: one oversized record must not fail the others.
+      for (const m of messages) {
+        const bytes = recordBytes(m);
+        if (bytes > maxMessageBytes) return Promise.reject(new OversizedRecordError(m.topic, bytes, maxMessageBytes));
+      }
+      return coalescer.publish(messages);
+    },
 
     async ensureTopics(topics): Promise<void> {
       const admin = kafka.admin();
@@ -141,7 +168,11 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
             messages,
             async commitThrough(message) {
               payload.resolveOffset(message.offset);
-              await payload.commitOffsetsIfNecessary();
+              // Committed now, explicitly: without autoCommitInterval/Threshold kafkajs's
+              // commitOffsetsIfNecessary() commits nothing, and offsets moved once per fetch.
+              // The committed offset is the next one to read.
+              const next = (BigInt(message.offset) + 1n).toString();
+              await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
             },
             heartbeat: () => payload.heartbeat(),
             isRunning: () => payload.isRunning() && !payload.isStale(),
