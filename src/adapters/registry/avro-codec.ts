@@ -24,39 +24,31 @@ function isHttpStatus(error: unknown, status: number): boolean {
   return typeof error === 'object' && error !== null && (error as { status?: unknown }).status === status;
 }
 
+interface Tap { readLong(): number; readString(): string }
+
 /**
  * avsc reads an Avro map into `{}`, where a "__proto__" key sets the prototype and is silently
  * lost. Maps read into null-prototype objects keep every key as data, so the domain sees (and
- * refuses) it. Set on the reader type: a resolver reads with its reader's `_read`.
+ * refuses) it. A resolver reads with its reader type's `_read`, so the reader type is enough.
  */
-function withNullPrototypeMaps(root: avsc.Type): avsc.Type {
-  const seen = new Set<avsc.Type>();
-  const visit = (type: avsc.Type): void => {
-    if (seen.has(type)) return;
-    seen.add(type);
-    if (type instanceof avsc.types.MapType) {
-      const values = type.valuesType as avsc.Type & { _read(tap: unknown): unknown };
-      const tap = (t: unknown) => t as { readLong(): number; readString(): string; pos: number };
-      (type as unknown as { _read(tap: unknown): unknown })._read = (raw: unknown) => {
-        const t = tap(raw);
-        const map: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-        for (let n = t.readLong(); n !== 0; n = t.readLong()) {
-          if (n < 0) { n = -n; t.readLong(); } // a negative count is followed by the block's byte size
-          while (n--) map[t.readString()] = values._read(raw);
-        }
-        return map;
-      };
-      visit(type.valuesType);
-    } else if (type instanceof avsc.types.RecordType) {
-      for (const field of type.fields) visit(field.type);
-    } else if (type instanceof avsc.types.ArrayType) {
-      visit(type.itemsType);
-    } else if (type instanceof avsc.types.UnwrappedUnionType || type instanceof avsc.types.WrappedUnionType) {
-      for (const branch of type.types) visit(branch);
+class NullPrototypeMapType extends avsc.types.MapType {
+  _read(tap: Tap): Record<string, unknown> {
+    const values = this.valuesType as unknown as { _read(tap: Tap): unknown };
+    const map = Object.create(null) as Record<string, unknown>;
+    for (let n = tap.readLong(); n !== 0; n = tap.readLong()) {
+      if (n < 0) { n = -n; tap.readLong(); } // a negative count is followed by the block's byte size
+      while (n-- > 0) map[tap.readString()] = values._read(tap);
     }
-  };
-  visit(root);
-  return root;
+    return map;
+  }
+}
+
+function readerType(schema: unknown): avsc.Type {
+  return avsc.Type.forSchema(schema as avsc.Schema, {
+    typeHook: (s, opts) => (typeof s === 'object' && s !== null && (s as { type?: unknown }).type === 'map'
+      ? new NullPrototypeMapType(s as never, opts as never) as unknown as avsc.Type
+      : undefined),
+  });
 }
 
 /**
@@ -68,7 +60,7 @@ export async function registerTopicSchema(registry: SchemaRegistry, topic: strin
   const subject = `${topic}-value`;
   try {
     const { id } = await registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: COMPATIBILITY.BACKWARD });
-    return { subject, id, type: withNullPrototypeMaps(avsc.Type.forSchema(JSON.parse(schema))) };
+    return { subject, id, type: readerType(JSON.parse(schema)) };
   } catch (error) {
     if (isHttpStatus(error, 409)) {
       throw new Error(`schema ${name} is not BACKWARD-compatible with the latest version of ${subject}: ${(error as Error).message}`, { cause: error });
