@@ -37,6 +37,8 @@ export interface Config {
   readonly kafkaMaxMessageBytes: number;
   /** How long stored results (command_results) are kept to recognise a redelivered command. */
   readonly resultRetentionMs: number;
+  /** Where the server has no TTL index (FerretDB), the worker purges expired results this often. */
+  readonly resultPurgeIntervalMs: number;
   readonly logLevel: string;
 }
 
@@ -125,6 +127,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     kafkaMaxMessageBytes: int(env, 'KAFKA_MAX_MESSAGE_BYTES', 1_048_588, 64 * 1024), // Kafka's default max.message.bytes
     resultRetentionMs: int(env, 'RESULT_RETENTION_MS', 7 * 24 * 3_600_000, 60_000), // a redelivery later than this is applied as new
+    resultPurgeIntervalMs: int(env, 'RESULT_PURGE_INTERVAL_MS', 60_000, 1_000),
     logLevel: text(env, 'LOG_LEVEL', 'info'),
   };
 }

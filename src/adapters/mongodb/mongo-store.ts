@@ -40,7 +40,7 @@ function isTransient(error: MongoServerError): boolean {
   return TRANSIENT_CODES.has(Number(error.code)) || error.hasErrorLabel('RetryableWriteError') || TRANSIENT_MESSAGE.test(error.message);
 }
 
-async function infra<T>(work: () => Promise<T>): Promise<T> {
+export async function infra<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -66,7 +66,7 @@ export async function connectMongo(uri: string, database: string): Promise<Mongo
   await infra(() => client.connect());
   const db = client.db(database);
   const collection = (name: string): Collection<AggregateDocument> => db.collection<AggregateDocument>(name);
-  const results = db.collection<{ _id: string; family: string; body: unknown }>('command_results');
+  const results = db.collection<{ _id: string; family: string; body: unknown; storedAt: Date }>('command_results');
 
   function toDocument(record: AggregateRecord<unknown>): AggregateDocument {
     return {
@@ -137,7 +137,8 @@ export async function connectMongo(uri: string, database: string): Promise<Mongo
     },
     async put(result: StoredResult) {
       // Upsert: storing the same result twice (a crash between publish and clear) is harmless.
-      await infra(() => results.replaceOne({ _id: result.commandId }, { family: result.family, body: result.body }, { upsert: true }));
+      // storedAt: results are kept RESULT_RETENTION_MS from here (result-retention.ts).
+      await infra(() => results.replaceOne({ _id: result.commandId }, { family: result.family, body: result.body, storedAt: new Date() }, { upsert: true }));
     },
   };
 
