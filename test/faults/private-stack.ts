@@ -3,7 +3,7 @@
 // stack other tests and helpers share. The schema registry (in memory, never stopped here) is
 // the shared one: subjects are named after the suite's own topics.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -45,7 +45,13 @@ function registryUrl(): string {
   return line.slice('SCHEMA_REGISTRY_URL='.length);
 }
 
+/**
+ * Fresh servers for every run: whatever a previous run left is stopped and its data removed,
+ * so the first start is a fresh broker's (whose start-up refusals the suite checks).
+ */
 export async function startPrivateStack(): Promise<Endpoints> {
+  await stack('stop', 'kafka', 'mongo', 'redis');
+  rmSync(PRIVATE_ENV['STACK_RUN_DIR'] as string, { recursive: true, force: true });
   await stack('start', 'redis', 'mongo', 'kafka');
   return {
     kafkaBrokers: `127.0.0.1:${PRIVATE_ENV['STACK_KAFKA_PORT']}`,

@@ -78,6 +78,10 @@ async function main(): Promise<number> {
     return report(run);
   }
 
+  const kafkaErrors = primary.logLines('').filter((l) => l.includes('"component":"kafkajs"') && l.includes('"level":50'));
+  check('the first start on a fresh broker logs no kafkajs ERROR', kafkaErrors.length === 0,
+    `${kafkaErrors.length} ERROR lines${kafkaErrors.length ? ` (e.g. ${JSON.parse(kafkaErrors[0] as string).error ?? ''} ${JSON.parse(kafkaErrors[0] as string).msg ?? ''})` : ''}`);
+
   const kafka = new Kafka({ clientId: `faults-${run}`, brokers: [servers.kafkaBrokers], logLevel: logLevel.NOTHING, retry: { retries: 30, maxRetryTime: 5_000 } });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();

@@ -1,0 +1,16 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { createKafkaBus } from '/work/wt-faults/src/adapters/kafka/kafka-bus.ts';
+process.removeAllListeners('warning');
+const lines: string[] = [];
+const logger = pino({ level: 'warn' }, new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } }));
+const bus = createKafkaBus({ brokers: ['127.0.0.1:19092'], clientId: 'probe', logger: logger as never });
+const run = Math.random().toString(36).slice(2, 8);
+const topics = [`cwtest.probe-a-${run}`, `cwtest.probe-b-${run}`];
+await bus.ensureTopics(topics.map((name) => ({ name, partitions: 6 })));
+await bus.publish(topics.flatMap((t) => Array.from({ length: 30 }, (_, i) => ({ topic: t, key: `k${i}`, value: Buffer.from('x') }))));
+let n = 0;
+await new Promise<void>((resolve) => { void bus.consume({ groupId: `cwtest-probe-${run}`, topics, partitionsConsumedConcurrently: 3, onBatch: async (b) => { n += b.messages.length; if (n >= 60) resolve(); } }); });
+await bus.close();
+console.log('errors:', lines.filter((l) => l.includes('"level":50')).length);
+for (const l of lines) console.log(l.slice(0, 300));
