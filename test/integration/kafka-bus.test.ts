@@ -21,7 +21,16 @@ async function topic(configEntries: { name: string; value: string }[] = []): Pro
   const name = `cwtest.bus-${randomUUID().slice(0, 8)}`;
   created.push(name);
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic: name, numPartitions: 1, replicationFactor: -1, configEntries }] });
-  return name;
+  // The metadata names a leader a moment before it serves the partition (see kafka-bus.ts).
+  for (let tries = 0; ; tries++) {
+    try {
+      await admin.fetchTopicOffsets(name);
+      return name;
+    } catch (error) {
+      if (tries > 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 beforeAll(async () => {
