@@ -24,17 +24,16 @@ async function publishResult(deps: MessageDeps, runtime: AnyFamilyRuntime, body:
   await deps.bus.publish([{ topic: runtime.resultsTopic, key: commandId, value: await runtime.resultEncoder.encode(body) }]);
 }
 
-/** The result as it will be published: a small 413 in its place if the full one would not fit. */
-async function fitted(deps: MessageDeps, runtime: AnyFamilyRuntime, body: ResultBody): Promise<ResultBody> {
-  const value = await runtime.resultEncoder.encode(body);
-  return fitResult(body, recordBytes({ key: body.commandId, value }), limitOf(deps));
-}
-
-/** Stores the result first, so a redelivery after a crash answers the same, then publishes it. */
+/**
+ * Stores the result first, so a redelivery after a crash answers the same, then publishes it.
+ * A result whose record would be over the bus's limit is replaced by a small 413 (stored so too).
+ */
 async function reply(deps: MessageDeps, runtime: AnyFamilyRuntime, full: ResultBody): Promise<void> {
-  const body = await fitted(deps, runtime, full);
+  let value = await runtime.resultEncoder.encode(full);
+  const body = fitResult(full, recordBytes({ key: full.commandId, value }), limitOf(deps));
+  if (body !== full) value = await runtime.resultEncoder.encode(body);
   await deps.results.put({ commandId: body.commandId, family: runtime.family.name, body });
-  await publishResult(deps, runtime, body, body.commandId);
+  await deps.bus.publish([{ topic: runtime.resultsTopic, key: body.commandId, value }]);
 }
 
 export async function handleCommandMessage(deps: MessageDeps, runtime: AnyFamilyRuntime, message: InboundMessage): Promise<void> {
