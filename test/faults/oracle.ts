@@ -34,14 +34,16 @@ async function readAll(brokers: string[], topic: string): Promise<Raw[]> {
   const consumer = kafka.consumer({ groupId: `faults-oracle-${Date.now()}`, maxBytes: 20_000_000, maxBytesPerPartition: 5_000_000 });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const next = new Map<number, bigint>(); // per partition: the offset after the last one read
   const done = new Promise<void>((resolve) => {
-    const check = () => { if ([...want].every(([p, high]) => high === 0n || got.some((m) => m.partition === p && BigInt(m.offset) + 1n >= high))) resolve(); };
+    const check = () => { if ([...want].every(([p, high]) => (next.get(p) ?? 0n) >= high)) resolve(); };
     check();
     void consumer.run({
       eachMessage: async ({ partition, message }) => {
         const headers: Record<string, string> = {};
         for (const [n, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[n] = String(v);
         got.push({ partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, value: message.value, headers });
+        next.set(partition, BigInt(message.offset) + 1n);
         check();
       },
     });

@@ -90,11 +90,25 @@ async function main(): Promise<number> {
   await source.init();
   const collector = new TopicCollector(kafka, registry, [env['CONSENT_RESULTS_TOPIC'] as string, env['CONSENT_EVENTS_TOPIC'] as string]);
   await collector.start([env['CONSENT_RESULTS_TOPIC'] as string, env['CONSENT_EVENTS_TOPIC'] as string, `${commandsTopic}.dlq`], `cwfault-collector-${run}`);
-  const answered = (commandId: string) => collector.received.some((r) => r.topic === env['CONSENT_RESULTS_TOPIC'] && r.key === commandId);
+  // Indexed as results arrive (a scan of everything per look would be quadratic at 100,000 commands).
+  const answeredIds = new Set<string>();
+  let latestProcessedAt = 0;
+  let indexed = 0;
+  const index = () => {
+    for (; indexed < collector.received.length; indexed++) {
+      const r = collector.received[indexed];
+      if (!r || r.topic !== env['CONSENT_RESULTS_TOPIC']) continue;
+      answeredIds.add(r.key);
+      if (r.value) latestProcessedAt = Math.max(latestProcessedAt, Date.parse(String(r.value['processedAt'])));
+    }
+  };
+  const answered = (commandId: string) => { index(); return answeredIds.has(commandId); };
   const waitAnswered = async (ids: string[], boundMs: number): Promise<number | null> => {
     const since = Date.now();
+    let pending = ids;
     while (Date.now() - since < boundMs) {
-      if (ids.every(answered)) return Date.now() - since;
+      pending = pending.filter((id) => !answered(id));
+      if (pending.length === 0) return Date.now() - since;
       await sleep(200);
     }
     return null;
@@ -141,8 +155,8 @@ async function main(): Promise<number> {
     if (commandId) probes.push({ what, commandId, sentAt: Date.now() });
     const t = Date.now();
     while (Date.now() - t < RECOVERY_BOUND_MS) {
-      const fresh = collector.received.find((r) => r.topic === env['CONSENT_RESULTS_TOPIC'] && r.value && Date.parse(String(r.value['processedAt'])) >= since);
-      if (fresh) return { ok: true, detail: `answering again ${Date.now() - since} ms after ${what}` };
+      index();
+      if (latestProcessedAt >= since) return { ok: true, detail: `answering again ${Date.now() - since} ms after ${what}` };
       await sleep(200);
     }
     return { ok: false, detail: `no result processed after ${what} within ${RECOVERY_BOUND_MS} ms` };
