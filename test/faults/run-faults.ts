@@ -15,7 +15,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from '../../src/pipeline/size-limits.ts';
 import { TopicCollector } from '../support/topic-collector.ts';
 import { CommandSource, HOSTILE_CLASSES } from './commands.ts';
 import { predict } from './oracle.ts';
-import { startPrivateStack, startServer, stopServer, type Server } from './private-stack.ts';
+import { startPrivateStack, startServer, stopPrivateStack, stopServer, type Server } from './private-stack.ts';
 import { WorkerProcess } from './worker-process.ts';
 
 process.removeAllListeners('warning');
@@ -298,11 +298,13 @@ async function main(): Promise<number> {
   check('at least 20 hostile input classes tried', classes.size >= 20, `${classes.size} of ${HOSTILE_CLASSES.length + 3}`);
   check('the worker stops cleanly at the end', finalStop.code === 0, `exit ${finalStop.code} after ${finalStop.ms} ms`);
 
-  await collector.stop();
-  await producer.disconnect();
-  await admin.deleteTopics({ topics: Object.entries(env).filter(([k]) => k.endsWith('_TOPIC')).flatMap(([, t]) => [t, `${t}.dlq`]) }).catch(() => undefined);
-  await admin.disconnect();
+  // Nothing to delete: the private stack is wiped at the next run's start, and stopped now.
+  const within = (work: Promise<unknown>, ms: number) => Promise.race([work.catch(() => undefined), sleep(ms)]);
+  await within(collector.stop(), 10_000);
+  await within(producer.disconnect(), 10_000);
+  await within(admin.disconnect(), 5_000);
   for (const w of workers) if (w.running) await w.kill9();
+  if (process.env['FAULTS_KEEP_STACK'] !== '1') await stopPrivateStack();
 
   const summary = {
     date: new Date().toISOString(), scale: full ? 'full' : 'seed', commands: expectedIds.length, messages: prediction.messages,
