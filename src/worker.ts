@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { createKafkaBus } from './adapters/kafka/kafka-bus.ts';
 import { connectMongo } from './adapters/mongodb/mongo-store.ts';
 import { mongoParkingLot } from './adapters/mongodb/parking-lot.ts';
+import { startResultRetention, type ResultRetention } from './adapters/mongodb/result-retention.ts';
 import { createCommandDecoder, createEncoder, createRegistry, registerTopicSchema } from './adapters/registry/avro-codec.ts';
 import { connectRedis } from './adapters/redis/redis-services.ts';
 import type { Config } from './config/config.ts';
@@ -49,9 +50,11 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const observer = options.observer ?? NO_OBSERVER;
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase, options.onStoreCommand);
   const redis = connectRedis(config.redisUrl, config.redisKeyPrefix);
-  const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger });
+  const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger, maxMessageBytes: config.kafkaMaxMessageBytes });
   let clears: OutboxClears | null = null;
+  let retention: ResultRetention | null = null;
   const stopAll = async (): Promise<void> => {
+    await retention?.stop();
     await clears?.stop(); // before the store closes: what waits is cleared now
     await bus.close();
     await redis.close();
@@ -59,6 +62,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   };
   try {
     await mongo.ensureIndexes();
+    retention = await startResultRetention(mongo.db, { retentionMs: config.resultRetentionMs, purgeIntervalMs: config.resultPurgeIntervalMs }, logger, clock);
     await bus.ensureTopics([t.consentCommands, t.consentResults, t.consentEvents, dlqTopicOf(t.consentCommands),
       t.permissionCommands, t.permissionResults, t.permissionEvents, dlqTopicOf(t.permissionCommands)]
       .map((name) => ({ name, partitions: config.topicPartitions })));
@@ -91,6 +95,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       store: mongo.aggregates, results: mongo.results, locks: redis.locks, bus, clock, observer, logger,
       published: redis.published, clears, owing: redis.owing,
       lockTtlMs: config.lockTtlMs, lockWaitMs: config.lockWaitMs, writesInFlight: config.keyConcurrency,
+      maxMessageBytes: config.kafkaMaxMessageBytes,
     };
 
     let consumer: ConsumerHandle | null = null;

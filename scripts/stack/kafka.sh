@@ -37,7 +37,7 @@ kafka_start() {
       -c "$dir/server.properties" >>"$(log_file kafka)" 2>&1 \
       || { fail "kafka: storage format failed; see $(log_file kafka)"; return 1; }
   fi
-  start_process kafka java -Xms256m -Xmx768m -XX:+UseG1GC -cp "$KAFKA_HOME/lib/*" \
+  start_process kafka java -Xms256m -Xmx"${STACK_KAFKA_HEAP:-768m}" -XX:+UseG1GC -cp "$KAFKA_HOME/lib/*" \
     -Dlog4j.configuration="file:$STACK_DIR/kafka/log4j.properties" kafka.Kafka "$dir/server.properties"
 }
 

@@ -3,7 +3,10 @@
 
 STACK_HOME="${CONSENT_STACK_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/consent-worker}"
 STACK_OPT="$STACK_HOME/opt"   # installed servers: survives `down`, makes the warm `up` fast
-STACK_RUN="$STACK_HOME/run"   # data, logs and pid files of the running servers
+# Data, logs and pid files of the running servers. STACK_RUN_DIR gives a second stack instance
+# (on other STACK_*_PORTs) its own servers while sharing the installs in opt/: the fault suite
+# stops and starts servers there, never in the shared stack.
+STACK_RUN="${STACK_RUN_DIR:-$STACK_HOME/run}"
 
 # Ports are off the servers' defaults so the stack never collides with a server the user runs.
 STACK_KAFKA_PORT="${STACK_KAFKA_PORT:-19092}"

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The local stack of real servers, without Docker: `up`, `down`, `status`.
+# The local stack of real servers, without Docker: `up`, `down`, `status`, `start`, `stop`.
 #   up      installs what is missing (cached in $STACK_HOME/opt), starts what is not running,
 #           and waits until each server answers a real request; idempotent.
 #   down    stops only the processes this script started (pid files checked against cmdline).
 #   status  says, per server, whether our process runs and whether it answers.
+#   start NAME... / stop NAME...   one server (redis, mongo, kafka, registry, postgres) alone,
+#           e.g. an outage in the fault suite. `start` waits until it answers, like `up`.
+# STACK_RUN_DIR: a second instance's own data, logs and pids (with its own STACK_*_PORTs),
+# sharing the installs; the fault suite runs such a private stack and stops servers only there.
 # Ports: STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT, STACK_REGISTRY_PORT, STACK_MONGO_PORT,
 # STACK_REDIS_PORT, STACK_POSTGRES_PORT. STACK_FERRETDB_BACKEND=postgresql runs FerretDB on
 # PostgreSQL instead of SQLite (see postgres.sh for why). Install and data dir: CONSENT_STACK_HOME (default ~/.cache/consent-worker).
@@ -107,9 +111,26 @@ cmd_status() {
   return $rc
 }
 
+known_component() { case $1 in redis|mongo|kafka|registry|postgres) return 0 ;; *) return 1 ;; esac; }
+
+cmd_start() {
+  [[ $# -gt 0 ]] || { echo "usage: $0 start redis|mongo|kafka|registry|postgres..." >&2; return 2; }
+  export PATH="$ROOT/node_modules/.bin:$PATH"
+  local c
+  for c in "$@"; do known_component "$c" || { fail "unknown server $c"; return 2; }; up_one "$c" || return 1; done
+}
+
+cmd_stop() {
+  [[ $# -gt 0 ]] || { echo "usage: $0 stop redis|mongo|kafka|registry|postgres..." >&2; return 2; }
+  local c
+  for c in "$@"; do known_component "$c" || { fail "unknown server $c"; return 2; }; stop_process "$c" "$(marker_of "$c")"; done
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  start) shift; cmd_start "$@" ;;
+  stop) shift; cmd_stop "$@" ;;
+  *) echo "usage: $0 up|down|status|start NAME...|stop NAME..." >&2; exit 2 ;;
 esac

@@ -35,6 +35,12 @@ export interface Config {
   readonly outboxClears: OutboxClearOptions;
   /** Pages (of 100) of owing aggregates the start-up recovery looks at per collection, in the background. */
   readonly outboxRecoveryPages: number;
+  /** The broker's max.message.bytes: records are measured against it before they are produced. */
+  readonly kafkaMaxMessageBytes: number;
+  /** How long stored results (command_results) are kept to recognise a redelivered command. */
+  readonly resultRetentionMs: number;
+  /** Where the server has no TTL index (FerretDB), the worker purges expired results this often. */
+  readonly resultPurgeIntervalMs: number;
   readonly logLevel: string;
 }
 
@@ -123,6 +129,9 @@ export function loadConfig(env: Env = process.env): Config {
       batchSize: int(env, 'OUTBOX_CLEAR_BATCH_SIZE', 200, 1),
     },
     outboxRecoveryPages: int(env, 'OUTBOX_RECOVERY_PAGES', 10, 0), // bounded: never waits for a busy peer
+    kafkaMaxMessageBytes: int(env, 'KAFKA_MAX_MESSAGE_BYTES', 1_048_588, 64 * 1024), // Kafka's default max.message.bytes
+    resultRetentionMs: int(env, 'RESULT_RETENTION_MS', 7 * 24 * 3_600_000, 60_000), // a redelivery later than this is applied as new
+    resultPurgeIntervalMs: int(env, 'RESULT_PURGE_INTERVAL_MS', 60_000, 1_000),
     logLevel: text(env, 'LOG_LEVEL', 'info'),
   };
 }

@@ -8,6 +8,7 @@ export type ErrorCode =
   | '404' | '404.1' | '404.2' | '404.5' | '404.6'
   | '409'
   | '412.2' | '412.3' | '412.4'
+  | '413' // a contract addition: the command, or its result, is larger than the bus carries
   | '429'
   | '500';
 export type StatusCode = SuccessCode | ErrorCode;

@@ -32,6 +32,8 @@ export function dataPairs(field: string, value: unknown): Checked<Record<string,
     }
     if (key.startsWith('$') || key.includes('.')) return invalid(field, 'keys must not start with $ or contain .');
     if (key.includes('\0')) return invalid(field, 'keys must not contain NUL (BSON cannot store it)');
+    // A plain object silently drops "__proto__" (it sets the prototype instead): refused, not lost.
+    if (key === '__proto__') return invalid(field, 'keys must not be __proto__');
     const valueLength = typeof v === 'string' ? [...v].length : 0;
     if (typeof v !== 'string' || valueLength < 1 || valueLength > DATA_LIMITS.maxValueLength) {
       return invalid(field, `values must be strings of 1–${DATA_LIMITS.maxValueLength} characters`);
@@ -50,6 +52,10 @@ export function isoTime(field: string, value: unknown): Checked<Date> {
   const [year, month, day, hour] = value.slice(0, 13).split(/[-T]/).map(Number) as [number, number, number, number];
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23) return invalid(field, 'is not a valid date-time');
+  // Times are echoed in UTC (toISOString): 9999-12-31T23:00-14:00 is in year 10000 there and would
+  // come back as "+010000-…", outside the contract's format. Refused rather than echoed oddly.
+  const utcYear = time.getUTCFullYear();
+  if (utcYear < 1 || utcYear > 9999) return invalid(field, 'must fall within the years 0001–9999 in UTC');
   return time;
 }
 

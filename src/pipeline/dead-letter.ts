@@ -1,16 +1,21 @@
 // A message that cannot be decoded goes to `<topic>.dlq` with its original key and bytes
-// untouched, and the reason in headers, so it can be inspected and replayed.
-import type { InboundMessage, MessageBus } from './ports.ts';
+// untouched, and the reason in headers, so it can be inspected and replayed. A copy that would
+// be over the broker's limit (the original was just under it; our headers tip it over) keeps
+// the headers and reason but not the value (size-limits.ts): a refused DLQ produce can never
+// succeed, and retrying it as an outage would hold up the partition forever.
+import type { InboundMessage, MessageBus, OutboundMessage } from './ports.ts';
+import { boundedDeadLetter, DEFAULT_MAX_MESSAGE_BYTES } from './size-limits.ts';
 
 export function dlqTopicOf(topic: string): string {
   return `${topic}.dlq`;
 }
 
-export async function sendToDeadLetter(bus: MessageBus, message: InboundMessage, reason: string, detail: string, now: Date): Promise<void> {
-  await bus.publish([{
+export function deadLetterOf(message: InboundMessage, reason: string, detail: string, now: Date, maxMessageBytes: number): OutboundMessage {
+  const value = message.value ?? Buffer.alloc(0);
+  const copy: OutboundMessage = {
     topic: dlqTopicOf(message.topic),
     key: message.key ?? '',
-    value: message.value ?? Buffer.alloc(0),
+    value,
     headers: {
       ...message.headers,
       'dlq.reason': reason,
@@ -20,5 +25,12 @@ export async function sendToDeadLetter(bus: MessageBus, message: InboundMessage,
       'dlq.source.offset': message.offset,
       'dlq.failed.at': now.toISOString(),
     },
-  }]);
+  };
+  return boundedDeadLetter(copy, value, maxMessageBytes);
+}
+
+export async function sendToDeadLetter(
+  bus: MessageBus, message: InboundMessage, reason: string, detail: string, now: Date, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
+): Promise<void> {
+  await bus.publish([deadLetterOf(message, reason, detail, now, maxMessageBytes)]);
 }

@@ -23,6 +23,30 @@ export class CorruptAggregateError extends Error {
   readonly retryable = false;
 }
 
+/**
+ * A record larger than the broker accepts (KAFKA_MAX_MESSAGE_BYTES, or the broker's own
+ * MESSAGE_TOO_LARGE / RECORD_LIST_TOO_LARGE). Sending the same bytes again can never succeed, so
+ * it is not an outage: the caller answers small (413) or bounds the copy, never retries it.
+ */
+export class OversizedRecordError extends Error {
+  override readonly name = 'OversizedRecordError';
+  readonly retryable = false;
+  readonly topic: string;
+  /** The record's size as we count it; null when the broker refused a batch without saying which. */
+  readonly bytes: number | null;
+  readonly limit: number;
+  constructor(topic: string, bytes: number | null, limit: number, cause?: unknown) {
+    super(`record for ${topic} is too large (${bytes ?? 'unknown'} bytes, limit ${limit})`, { cause });
+    this.topic = topic;
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+}
+
+export function isOversizedRecordError(error: unknown): error is OversizedRecordError {
+  return error instanceof OversizedRecordError;
+}
+
 /** Whether retrying the same work may succeed: only errors that say so are retried. */
 export function isRetryable(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;

@@ -7,6 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { judgeRedelivery } from '../domain/command-id.ts';
 import { refuse } from '../domain/decision.ts';
+import { commandSizeRejection } from '../domain/size.ts';
 import type { CommandEnvelope } from '../domain/envelope.ts';
 import { isRejection } from '../domain/status.ts';
 import { applyRound, lockKeyOf, publishAnswers, type ItemOutcome, type Origin, type PipelineDeps, type RoundItem } from './apply-round.ts';
@@ -16,6 +17,7 @@ import type { DomainCommand, FamilyRuntime, Versioned } from './family.ts';
 import type { Answer } from './outbox.ts';
 import type { InboundMessage, StoredResult } from './ports.ts';
 import { resultOf, unexpectedResult, type ResultBody, type ResultHeader } from './result.ts';
+import { maxCommandBytes, recordBytes } from './size-limits.ts';
 
 /**
  * The content a commandId stands for: its type, actor and payload (not issuedAt or correlationId,
@@ -82,6 +84,9 @@ async function prepareRound<C extends DomainCommand, S extends Versioned, X, P>(
   return Promise.all(items.map(async (item): Promise<Prepared<C, P>> => {
     let command: C;
     try {
+      // Too large to answer with its state and events within the broker's limit: a small 413, never applied.
+      const tooLarge = commandSizeRejection(recordBytes(item.message), maxCommandBytes(deps.maxMessageBytes));
+      if (tooLarge) return fresh(item, resultOf(runtime, item.origin.header, null, refuse(tooLarge), now));
       // The family's parse is the domain's door: envelope rules included, every 400 is decided there.
       const parsed = family.parse(item.envelope, now);
       if (isRejection(parsed)) return fresh(item, resultOf(runtime, item.origin.header, null, refuse(parsed), now));
@@ -116,7 +121,7 @@ export async function handleCommandChunk<C extends DomainCommand, S extends Vers
     if (!outcome.ok) {
       deps.logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, reason: outcome.reason, detail: outcome.detail },
         'undecodable message sent to the DLQ');
-      await sendToDeadLetter(deps.bus, message, outcome.reason, outcome.detail, deps.clock());
+      await sendToDeadLetter(deps.bus, message, outcome.reason, outcome.detail, deps.clock(), deps.maxMessageBytes);
       done.add(message);
       continue;
     }

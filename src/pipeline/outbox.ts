@@ -11,6 +11,7 @@ import type { OutboxClearing } from './outbox-clears.ts';
 import type { PipelineObserver } from './observer.ts';
 import type { AggregateRecord, AggregateStore, MessageBus, OutboundMessage, OutboxEntry, OutboxRef, OwingIndex, PublishedEntries, ResultStore, StoredResult } from './ports.ts';
 import type { ResultBody } from './result.ts';
+import { fitResult, recordBytes } from './size-limits.ts';
 
 /** How long the ledger remembers a publish: far beyond any clear's delay or a worker's restart. */
 export const PUBLISHED_REMEMBERED_MS = 60 * 60_000;
@@ -23,6 +24,8 @@ export interface OutboxDeps {
   readonly published: PublishedEntries;
   readonly clears: OutboxClearing;
   readonly observer: PipelineObserver;
+  /** The broker's max.message.bytes (KAFKA_MAX_MESSAGE_BYTES): no record we send may be larger. */
+  readonly maxMessageBytes: number;
 }
 
 /** An aggregate's stored (or just written) record, whose outbox may owe messages. */
@@ -53,15 +56,33 @@ function storedResultOf(family: string, entry: OutboxEntry): StoredResult {
 }
 
 async function messagesOf<C extends DomainCommand, S extends Versioned, X, P>(
-  runtime: FamilyRuntime<C, S, X, P>, entries: readonly OutboxEntry[], answers: readonly Answer[],
+  runtime: FamilyRuntime<C, S, X, P>, entries: readonly OutboxEntry[], answers: readonly EncodedAnswer[] = [],
 ): Promise<OutboundMessage[]> {
   const messages = await Promise.all(entries.map(async (entry): Promise<OutboundMessage> => (entry.kind === 'event'
     ? { topic: runtime.eventsTopic, key: entry.key, value: await runtime.eventEncoder.encode(entry.body) }
     : { topic: runtime.resultsTopic, key: entry.key, value: await runtime.resultEncoder.encode(entry.body) })));
-  for (const answer of answers) {
-    messages.push({ topic: runtime.resultsTopic, key: answer.body.commandId, value: await runtime.resultEncoder.encode(answer.body) });
-  }
+  for (const { answer, value } of answers) messages.push({ topic: runtime.resultsTopic, key: answer.body.commandId, value });
   return messages;
+}
+
+interface EncodedAnswer {
+  readonly answer: Answer;
+  readonly value: Buffer;
+}
+
+/**
+ * Encodes an answer once; one whose record would be over the broker's limit (a 1 MB correlationId
+ * echoed, say) is replaced by a small 413 RESULT_TOO_LARGE, which is also what gets stored, so a
+ * redelivery is answered alike. A refused produce can never succeed, and retrying it as an
+ * outage would hold up the partition.
+ */
+async function encodeAnswer<C extends DomainCommand, S extends Versioned, X, P>(
+  runtime: FamilyRuntime<C, S, X, P>, answer: Answer, limit: number,
+): Promise<EncodedAnswer> {
+  const value = await runtime.resultEncoder.encode(answer.body);
+  const body = fitResult(answer.body, recordBytes({ key: answer.body.commandId, value }), limit);
+  if (body === answer.body) return { answer, value };
+  return { answer: { ...answer, body }, value: await runtime.resultEncoder.encode(body) };
 }
 
 function byCollection(owed: readonly Owed[]): Map<string, OutboxRef[]> {
@@ -82,7 +103,7 @@ export async function flushOwed<C extends DomainCommand, S extends Versioned, X,
   const alreadyPublished = owing.filter(({ record }) => record.outbox.every((entry) => known.has(entry.id)));
   const entries = unpublished.flatMap(({ record }) => record.outbox.filter((entry) => !known.has(entry.id)));
   if (entries.length > 0) {
-    await deps.bus.publish(await messagesOf(runtime, entries, []));
+    await deps.bus.publish(await messagesOf(runtime, entries));
     const results = entries.filter((entry) => entry.kind === 'result').map((entry) => storedResultOf(runtime.family.name, entry));
     await Promise.all([deps.results.putMany(results), deps.published.remember(entries.map((entry) => entry.id), PUBLISHED_REMEMBERED_MS)]);
   }
@@ -115,13 +136,14 @@ export async function publishRound<C extends DomainCommand, S extends Versioned,
 async function publishWithAnswers<C extends DomainCommand, S extends Versioned, X, P>(
   deps: OutboxDeps, runtime: FamilyRuntime<C, S, X, P>, written: readonly Owed[], answers: readonly Answer[],
 ): Promise<void> {
-  const fresh = answers.filter((answer) => answer.store);
+  const encoded = await Promise.all(answers.map((answer) => encodeAnswer(runtime, answer, deps.maxMessageBytes)));
+  const fresh = encoded.map(({ answer }) => answer).filter((answer) => answer.store);
   if (fresh.length > 0) {
     await deps.results.putMany(fresh.map((answer) => ({
       commandId: answer.body.commandId, family: runtime.family.name, body: answer.body, payloadHash: answer.payloadHash,
     })));
   }
-  const messages = await messagesOf(runtime, written.flatMap(({ record }) => record.outbox), answers);
+  const messages = await messagesOf(runtime, written.flatMap(({ record }) => record.outbox), encoded);
   await deps.bus.publish(messages);
 }
 

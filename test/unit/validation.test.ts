@@ -205,3 +205,40 @@ describe('refusals', () => {
     expect(answer('303', { already: true })).toEqual({ kind: 'reply', statusCode: '303', view: { already: true } });
   });
 });
+
+describe('values a plain object or a UTC echo would lose', () => {
+  it.each([
+    ['{"__proto__": "x"}', 'a __proto__ key (JSON keeps it as an own key)'],
+    ['{"a": "1", "__proto__": "x"}', '__proto__ beside other keys'],
+  ])('dataPairs refuses %s (%s) with 400 naming the field', (json) => {
+    expect(dataPairs('consentData', JSON.parse(json))).toMatchObject({ statusCode: '400', field: 'consentData', message: 'consentData: keys must not be __proto__' });
+  });
+
+  it('dataPairs refuses __proto__ in a null-prototype map (as the Avro decoder hands it)', () => {
+    const map = Object.create(null) as Record<string, string>;
+    map['__proto__'] = 'x';
+    expect(dataPairs('consentData', map)).toMatchObject({ statusCode: '400', field: 'consentData' });
+  });
+
+  it.each([
+    ['constructor', 'v'], ['toString', 'v'], ['hasOwnProperty', 'v'], ['prototype', 'v'],
+  ])('dataPairs keeps %s as ordinary data', (key, value) => {
+    expect(dataPairs('consentData', { [key]: value })).toEqual({ [key]: value });
+  });
+
+  it.each([
+    ['9999-12-31T23:00:00-14:00', 'year 10000 in UTC'],
+    ['9999-12-31T10:00:00-14:00', 'year 10000 in UTC (just)'],
+    ['0001-01-01T00:00:00+01:00', 'year 0 in UTC'],
+  ])('isoTime refuses %s (%s) with 400', (value) => {
+    expect(isoTime('expiryTime', value)).toMatchObject({ statusCode: '400', field: 'expiryTime' });
+  });
+
+  it.each([
+    ['9999-12-31T09:59:59-14:00', '9999-12-31T23:59:59.000Z'],
+    ['9999-12-31T23:59:59Z', '9999-12-31T23:59:59.000Z'],
+    ['0001-01-01T00:00:00-01:00', '0001-01-01T01:00:00.000Z'],
+  ])('isoTime accepts %s (UTC %s, a 4-digit year)', (value, utc) => {
+    expect((isoTime('expiryTime', value) as Date).toISOString()).toBe(utc);
+  });
+});

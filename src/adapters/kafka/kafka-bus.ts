@@ -2,8 +2,9 @@
 // folder imports it: another client only needs to implement MessageBus again.
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
 import type { Logger } from '../../logging/logger.ts';
-import { InfrastructureError } from '../../pipeline/errors.ts';
+import { InfrastructureError, OversizedRecordError } from '../../pipeline/errors.ts';
 import type { ConsumerHandle, InboundMessage, MessageBus, OutboundMessage, PartitionBatch } from '../../pipeline/ports.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, recordBytes } from '../../pipeline/size-limits.ts';
 import { kafkaLogCreator } from './kafka-log.ts';
 import { PublishCoalescer } from './publish-coalescer.ts';
 
@@ -11,6 +12,20 @@ export interface KafkaBusOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly logger: Logger;
+  /** The broker's max.message.bytes; a larger record is refused here, before it is produced. */
+  readonly maxMessageBytes?: number;
+}
+
+// The broker's answers to a record (or a batch) over its size limit. kafkajs marks both as not
+// retriable and gives up at once; they are never an outage, so never an InfrastructureError.
+const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+function isTooLargeAnswer(error: unknown): boolean {
+  for (let e = error as { type?: unknown; cause?: unknown; errors?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (typeof e.type === 'string' && TOO_LARGE.has(e.type)) return true;
+    if (Array.isArray(e.errors) && e.errors.some(isTooLargeAnswer)) return true;
+  }
+  return false;
 }
 
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
@@ -23,27 +38,47 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
 
 /** How long a topic just created may take to have a leader on every partition. */
 const TOPIC_READY_TIMEOUT_MS = 30_000;
-// What a broker answers about a topic it created a moment ago, until its leaders are known.
-const NOT_READY_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+// What a broker answers about a topic, a partition or a group coordinator it is still setting up.
+const NOT_READY_YET = new Set([
+  'UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER',
+  'GROUP_COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS', 'NOT_COORDINATOR',
+]);
 
-/**
- * Waits until every partition of `names` has a leader. kafkajs's own wait (createTopics with
- * waitForLeaders) retries only LEADER_NOT_AVAILABLE and fails on the UNKNOWN_TOPIC_OR_PARTITION
- * that a KRaft broker can answer right after the creation, so the start-up failed now and then.
- */
-async function untilLeaders(admin: Admin, names: readonly string[]): Promise<void> {
+function notReadyYet(error: unknown): boolean {
+  for (let e = error as { type?: unknown; cause?: unknown; retriable?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (typeof e.type === 'string' && NOT_READY_YET.has(e.type)) return true;
+  }
+  return (error as { name?: string })?.name === 'KafkaJSNumberOfRetriesExceeded';
+}
+
+async function untilReady(what: string, ready: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + TOPIC_READY_TIMEOUT_MS;
   for (;;) {
     try {
-      const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
-      const ready = topics.length === names.length
-        && topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
-      if (ready) return;
+      if (await ready()) return;
     } catch (error) {
-      if (!NOT_READY_YET.has((error as { type?: string }).type ?? '')) throw error;
+      if (!notReadyYet(error)) throw error;
     }
-    if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} have no leaders after ${TOPIC_READY_TIMEOUT_MS} ms`);
+    if (Date.now() > deadline) throw new Error(`${what} not ready after ${TOPIC_READY_TIMEOUT_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Waits until every partition of `names` is served by its leader. The metadata names a leader
+ * a moment before that broker has become it (KRaft publishes the new metadata image before the
+ * replica manager applies it), and kafkajs's own wait (createTopics with waitForLeaders) retries
+ * only LEADER_NOT_AVAILABLE. A producer or consumer started in between got NOT_LEADER_FOR_PARTITION
+ * and logged it at ERROR; so metadata with leaders is awaited, then a ListOffsets answered by the
+ * leader of every partition. `admin` is a quiet client: these expected refusals are not logged.
+ */
+async function untilLeaders(admin: Admin, names: readonly string[]): Promise<void> {
+  await untilReady(`leaders of ${names.join(', ')}`, async () => {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
+    return topics.length === names.length && topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+  });
+  for (const name of names) {
+    await untilReady(`partitions of ${name}`, async () => (await admin.fetchTopicOffsets(name)).every((p) => p.high !== undefined));
   }
 }
 
@@ -66,6 +101,9 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
     createPartitioner: Partitioners.DefaultPartitioner,
     retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
   });
+  // For set-up steps whose "not yet" answers are expected (fresh topics, a fresh group
+  // coordinator): kafkajs logs every such refusal at ERROR, which would read as a fault.
+  const quiet = new Kafka({ clientId: `${options.clientId}-setup`, brokers: [...options.brokers], logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100 } });
   let producerReady: Promise<void> | null = null;
   const consumers: Consumer[] = [];
 
@@ -75,6 +113,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
     return producer;
   }
 
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const coalescer = new PublishCoalescer(async (messages) => {
     const byTopic = new Map<string, OutboundMessage[]>();
     for (const m of messages) {
@@ -91,15 +130,26 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
         })),
       });
     } catch (error) {
+      if (isTooLargeAnswer(error)) {
+        const only = messages.length === 1 ? messages[0] as OutboundMessage : null;
+        throw new OversizedRecordError(only?.topic ?? messages.map((m) => m.topic).join(','), only ? recordBytes(only) : null, maxMessageBytes, error);
+      }
       throw new InfrastructureError('kafka', error);
     }
   });
 
   return {
-    publish: (messages: readonly OutboundMessage[]): Promise<void> => coalescer.publish(messages),
+    publish(messages: readonly OutboundMessage[]): Promise<void> {
+      // Measured before it joins a group send: one oversized record must not fail the others.
+      for (const m of messages) {
+        const bytes = recordBytes(m);
+        if (bytes > maxMessageBytes) return Promise.reject(new OversizedRecordError(m.topic, bytes, maxMessageBytes));
+      }
+      return coalescer.publish(messages);
+    },
 
     async ensureTopics(topics): Promise<void> {
-      const admin = kafka.admin();
+      const admin = quiet.admin();
       await admin.connect();
       try {
         const existing = new Set(await admin.listTopics());
@@ -109,14 +159,24 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
             waitForLeaders: false, // awaited below, tolerating what a broker answers meanwhile
             topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })),
           });
-          await untilLeaders(admin, missing.map((t) => t.name));
         }
+        // Also for topics that existed: a previous start may have created them and stopped before they were served.
+        await untilLeaders(admin, topics.map((t) => t.name));
       } finally {
         await admin.disconnect();
       }
     },
 
     async consume({ groupId, topics, partitionsConsumedConcurrently, onBatch }): Promise<ConsumerHandle> {
+      // On a fresh broker the group coordinator (__consumer_offsets) is created on first use and
+      // answers "not available" meanwhile: awaited here, quietly, before the consumer joins.
+      const admin = quiet.admin();
+      await admin.connect();
+      try {
+        await untilReady(`the coordinator of group ${groupId}`, async () => (await admin.describeGroups([groupId])).groups.length === 1);
+      } finally {
+        await admin.disconnect();
+      }
       const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
       consumers.push(consumer);
       await consumer.connect();
@@ -141,7 +201,11 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
             messages,
             async commitThrough(message) {
               payload.resolveOffset(message.offset);
-              await payload.commitOffsetsIfNecessary();
+              // Committed now, explicitly: without autoCommitInterval/Threshold kafkajs's
+              // commitOffsetsIfNecessary() commits nothing, and offsets moved once per fetch.
+              // The committed offset is the next one to read.
+              const next = (BigInt(message.offset) + 1n).toString();
+              await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
             },
             heartbeat: () => payload.heartbeat(),
             isRunning: () => payload.isRunning() && !payload.isStale(),

@@ -2,6 +2,7 @@
 // concurrent publishes (commands of different keys, the sweep) would queue one round trip
 // each; instead, whatever arrives while a send is in flight goes out together in the next one.
 // First in, first sent, one send at a time: the order within a partition is kept.
+import { isOversizedRecordError } from '../../pipeline/errors.ts';
 import type { OutboundMessage } from '../../pipeline/ports.ts';
 
 interface Waiting {
@@ -46,8 +47,14 @@ export class PublishCoalescer {
           await this.send(group.flatMap((w) => w.messages));
           for (const w of group) w.resolve();
         } catch (error) {
-          // Every caller of the failed send retries its own messages; ids make repeats harmless.
-          for (const w of group) w.reject(error);
+          if (isOversizedRecordError(error) && group.length > 1) {
+            // The broker refused the group for one record's size: send each caller's messages
+            // alone, so only the one with the oversized record gets the refusal.
+            for (const w of group) await this.send(w.messages).then(() => w.resolve(), (e: unknown) => w.reject(e));
+          } else {
+            // Every caller of the failed send retries its own messages; ids make repeats harmless.
+            for (const w of group) w.reject(error);
+          }
         }
       }
     } finally {

@@ -24,6 +24,33 @@ function isHttpStatus(error: unknown, status: number): boolean {
   return typeof error === 'object' && error !== null && (error as { status?: unknown }).status === status;
 }
 
+interface Tap { readLong(): number; readString(): string }
+
+/**
+ * avsc reads an Avro map into `{}`, where a "__proto__" key sets the prototype and is silently
+ * lost. Maps read into null-prototype objects keep every key as data, so the domain sees (and
+ * refuses) it. A resolver reads with its reader type's `_read`, so the reader type is enough.
+ */
+class NullPrototypeMapType extends avsc.types.MapType {
+  _read(tap: Tap): Record<string, unknown> {
+    const values = this.valuesType as unknown as { _read(tap: Tap): unknown };
+    const map = Object.create(null) as Record<string, unknown>;
+    for (let n = tap.readLong(); n !== 0; n = tap.readLong()) {
+      if (n < 0) { n = -n; tap.readLong(); } // a negative count is followed by the block's byte size
+      while (n-- > 0) map[tap.readString()] = values._read(tap);
+    }
+    return map;
+  }
+}
+
+function readerType(schema: unknown): avsc.Type {
+  return avsc.Type.forSchema(schema as avsc.Schema, {
+    typeHook: (s, opts) => (typeof s === 'object' && s !== null && (s as { type?: unknown }).type === 'map'
+      ? new NullPrototypeMapType(s as never, opts as never) as unknown as avsc.Type
+      : undefined),
+  });
+}
+
 /**
  * Registers one topic's schema under `<topic>-value` with BACKWARD compatibility. A schema the
  * registry refuses as incompatible throws here, at start-up, before anything is consumed.
@@ -33,7 +60,7 @@ export async function registerTopicSchema(registry: SchemaRegistry, topic: strin
   const subject = `${topic}-value`;
   try {
     const { id } = await registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: COMPATIBILITY.BACKWARD });
-    return { subject, id, type: avsc.Type.forSchema(JSON.parse(schema)) };
+    return { subject, id, type: readerType(JSON.parse(schema)) };
   } catch (error) {
     if (isHttpStatus(error, 409)) {
       throw new Error(`schema ${name} is not BACKWARD-compatible with the latest version of ${subject}: ${(error as Error).message}`, { cause: error });

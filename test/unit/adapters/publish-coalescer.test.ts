@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PublishCoalescer } from '../../../src/adapters/kafka/publish-coalescer.ts';
+import { OversizedRecordError } from '../../../src/pipeline/errors.ts';
 import type { OutboundMessage } from '../../../src/pipeline/ports.ts';
 
 const message = (key: string): OutboundMessage => ({ topic: 't', key, value: Buffer.from(key) });
@@ -43,5 +44,22 @@ describe('PublishCoalescer', () => {
     const { sends, send } = recordingSend();
     await new PublishCoalescer(send).publish([]);
     expect(sends).toEqual([]);
+  });
+
+  it('re-sends a group the broker refused for one oversized record per caller, so only that caller fails', async () => {
+    const sends: string[][] = [];
+    let release: () => void = () => undefined;
+    const coalescer = new PublishCoalescer(async (messages) => {
+      sends.push(messages.map((m) => m.key));
+      if (sends.length === 1) await new Promise<void>((resolve) => { release = resolve; });
+      if (messages.some((m) => m.key === 'big')) throw new OversizedRecordError('t', null, 100);
+    });
+    const first = coalescer.publish([message('a')]);
+    const group = [coalescer.publish([message('b')]), coalescer.publish([message('big')]), coalescer.publish([message('c')])];
+    release();
+    await first;
+    const outcomes = await Promise.allSettled(group);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(sends).toEqual([['a'], ['b', 'big', 'c'], ['b'], ['big'], ['c']]);
   });
 });

@@ -1,0 +1,64 @@
+// The worker as production runs it: `node src/main.ts`, its own process, its log in a file.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export class WorkerProcess {
+  readonly name: string;
+  readonly logFile: string;
+  private child: ChildProcess | null = null;
+  private exited: Promise<number | null> = Promise.resolve(null);
+  readonly env: Record<string, string>;
+
+  constructor(name: string, env: Record<string, string>, logDir: string) {
+    this.name = name;
+    this.env = env;
+    this.logFile = path.join(logDir, `${name}.log`);
+  }
+
+  start(): void {
+    const log = createWriteStream(this.logFile, { flags: 'a' });
+    const child = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    this.child = child;
+    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  }
+
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** kill -9: no stop path at all. */
+  async kill9(): Promise<void> {
+    this.child?.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** SIGTERM; resolves with the exit code and how long the drain took, or null code after the timeout. */
+  async terminate(timeoutMs = 60_000): Promise<{ code: number | null; ms: number }> {
+    const t0 = Date.now();
+    this.child?.kill('SIGTERM');
+    const code = await Promise.race([this.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs))]);
+    if (code === 'timeout') {
+      await this.kill9();
+      return { code: null, ms: Date.now() - t0 };
+    }
+    return { code, ms: Date.now() - t0 };
+  }
+
+  exitedWith(): Promise<number | null> {
+    return this.exited;
+  }
+
+  /** Lines of its log whose msg matches. */
+  logLines(msg: string): string[] {
+    try {
+      return readFileSync(this.logFile, 'utf8').split('\n').filter((l) => l.includes(`"msg":"${msg}`));
+    } catch {
+      return [];
+    }
+  }
+}

@@ -1,0 +1,124 @@
+// The Kafka adapter against the real broker: offsets are committed every COMMIT_EVERY commands
+// (not once per fetch), and a record over the broker's size limit is refused as a non-retryable
+// OversizedRecordError, never retried as an outage.
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createKafkaBus } from '../../src/adapters/kafka/kafka-bus.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { isRetryable, OversizedRecordError } from '../../src/pipeline/errors.ts';
+import { NO_OBSERVER } from '../../src/pipeline/observer.ts';
+import { batchHandler } from '../../src/pipeline/partition-batch.ts';
+import type { MessageBus } from '../../src/pipeline/ports.ts';
+
+const brokers = inject('servers').kafkaBrokers.split(',');
+const logger = createLogger('warn', 'kafka-bus-test');
+const kafka = new Kafka({ clientId: 'kafka-bus-test', brokers, logLevel: logLevel.NOTHING });
+let admin: Admin;
+const created: string[] = [];
+
+async function topic(configEntries: { name: string; value: string }[] = []): Promise<string> {
+  const name = `cwtest.bus-${randomUUID().slice(0, 8)}`;
+  created.push(name);
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: name, numPartitions: 1, replicationFactor: -1, configEntries }] });
+  // The metadata names a leader a moment before it serves the partition (see kafka-bus.ts).
+  for (let tries = 0; ; tries++) {
+    try {
+      await admin.fetchTopicOffsets(name);
+      return name;
+    } catch (error) {
+      if (tries > 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+beforeAll(async () => {
+  admin = kafka.admin();
+  await admin.connect();
+});
+
+afterAll(async () => {
+  await admin.deleteTopics({ topics: created }).catch(() => undefined);
+  await admin.disconnect();
+});
+
+describe('offsets', () => {
+  it('are committed after every chunk of COMMIT_EVERY commands, inside one fetched batch', async () => {
+    const name = await topic();
+    const groupId = `cwtest-bus-${randomUUID().slice(0, 8)}`;
+    const bus = createKafkaBus({ brokers, clientId: 'bus-test', logger });
+    // 100 messages are on the partition before the consumer joins, so its first fetch has them all.
+    await bus.publish(Array.from({ length: 100 }, (_, i) => ({ topic: name, key: 'k', value: Buffer.from(String(i)) })));
+    const committedSeen: { offset: number; committed: number; batchSize: number }[] = [];
+    let currentBatchSize = 0;
+    const handle = batchHandler({ chunkSize: 10, logger, observer: NO_OBSERVER }, async (messages, done) => {
+      for (const message of messages) {
+        const offset = Number(message.offset);
+        if (offset === 35 || offset === 75) {
+          const [partition] = (await admin.fetchOffsets({ groupId, topics: [name] }))[0]?.partitions ?? [];
+          committedSeen.push({ offset, committed: Number(partition?.offset), batchSize: currentBatchSize });
+        }
+        done.add(message);
+      }
+    });
+    const done = new Promise<void>((resolve) => {
+      void bus.consume({
+        groupId, topics: [name], partitionsConsumedConcurrently: 1,
+        onBatch: async (batch) => {
+          currentBatchSize = batch.messages.length;
+          await handle(batch);
+          if (Number(batch.messages.at(-1)?.offset) === 99) resolve();
+        },
+      });
+    });
+    await done;
+    await bus.close();
+    expect(committedSeen).toEqual([
+      { offset: 35, committed: 30, batchSize: 100 }, // three chunks of 10 done and committed, mid-batch
+      { offset: 75, committed: 70, batchSize: 100 },
+    ]);
+  });
+});
+
+describe('a record over the size limit', () => {
+  let bus: MessageBus;
+  beforeAll(() => {
+    bus = createKafkaBus({ brokers, clientId: 'bus-test-size', logger, maxMessageBytes: 1_048_588 });
+  });
+  afterAll(async () => bus.close());
+
+  it('refused by the broker is a non-retryable OversizedRecordError, at once', async () => {
+    const name = await topic([{ name: 'max.message.bytes', value: '20000' }]);
+    const started = Date.now();
+    const error = await bus.publish([{ topic: name, key: 'k', value: Buffer.alloc(50_000, 1) }]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OversizedRecordError);
+    expect(isRetryable(error)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('refused by the broker in a group send fails only its own publish', async () => {
+    const name = await topic([{ name: 'max.message.bytes', value: '20000' }]);
+    const outcomes = await Promise.allSettled([
+      bus.publish([{ topic: name, key: 'a', value: Buffer.alloc(100, 1) }]),
+      bus.publish([{ topic: name, key: 'b', value: Buffer.alloc(50_000, 1) }]),
+      bus.publish([{ topic: name, key: 'c', value: Buffer.alloc(100, 1) }]),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(OversizedRecordError);
+  });
+
+  it('over KAFKA_MAX_MESSAGE_BYTES is refused before it is produced', async () => {
+    const name = await topic();
+    const small = createKafkaBus({ brokers, clientId: 'bus-test-limit', logger, maxMessageBytes: 10_000 });
+    try {
+      const error = await small.publish([{ topic: name, key: 'k', value: Buffer.alloc(20_000, 1) }]).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'OversizedRecordError', retryable: false, limit: 10_000 });
+      const offsets = await admin.fetchTopicOffsets(name);
+      expect(offsets[0]?.high).toBe('0'); // nothing reached the broker
+    } finally {
+      await small.close();
+    }
+  });
+});
