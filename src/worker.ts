@@ -36,8 +36,8 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const t = config.topics;
   const clock = options.clock ?? (() => new Date());
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase);
-  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix);
-  const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger });
+  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls);
+  const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger, ...config.kafkaSecurity });
   let clears: OutboxClears | null = null;
   const stopAll = async (): Promise<void> => {
     await clears?.stop(); // before the store closes: what waits is cleared now
@@ -52,7 +52,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       .map((name) => ({ name, partitions: config.topicPartitions })));
 
     // Registered before anything is consumed: an incompatible schema stops the start here.
-    const registry = createRegistry(config.schemaRegistryUrl);
+    const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth);
     const schema = async (topic: string, name: Parameters<typeof registerTopicSchema>[2]) => registerTopicSchema(registry, topic, name);
     const [consentCommands, consentResults, consentEvents, permissionCommands, permissionResults, permissionEvents] = await Promise.all([
       schema(t.consentCommands, 'consent-commands'), schema(t.consentResults, 'consent-results'), schema(t.consentEvents, 'consent-events'),

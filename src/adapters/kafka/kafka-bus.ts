@@ -1,6 +1,6 @@
 // MessageBus over kafkajs. kafkajs has been unmaintained since 2023, so nothing outside this
 // folder imports it: another client only needs to implement MessageBus again.
-import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type SASLOptions, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
 import type { Logger } from '../../logging/logger.ts';
 import { InfrastructureError } from '../../pipeline/errors.ts';
 import type { ConsumerHandle, InboundMessage, MessageBus, OutboundMessage, PartitionBatch } from '../../pipeline/ports.ts';
@@ -11,6 +11,9 @@ export interface KafkaBusOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly logger: Logger;
+  /** TLS to the brokers: true trusts the system's CAs; `{ca}` adds a CA (PEM). */
+  readonly ssl?: boolean | { readonly ca: string };
+  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string } | null;
 }
 
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
@@ -54,6 +57,8 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(options.logger),
     retry: { retries: 8, initialRetryTime: 200 },
+    ...(options.ssl ? { ssl: options.ssl === true ? true : { ca: [options.ssl.ca] } } : {}),
+    ...(options.sasl ? { sasl: { ...options.sasl } as SASLOptions } : {}),
   });
   // Idempotent producer: a retried send cannot duplicate or reorder messages of a partition.
   // Its retries are unbounded, as idempotence requires: during a broker outage a publish waits

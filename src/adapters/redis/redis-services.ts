@@ -34,8 +34,13 @@ export interface RedisServices {
   close(): Promise<void>;
 }
 
-export function connectRedis(url: string, keyPrefix = 'cw:'): RedisServices {
-  const redis = new Redis(url, { keyPrefix, maxRetriesPerRequest: 3, enableOfflineQueue: true }) as ScriptedRedis;
+/**
+ * AUTH travels in the URL (redis://user:password@host); TLS by a rediss:// URL or `tls` (true, or
+ * `{ca}` with a CA in PEM for a private authority).
+ */
+export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { readonly ca: string } = false): RedisServices {
+  const tlsOptions = tls === false ? {} : { tls: tls === true ? {} : { ca: tls.ca } };
+  const redis = new Redis(url, { keyPrefix, maxRetriesPerRequest: 3, enableOfflineQueue: true, ...tlsOptions }) as ScriptedRedis;
   // Loaded once; ioredis runs them by EVALSHA and reloads them if the server forgot them.
   redis.defineCommand('releaseLock', { numberOfKeys: 1, lua: lua('release-lock.lua') });
   redis.defineCommand('extendLock', { numberOfKeys: 1, lua: lua('extend-lock.lua') });

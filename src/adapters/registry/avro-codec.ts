@@ -16,8 +16,9 @@ export interface RegisteredSchema {
   readonly type: avsc.Type;
 }
 
-export function createRegistry(url: string): SchemaRegistry {
-  return new SchemaRegistry({ host: url, retry: { retries: 3 } });
+/** `auth`: basic auth, for a registry that asks for it (SCHEMA_REGISTRY_USERNAME/PASSWORD). */
+export function createRegistry(url: string, auth: { readonly username: string; readonly password: string } | null = null): SchemaRegistry {
+  return new SchemaRegistry({ host: url, retry: { retries: 3 }, ...(auth ? { auth: { ...auth } } : {}) });
 }
 
 function isHttpStatus(error: unknown, status: number): boolean {
