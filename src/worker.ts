@@ -6,6 +6,7 @@ import { createKafkaBus } from './adapters/kafka/kafka-bus.ts';
 import { connectMongo } from './adapters/mongodb/mongo-store.ts';
 import { createCommandDecoder, createEncoder, createRegistry, registerTopicSchema } from './adapters/registry/avro-codec.ts';
 import { connectRedis } from './adapters/redis/redis-services.ts';
+import { registryPing } from './adapters/registry/registry-ping.ts';
 import type { Config } from './config/config.ts';
 import { CONSENTS, consentFamily } from './families/consent-family.ts';
 import { COLLECTIONS, permissionFamily } from './families/permission-family.ts';
@@ -15,8 +16,9 @@ import { dlqTopicOf } from './pipeline/dead-letter.ts';
 import { startSweeper, type Sweeper } from './pipeline/expiry-sweeper.ts';
 import type { AnyFamilyRuntime } from './pipeline/family.ts';
 import { handleCommandMessage } from './pipeline/handle-message.ts';
+import { NO_OBSERVER, type PipelineObserver } from './pipeline/observer.ts';
 import { batchHandler } from './pipeline/partition-batch.ts';
-import type { ConsumerHandle } from './pipeline/ports.ts';
+import type { ConsumerHandle, PartitionBatch } from './pipeline/ports.ts';
 import { startOutboxClears, type OutboxClears } from './pipeline/outbox-clears.ts';
 import { recoverOwedOutboxes } from './pipeline/recover-outboxes.ts';
 
@@ -25,16 +27,21 @@ export interface WorkerOptions {
   readonly consume: boolean;
   readonly sweep: boolean;
   readonly clock?: () => Date;
+  /** Metrics events (src/ops/prometheus-observer.ts in a process); none when absent. */
+  readonly observer?: PipelineObserver;
 }
 
 export interface Worker {
   readonly sweeper: Sweeper | null;
+  /** What must pass for this worker to be ready (the ops listener's /readyz): each rejects when not. */
+  readonly readinessChecks: Readonly<Record<string, () => Promise<unknown>>>;
   stop(): Promise<void>;
 }
 
 export async function startWorker(config: Config, logger: Logger, options: WorkerOptions): Promise<Worker> {
   const t = config.topics;
   const clock = options.clock ?? (() => new Date());
+  const observer = options.observer ?? NO_OBSERVER;
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase);
   const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls);
   const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger, ...config.kafkaSecurity });
@@ -78,7 +85,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     const deps: PipelineDeps & { logger: Logger } = {
       store: mongo.aggregates, results: mongo.results, locks: redis.locks, bus, clock,
       published: redis.published, clears,
-      lockTtlMs: config.lockTtlMs, lockWaitMs: config.lockWaitMs, logger,
+      lockTtlMs: config.lockTtlMs, lockWaitMs: config.lockWaitMs, logger, observer,
     };
     await recoverOwedOutboxes(deps, consents, [CONSENTS], logger);
     await recoverOwedOutboxes(deps, permissions, Object.values(COLLECTIONS), logger);
@@ -90,10 +97,23 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
         groupId: config.consumerGroup,
         topics: [...byTopic.keys()],
         partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
-        onBatch: batchHandler({ keyConcurrency: config.keyConcurrency, chunkSize: config.commitEvery, logger }, (message) =>
-          handleCommandMessage(deps, byTopic.get(message.topic) as AnyFamilyRuntime, message)),
+        onBatch: observingLag(observer, batchHandler({ keyConcurrency: config.keyConcurrency, chunkSize: config.commitEvery, logger }, (message) =>
+          handleCommandMessage(deps, byTopic.get(message.topic) as AnyFamilyRuntime, message))),
       });
     }
+    // ---- ops: what /readyz asks of this worker (src/ops/readiness.ts) ----
+    const joined = consumer;
+    const readinessChecks: Worker['readinessChecks'] = {
+      ...(joined ? { consumerGroup: async () => { if (!joined.joined()) throw new Error(`not a member of ${config.consumerGroup} (joining or rebalancing)`); } } : {}),
+      kafka: () => bus.ping(),
+      registry: registryPing(config.schemaRegistryUrl, config.schemaRegistryAuth),
+      mongodb: () => mongo.db.command({ ping: 1 }),
+      redis: async () => {
+        // ioredis queues commands while disconnected; a probe wants "down" at once.
+        if (redis.client.status !== 'ready') throw new Error(`redis connection ${redis.client.status}`);
+        await redis.client.ping();
+      },
+    };
     const sweeper = options.sweep
       ? startSweeper(deps, consents, redis.schedule, mongo.dueConsents, { ...config.sweep, sweeperId: `${hostname()}-${process.pid}` }, logger)
       : null;
@@ -103,6 +123,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     let stopped: Promise<void> | null = null;
     return {
       sweeper,
+      readinessChecks,
       stop() {
         stopped ??= (async () => {
           await sweeper?.stop();
@@ -117,4 +138,13 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     await stopAll().catch(() => undefined);
     throw error;
   }
+}
+
+/** Reports each partition's lag (high watermark − the batch's first offset) as its batch is fetched. */
+function observingLag(observer: PipelineObserver, onBatch: (batch: PartitionBatch) => Promise<void>): (batch: PartitionBatch) => Promise<void> {
+  return (batch) => {
+    const first = batch.messages[0];
+    if (first) observer.consumerLag(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(first.offset))));
+    return onBatch(batch);
+  };
 }

@@ -9,6 +9,7 @@ import type { Logger } from '../logging/logger.ts';
 import { mapBounded } from './concurrency.ts';
 import type { AnyFamilyRuntime, DomainCommand, Target } from './family.ts';
 import { groupBy } from './group-by.ts';
+import type { PipelineObserver } from './observer.ts';
 import { withLeases } from './lease.ts';
 import { flushOwed, publishWritten, type OutboxDeps, type Owed } from './outbox.ts';
 import type { AggregateRecord, AggregateStore, LockService, OutboxEntry } from './ports.ts';
@@ -30,6 +31,8 @@ export interface PipelineDeps extends OutboxDeps {
   readonly clock: () => Date;
   readonly lockTtlMs: number;
   readonly lockWaitMs: number;
+  /** Metrics events (src/ops implements them with prom-client); NO_OBSERVER where nobody listens. */
+  readonly observer: PipelineObserver;
 }
 
 export interface ApplyRequest {

@@ -26,10 +26,14 @@ async function reply(deps: MessageDeps, runtime: AnyFamilyRuntime, body: ResultB
 
 export async function handleCommandMessage(deps: MessageDeps, runtime: AnyFamilyRuntime, message: InboundMessage): Promise<void> {
   const where = { topic: message.topic, partition: message.partition, offset: message.offset };
+  const startedAt = performance.now();
+  const answered = (commandType: string, statusCode: string): void =>
+    deps.observer.commandAnswered(runtime.family.name, commandType, statusCode, (performance.now() - startedAt) / 1_000);
   const decoded = await runtime.decoder.decode(message.value);
   if (!decoded.ok) {
     deps.logger.warn({ ...where, reason: decoded.reason, detail: decoded.detail }, 'undecodable message sent to the DLQ');
     await sendToDeadLetter(deps.bus, message, decoded.reason, decoded.detail, deps.clock());
+    deps.observer.deadLettered(message.topic, decoded.reason);
     return;
   }
   const { envelope } = decoded;
@@ -50,6 +54,7 @@ export async function handleCommandMessage(deps: MessageDeps, runtime: AnyFamily
     if (isRejection(parsed)) {
       log.info({ statusCode: parsed.statusCode, field: parsed.field }, 'command refused as invalid');
       await reply(deps, runtime, resultOf(runtime, header, null, refuse(parsed), deps.clock()));
+      answered(envelope.commandType, parsed.statusCode);
       return;
     }
     command = parsed as DomainCommand;
@@ -62,8 +67,10 @@ export async function handleCommandMessage(deps: MessageDeps, runtime: AnyFamily
       const { reply: decision } = outcome;
       log[decision.rejection ? 'info' : 'debug']({ statusCode: decision.statusCode, errorCode: decision.rejection?.errorCode }, 'command answered without a change');
       await reply(deps, runtime, resultOf(runtime, header, command, decision, deps.clock()));
+      answered(envelope.commandType, decision.statusCode);
     } else if (outcome.kind === 'written') {
       log.debug({ statusCode: outcome.change.statusCode, events: outcome.change.events.length }, 'command applied');
+      answered(envelope.commandType, outcome.change.statusCode);
     } else {
       // Applied already (a crash, or a copy of this command processed just before): any owed
       // messages went out with the flush, and the stored result is answered again.
@@ -75,5 +82,6 @@ export async function handleCommandMessage(deps: MessageDeps, runtime: AnyFamily
     if (isInfrastructureError(error)) throw error; // the batch retries it; nothing is skipped
     log.error({ err: error }, 'unexpected failure; answering 500');
     await reply(deps, runtime, unexpectedResult(header, deps.clock()));
+    answered(envelope.commandType, '500');
   }
 }

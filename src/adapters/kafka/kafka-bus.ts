@@ -73,6 +73,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
   });
   let producerReady: Promise<void> | null = null;
   const consumers: Consumer[] = [];
+  let pingAdmin: Admin | null = null;
 
   async function connectedProducer(): Promise<Producer> {
     producerReady ??= producer.connect();
@@ -124,6 +125,13 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
     async consume({ groupId, topics, partitionsConsumedConcurrently, onBatch }): Promise<ConsumerHandle> {
       const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
       consumers.push(consumer);
+      // Group membership for readiness: joined once the group assigned partitions, out again
+      // while it rebalances and once the consumer stops or crashes.
+      let joined = false;
+      consumer.on(consumer.events.GROUP_JOIN, () => { joined = true; });
+      for (const left of [consumer.events.REBALANCING, consumer.events.STOP, consumer.events.CRASH, consumer.events.DISCONNECT]) {
+        consumer.on(left, () => { joined = false; });
+      }
       await consumer.connect();
       await consumer.subscribe({ topics: [...topics], fromBeginning: true });
       await consumer.run({
@@ -159,10 +167,19 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
         async stop() {
           await consumer.disconnect();
         },
+        joined: () => joined,
       };
     },
 
+    async ping(): Promise<void> {
+      // One admin kept for pings, without retries: a probe wants the answer now, not in a minute.
+      pingAdmin ??= kafka.admin({ retry: { retries: 0 } });
+      await pingAdmin.connect(); // a no-op once connected; reconnects after an outage
+      await pingAdmin.describeCluster();
+    },
+
     async close(): Promise<void> {
+      await pingAdmin?.disconnect().catch(() => undefined);
       await Promise.allSettled(consumers.map((c) => c.disconnect()));
       if (producerReady) await producer.disconnect();
     },

@@ -21,6 +21,12 @@ export function createRegistry(url: string, auth: { readonly username: string; r
   return new SchemaRegistry({ host: url, retry: { retries: 3 }, ...(auth ? { auth: { ...auth } } : {}) });
 }
 
+/** The registry refused a schema as incompatible: a deployment mistake, not an outage, so the start stops. */
+export class IncompatibleSchemaError extends Error {
+  override readonly name = 'IncompatibleSchemaError';
+  readonly retryable = false;
+}
+
 function isHttpStatus(error: unknown, status: number): boolean {
   return typeof error === 'object' && error !== null && (error as { status?: unknown }).status === status;
 }
@@ -37,7 +43,7 @@ export async function registerTopicSchema(registry: SchemaRegistry, topic: strin
     return { subject, id, type: avsc.Type.forSchema(JSON.parse(schema)) };
   } catch (error) {
     if (isHttpStatus(error, 409)) {
-      throw new Error(`schema ${name} is not BACKWARD-compatible with the latest version of ${subject}: ${(error as Error).message}`, { cause: error });
+      throw new IncompatibleSchemaError(`schema ${name} is not BACKWARD-compatible with the latest version of ${subject}: ${(error as Error).message}`, { cause: error });
     }
     throw error;
   }
