@@ -33,7 +33,7 @@ routeProcessWarnings(logger);
 // ---- the stop path, first ----------------------------------------------------------------------
 let stopping = false;
 let wakeFromBackoff: (() => void) | null = null;
-let started: Promise<Worker | null> = Promise.resolve(null);
+let worker: Worker | null = null;
 let ops: OpsServer | null = null;
 const readiness = new Readiness();
 
@@ -52,7 +52,10 @@ async function stop(signal: string): Promise<void> {
   wakeFromBackoff?.();
   let code: number = EXIT.clean;
   try {
-    const worker = await started; // a start in flight is finished first, then stopped
+    // Before the worker has started nothing was consumed, so nothing waits to be committed: a
+    // start in flight (perhaps waiting on a server that is down) is left, and what it did
+    // (topics, schemas, owed outboxes published) is idempotent and done again by the next start.
+    if (!worker) logger.info('stopped before the worker started');
     await worker?.stop();
   } catch (error) {
     logger.error({ err: error }, 'unclean stop');
@@ -79,7 +82,8 @@ const sweeperOnly = process.argv.includes('--sweeper-only');
 async function startWithRetries(): Promise<Worker | null> {
   for (let attempt = 1; !stopping; attempt++) {
     try {
-      return await startWorker(config, logger, { consume: !sweeperOnly, sweep: sweeperOnly || config.sweep.enabled, observer });
+      worker = await startWorker(config, logger, { consume: !sweeperOnly, sweep: sweeperOnly || config.sweep.enabled, observer });
+      return worker;
     } catch (error) {
       if ((error as { retryable?: unknown }).retryable === false) {
         logger.fatal({ err: error }, 'worker cannot start');
@@ -99,6 +103,5 @@ async function startWithRetries(): Promise<Worker | null> {
   return null;
 }
 
-started = startWithRetries();
-const worker = await started;
-if (worker && !stopping) readiness.running(worker.readinessChecks);
+const running = await startWithRetries();
+if (running && !stopping) readiness.running(running.readinessChecks);

@@ -8,6 +8,7 @@ import { inject } from 'vitest';
 import { createRegistry } from '../../src/adapters/registry/avro-codec.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
+import type { PipelineObserver } from '../../src/pipeline/observer.ts';
 import { startWorker, type Worker } from '../../src/worker.ts';
 import { CommandProducer, type CommandOptions } from './command-producer.ts';
 import { isolatedEnv } from './isolated-env.ts';
@@ -43,12 +44,12 @@ export function testEnv(suffix: string, overrides: Record<string, string> = {}):
   };
 }
 
-export async function startHarness(overrides: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(overrides: Record<string, string> = {}, options: { observer?: PipelineObserver } = {}): Promise<Harness> {
   const suffix = randomUUID().slice(0, 8);
   const env = testEnv(suffix, overrides);
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel, `worker-${suffix}`);
-  const workers: Worker[] = [await startWorker(config, logger, { consume: true, sweep: config.sweep.enabled })];
+  const workers: Worker[] = [await startWorker(config, logger, { consume: true, sweep: config.sweep.enabled, ...options })];
 
   const kafka = new Kafka({ clientId: `test-${suffix}`, brokers: [...config.kafkaBrokers], logLevel: logLevel.NOTHING });
   const registry = createRegistry(config.schemaRegistryUrl);
