@@ -101,3 +101,17 @@ describe('the worker process at start-up', () => {
     }
   });
 });
+
+describe('the worker process stopping', () => {
+  it('exits 3 when the stop takes longer than SHUTDOWN_TIMEOUT_MS', async () => {
+    // 100 ms is less than leaving a consumer group takes, so the deadline passes first.
+    const worker = startWorkerProcess({ ...testEnv(), SHUTDOWN_TIMEOUT_MS: '100' });
+    try {
+      await worker.waitForLog(message('worker started'), 'the start', 60_000);
+      expect(await worker.stop('SIGTERM')).toBe(3);
+      expect(worker.logs.some(message('stop deadline passed; exiting with what was committed'))).toBe(true);
+    } finally {
+      await worker.stop('SIGKILL');
+    }
+  });
+});
