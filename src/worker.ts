@@ -44,6 +44,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const observer = options.observer ?? NO_OBSERVER;
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase);
   const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls);
+  logConnectionState(redis.client, logger);
   const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger, ...config.kafkaSecurity });
   let clears: OutboxClears | null = null;
   const stopAll = async (): Promise<void> => {
@@ -147,4 +148,22 @@ function observingLag(observer: PipelineObserver, onBatch: (batch: PartitionBatc
     if (first) observer.consumerLag(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(first.offset))));
     return onBatch(batch);
   };
+}
+
+/**
+ * ioredis emits 'error' on every failed reconnect, and prints "Unhandled error event" to stderr
+ * when nobody listens: one warning per outage and one line when it is back, in the JSON log.
+ */
+function logConnectionState(client: { on(event: string, listener: (...args: unknown[]) => void): unknown }, logger: Logger): void {
+  let down = false;
+  client.on('error', (error) => {
+    if (down) return;
+    down = true;
+    logger.warn({ err: error }, 'redis connection lost; reconnecting');
+  });
+  client.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.info('redis connection back');
+  });
 }

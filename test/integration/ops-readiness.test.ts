@@ -36,14 +36,22 @@ describe('/readyz', () => {
     expect(report(down.body).checks['redis']).not.toBe('ok');
     expect((await fetch(`${await worker.opsUrl()}/healthz`)).status).toBe(200); // alive all the same
 
+    // The outage reaches the JSON log once (ioredis's reconnect errors are not printed on stderr).
+    await worker.waitForLog((l) => l.msg === 'redis connection lost; reconnecting', 'the outage in the log', 10_000);
     await redis.start();
     const back = await pollUntil(url, (status) => status === 200, 'ready again with Redis back', 30_000);
     expect(report(back.body).checks['redis']).toBe('ok');
+    expect(worker.logs.filter((l) => l.msg === 'redis connection lost; reconnecting')).toHaveLength(1);
+    await worker.waitForLog((l) => l.msg === 'redis connection back', 'the reconnection in the log', 5_000);
+    expect(worker.stderr()).not.toContain('Unhandled error event');
 
-    // While it stops: not ready at once (the stop takes a moment: the consumer leaves its group).
+    // While it stops: not ready at once (the stop takes a second or two: the consumer leaves its
+    // group, the connections close; the ops listener closes last).
     worker.child.kill('SIGTERM');
-    const stopping = await pollUntil(url, (status, body) => status === 503 || body.includes('ECONNREFUSED'), 'not ready while stopping', 10_000);
-    if (stopping.status === 503) expect(report(stopping.body).state).toBe('stopping');
+    await worker.waitForLog((l) => l.msg === 'stopping', 'the stop', 5_000);
+    const stopping = await fetch(url);
+    expect(stopping.status).toBe(503);
+    expect(report(await stopping.text()).state).toBe('stopping');
     expect(await worker.exited()).toBe(0);
   });
 });
