@@ -6,4 +6,5 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY schemas ./schemas
 COPY src ./src
 USER node
+EXPOSE 9464
 CMD ["node", "src/main.ts"]

@@ -11,7 +11,7 @@ process.removeAllListeners('warning');
 const config = loadConfig();
 const t = config.topics;
 const kafka = new Kafka({ clientId: 'consent-worker-demo', brokers: [...config.kafkaBrokers], logLevel: logLevel.NOTHING });
-const registry = createRegistry(config.schemaRegistryUrl);
+const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth);
 // The worker creates its topics as it starts; wait for them rather than race it.
 const admin = kafka.admin();
 await admin.connect();

@@ -1,41 +1,107 @@
-// `npm start` (consumer + sweeper) and `npm run sweeper` (--sweeper-only).
-import { ConfigError, loadConfig } from './config/config.ts';
+// `npm start` (consumer + sweeper) and `npm run sweeper` (--sweeper-only). In this order:
+//  1. the configuration, validated whole: a bad one exits 2, naming every bad variable, before
+//     anything connects;
+//  2. the stop path (SIGTERM/SIGINT), installed before anything can take time, so a signal during
+//     start-up stops cleanly too;
+//  3. the ops listener (/healthz, /readyz: "starting" until the worker runs, /metrics);
+//  4. the worker, whose start is retried with the one backoff while a server is down; only an
+//     error that says it is not retryable (an incompatible schema) stops the start (exit 1).
+// A stop that passes SHUTDOWN_TIMEOUT_MS exits 3: the worker commits offsets as commands finish,
+// so what is lost is at most the commands in flight, redone (idempotently) by the next owner.
+import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { createLogger } from './logging/logger.ts';
-import { startWorker } from './worker.ts';
+import { routeProcessWarnings } from './logging/process-warnings.ts';
+import { startOpsServer, type OpsServer } from './ops/ops-server.ts';
+import { createPrometheusObserver } from './ops/prometheus-observer.ts';
+import { Readiness } from './ops/readiness.ts';
+import { backoffDelay } from './pipeline/backoff.ts';
+import { startWorker, type Worker } from './worker.ts';
 
-// kafkajs 2.2 passes negative timeouts on Node 23+; Node warns and clamps them to 1 ms, which is
-// what kafkajs meant. Everything else still reaches the log.
-process.on('warning', (warning) => {
-  if (warning.name !== 'TimeoutNegativeWarning') console.warn(warning);
-});
-process.removeAllListeners('warning');
+export const EXIT = { clean: 0, failed: 1, configuration: 2, stopDeadline: 3 } as const;
 
-const sweeperOnly = process.argv.includes('--sweeper-only');
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(`configuration error: ${error.message}`);
-    process.exit(2);
-  }
-  throw error;
+  if (!(error instanceof ConfigError)) throw error;
+  for (const issue of error.issues) console.error(`configuration error: ${issue.variable}: ${issue.message}`);
+  process.exit(EXIT.configuration);
 }
 const logger = createLogger(config.logLevel);
-const worker = await startWorker(config, logger, { consume: !sweeperOnly, sweep: sweeperOnly || config.sweep.enabled }).catch((error: unknown) => {
-  logger.fatal({ err: error }, 'worker could not start');
-  process.exit(1);
-});
+routeProcessWarnings(logger);
 
+// ---- the stop path, first ----------------------------------------------------------------------
 let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    worker.stop().then(() => process.exit(0), (error: unknown) => {
-      logger.error({ err: error }, 'unclean stop');
-      process.exit(1);
-    });
-  });
+let wakeFromBackoff: (() => void) | null = null;
+let worker: Worker | null = null;
+let ops: OpsServer | null = null;
+const readiness = new Readiness();
+
+async function stop(signal: string): Promise<void> {
+  if (stopping) {
+    logger.warn({ signal }, 'already stopping');
+    return;
+  }
+  stopping = true;
+  readiness.stopping();
+  logger.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'stopping');
+  setTimeout(() => {
+    logger.error({ deadlineMs: config.shutdownTimeoutMs }, 'stop deadline passed; exiting with what was committed');
+    process.exit(EXIT.stopDeadline);
+  }, config.shutdownTimeoutMs).unref();
+  wakeFromBackoff?.();
+  let code: number = EXIT.clean;
+  try {
+    // Before the worker has started nothing was consumed, so nothing waits to be committed: a
+    // start in flight (perhaps waiting on a server that is down) is left, and what it did
+    // (topics, schemas, owed outboxes published) is idempotent and done again by the next start.
+    if (!worker) logger.info('stopped before the worker started');
+    await worker?.stop();
+  } catch (error) {
+    logger.error({ err: error }, 'unclean stop');
+    code = EXIT.failed;
+  }
+  await ops?.close();
+  process.exit(code);
 }
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(signal));
+
+// ---- the ops listener --------------------------------------------------------------------------
+const observer = createPrometheusObserver();
+try {
+  ops = await startOpsServer({ ...config.ops, readiness, metrics: observer.registry, logger });
+} catch (error) {
+  // A taken port is the configuration's to fix, like any other bad value.
+  console.error(`configuration error: OPS_PORT: cannot listen on ${config.ops.host}:${config.ops.port}: ${(error as Error).message}`);
+  process.exit(EXIT.configuration);
+}
+
+// ---- the worker, retried while a server is down ------------------------------------------------
+const sweeperOnly = process.argv.includes('--sweeper-only');
+
+async function startWithRetries(): Promise<Worker | null> {
+  for (let attempt = 1; !stopping; attempt++) {
+    try {
+      worker = await startWorker(config, logger, { consume: !sweeperOnly, sweep: sweeperOnly || config.sweep.enabled, observer });
+      return worker;
+    } catch (error) {
+      if ((error as { retryable?: unknown }).retryable === false) {
+        logger.fatal({ err: error }, 'worker cannot start');
+        process.exit(EXIT.failed);
+      }
+      if (stopping) return null;
+      const delayMs = backoffDelay(attempt);
+      logger.warn({ err: error, attempt, retryInMs: delayMs }, 'worker could not start (a server is down?); retrying');
+      observer.retry('start-up');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        wakeFromBackoff = () => { clearTimeout(timer); resolve(); };
+      });
+      wakeFromBackoff = null;
+    }
+  }
+  return null;
+}
+
+const running = await startWithRetries();
+if (running && !stopping) readiness.running(running.readinessChecks);

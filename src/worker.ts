@@ -8,6 +8,7 @@ import { mongoParkingLot } from './adapters/mongodb/parking-lot.ts';
 import { startResultRetention, type ResultRetention } from './adapters/mongodb/result-retention.ts';
 import { createCommandDecoder, createEncoder, createRegistry, registerTopicSchema } from './adapters/registry/avro-codec.ts';
 import { connectRedis } from './adapters/redis/redis-services.ts';
+import { registryPing } from './adapters/registry/registry-ping.ts';
 import type { Config } from './config/config.ts';
 import { startSweeper, type ConsentRuntime, type Sweeper } from './families/consent-expiry/expiry-sweeper.ts';
 import { CONSENTS, consentFamily } from './families/consent-family.ts';
@@ -36,6 +37,8 @@ export interface WorkerOptions {
 
 export interface Worker {
   readonly sweeper: Sweeper | null;
+  /** What must pass for this worker to be ready (the ops listener's /readyz): each rejects when not. */
+  readonly readinessChecks: Readonly<Record<string, () => Promise<unknown>>>;
   stop(): Promise<void>;
 }
 
@@ -49,8 +52,9 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const clock = options.clock ?? (() => new Date());
   const observer = options.observer ?? NO_OBSERVER;
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase, options.onStoreCommand);
-  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix);
-  const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger, maxMessageBytes: config.kafkaMaxMessageBytes });
+  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls);
+  logConnectionState(redis.client, logger);
+  const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger, maxMessageBytes: config.kafkaMaxMessageBytes, ...config.kafkaSecurity });
   let clears: OutboxClears | null = null;
   let retention: ResultRetention | null = null;
   const stopAll = async (): Promise<void> => {
@@ -68,7 +72,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       .map((name) => ({ name, partitions: config.topicPartitions })));
 
     // Registered before anything is consumed: an incompatible schema stops the start here.
-    const registry = createRegistry(config.schemaRegistryUrl);
+    const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth);
     const schema = async (topic: string, name: Parameters<typeof registerTopicSchema>[2]) => registerTopicSchema(registry, topic, name);
     const [consentCommands, consentResults, consentEvents, permissionCommands, permissionResults, permissionEvents] = await Promise.all([
       schema(t.consentCommands, 'consent-commands'), schema(t.consentResults, 'consent-results'), schema(t.consentEvents, 'consent-events'),
@@ -116,6 +120,19 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
         }),
       });
     }
+    // ---- ops: what /readyz asks of this worker (src/ops/readiness.ts) ----
+    const joined = consumer;
+    const readinessChecks: Worker['readinessChecks'] = {
+      ...(joined ? { consumerGroup: async () => { if (!joined.joined()) throw new Error(`not a member of ${config.consumerGroup} (joining or rebalancing)`); } } : {}),
+      kafka: () => bus.ping(),
+      registry: registryPing(config.schemaRegistryUrl, config.schemaRegistryAuth),
+      mongodb: () => mongo.db.command({ ping: 1 }),
+      redis: async () => {
+        // ioredis queues commands while disconnected; a probe wants "down" at once.
+        if (redis.client.status !== 'ready') throw new Error(`redis connection ${redis.client.status}`);
+        await redis.client.ping();
+      },
+    };
     const sweeper = options.sweep
       ? startSweeper({
           pipeline: deps, runtime: consents, schedule: redis.schedule, due: mongo.dueConsents, parking: mongoParkingLot(mongo.db), logger,
@@ -134,6 +151,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     let stopped: Promise<void> | null = null;
     return {
       sweeper,
+      readinessChecks,
       stop() {
         stopped ??= (async () => {
           await sweeper?.stop();
@@ -149,4 +167,22 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     await stopAll().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * ioredis emits 'error' on every failed reconnect, and prints "Unhandled error event" to stderr
+ * when nobody listens: one warning per outage and one line when it is back, in the JSON log.
+ */
+function logConnectionState(client: { on(event: string, listener: (...args: unknown[]) => void): unknown }, logger: Logger): void {
+  let down = false;
+  client.on('error', (error) => {
+    if (down) return;
+    down = true;
+    logger.warn({ err: error }, 'redis connection lost; reconnecting');
+  });
+  client.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.info('redis connection back');
+  });
 }

@@ -122,6 +122,7 @@ export async function handleCommandChunk<C extends DomainCommand, S extends Vers
       deps.logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, reason: outcome.reason, detail: outcome.detail },
         'undecodable message sent to the DLQ');
       await sendToDeadLetter(deps.bus, message, outcome.reason, outcome.detail, deps.clock(), deps.maxMessageBytes);
+      deps.observer.deadLettered(message.topic, outcome.reason);
       done.add(message);
       continue;
     }

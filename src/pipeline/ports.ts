@@ -34,6 +34,8 @@ export interface PartitionBatch {
 
 export interface ConsumerHandle {
   stop(): Promise<void>;
+  /** Whether the consumer is a member of its group now (joined, not rebalancing, not stopped). */
+  joined(): boolean;
 }
 
 export interface MessageBus {
@@ -46,6 +48,8 @@ export interface MessageBus {
     partitionsConsumedConcurrently: number;
     onBatch(batch: PartitionBatch): Promise<void>;
   }): Promise<ConsumerHandle>;
+  /** Resolves when a broker answers a metadata request (readiness); rejects otherwise. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,7 @@ import type { TopicSchemaName } from '../adapters/registry/schema-files.ts';
 import { loadConfig } from '../config/config.ts';
 
 const config = loadConfig();
-const registry = createRegistry(config.schemaRegistryUrl);
+const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth);
 const t = config.topics;
 const pairs: [string, TopicSchemaName][] = [
   [t.consentCommands, 'consent-commands'], [t.consentResults, 'consent-results'], [t.consentEvents, 'consent-events'],

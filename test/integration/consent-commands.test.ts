@@ -159,10 +159,17 @@ describe('UpdateConsent', () => {
     expect(await h.waitForEvent(consentId, 'ConsentUpdated')).toMatchObject({ version: 2, causationId: renewed });
   });
 
-  it('rejects a consentVersion below 2 with 400 naming consentVersion', async () => {
+  it('answers consentVersion 1 (what the create wrote) with 409 and the current state, as the contract says', async () => {
     const consentId = uid('c-version-1');
     await created(consentId);
     const commandId = await h.consent('UpdateConsent', update(consentId, 1));
+    expect(await h.result(commandId)).toMatchObject({ statusCode: '409', errorCode: 'VERSION_CONFLICT', state: { consentId, version: 1 } });
+  });
+
+  it('rejects consentVersion 0 with 400 naming consentVersion', async () => {
+    const consentId = uid('c-version-0');
+    await created(consentId);
+    const commandId = await h.consent('UpdateConsent', update(consentId, 0));
     expect(await h.result(commandId)).toMatchObject({ statusCode: '400', errorCode: 'VALIDATION_FAILED', field: 'consentVersion' });
   });
 

@@ -1,15 +1,127 @@
-// The configuration's limits on outbox clearing, read from the environment (no I/O).
+// The configuration read from the environment (no I/O): defaults, every bad variable named at
+// once, URLs, broker lists, log levels, TLS/SASL settings and the outbox-clear limits.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.ts';
+import { ConfigError, ENV_VARIABLES, loadConfig } from '../../src/config/config.ts';
+
+function issuesOf(env: Record<string, string>, readFile?: (p: string) => string): { variable: string; message: string }[] {
+  try {
+    loadConfig(env, readFile);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.issues];
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration defaults', () => {
+  it('points at the native stack and listens for ops on 9464 when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      kafkaBrokers: ['127.0.0.1:19092'],
+      kafkaSecurity: { ssl: false, sasl: null },
+      schemaRegistryUrl: 'http://127.0.0.1:18081/apis/ccompat/v7',
+      mongodbUri: 'mongodb://127.0.0.1:27027/',
+      redisUrl: 'redis://127.0.0.1:16379',
+      redisTls: false,
+      lockTtlMs: 10_000,
+      logLevel: 'info',
+      ops: { host: '0.0.0.0', port: 9464 },
+      shutdownTimeoutMs: 25_000,
+    });
+  });
+
+  it('treats an empty or blank variable as unset', () => {
+    expect(loadConfig({ LOCK_TTL_MS: '', LOG_LEVEL: '  ' })).toMatchObject({ lockTtlMs: 10_000, logLevel: 'info' });
+  });
+
+  it('reads numbers written with underscores and trims brokers', () => {
+    expect(loadConfig({ LOCK_TTL_MS: '20_000', KAFKA_BROKERS: ' a:1 , b.example:9093 ' })).toMatchObject({
+      lockTtlMs: 20_000, kafkaBrokers: ['a:1', 'b.example:9093'],
+    });
+  });
+});
+
+const badValues: { name: string; env: Record<string, string>; variable: string }[] = [
+  { name: 'a broker without a port', env: { KAFKA_BROKERS: 'localhost' }, variable: 'KAFKA_BROKERS' },
+  { name: 'a broker port out of range', env: { KAFKA_BROKERS: 'a:1,b:70000' }, variable: 'KAFKA_BROKERS' },
+  { name: 'a broker list of commas', env: { KAFKA_BROKERS: ',,' }, variable: 'KAFKA_BROKERS' },
+  { name: 'a registry URL that is not a URL', env: { SCHEMA_REGISTRY_URL: 'registry:8081' }, variable: 'SCHEMA_REGISTRY_URL' },
+  { name: 'a registry URL over ftp', env: { SCHEMA_REGISTRY_URL: 'ftp://registry/' }, variable: 'SCHEMA_REGISTRY_URL' },
+  { name: 'a MongoDB URI over http', env: { MONGODB_URI: 'http://127.0.0.1:27017' }, variable: 'MONGODB_URI' },
+  { name: 'a Redis URL without scheme', env: { REDIS_URL: '127.0.0.1:6379' }, variable: 'REDIS_URL' },
+  { name: 'a database name with a dot', env: { MONGODB_DATABASE: 'a.b' }, variable: 'MONGODB_DATABASE' },
+  { name: 'a log level pino does not have', env: { LOG_LEVEL: 'verbose' }, variable: 'LOG_LEVEL' },
+  { name: 'a non-numeric integer', env: { KEY_CONCURRENCY: 'many' }, variable: 'KEY_CONCURRENCY' },
+  { name: 'a fractional integer', env: { COMMIT_EVERY: '2.5' }, variable: 'COMMIT_EVERY' },
+  { name: 'a negative integer', env: { LOCK_WAIT_MS: '-1' }, variable: 'LOCK_WAIT_MS' },
+  { name: 'zero partitions', env: { TOPIC_PARTITIONS: '0' }, variable: 'TOPIC_PARTITIONS' },
+  { name: 'a lock TTL under 100 ms', env: { LOCK_TTL_MS: '99' }, variable: 'LOCK_TTL_MS' },
+  { name: 'a yes/no flag', env: { SWEEP_ENABLED: 'yes' }, variable: 'SWEEP_ENABLED' },
+  { name: 'an ops port past 65535', env: { OPS_PORT: '65536' }, variable: 'OPS_PORT' },
+  { name: 'an unknown SASL mechanism', env: { KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }, variable: 'KAFKA_SASL_MECHANISM' },
+  { name: 'a SASL mechanism without a password', env: { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' }, variable: 'KAFKA_SASL_PASSWORD' },
+  { name: 'a SASL username without a mechanism', env: { KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }, variable: 'KAFKA_SASL_MECHANISM' },
+  { name: 'a registry username without a password', env: { SCHEMA_REGISTRY_USERNAME: 'u' }, variable: 'SCHEMA_REGISTRY_PASSWORD' },
+  { name: 'REDIS_TLS=false with a rediss:// URL', env: { REDIS_TLS: 'false', REDIS_URL: 'rediss://r:6380' }, variable: 'REDIS_TLS' },
+  { name: 'an unreadable CA file', env: { KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem' }, variable: 'KAFKA_SSL_CA_FILE' },
+  { name: 'a clear delay the published-entries ledger would outlast', env: { OUTBOX_CLEAR_DELAY_MS: '600001' }, variable: 'OUTBOX_CLEAR_DELAY_MS' },
+];
+
+describe('configuration errors', () => {
+  it.each(badValues)('refuses $name, naming $variable', ({ env, variable }) => {
+    expect(issuesOf(env).map((i) => i.variable)).toEqual([variable]);
+  });
+
+  it('reports every bad variable at once, each by name', () => {
+    const issues = issuesOf({ KAFKA_BROKERS: 'nope', REDIS_URL: 'nope', LOG_LEVEL: 'loud', LOCK_TTL_MS: 'x', KAFKA_SASL_MECHANISM: 'plain' });
+    expect(issues.map((i) => i.variable).sort()).toEqual(
+      ['KAFKA_BROKERS', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_USERNAME', 'LOCK_TTL_MS', 'LOG_LEVEL', 'REDIS_URL']);
+    expect(issues.find((i) => i.variable === 'LOG_LEVEL')?.message).toContain('info');
+  });
+
+  it('says each variable in the error message too', () => {
+    expect(() => loadConfig({ REDIS_URL: 'x', OPS_PORT: 'y' })).toThrow(/REDIS_URL: .*OPS_PORT: |OPS_PORT: .*REDIS_URL: /);
+  });
+});
+
+describe('security settings', () => {
+  it('builds SASL credentials and TLS for Kafka', () => {
+    const config = loadConfig({ KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'worker', KAFKA_SASL_PASSWORD: 's3cret' });
+    expect(config.kafkaSecurity).toEqual({ ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'worker', password: 's3cret' } });
+  });
+
+  it('reads a CA file for Kafka and Redis, which turns TLS on', () => {
+    const config = loadConfig({ KAFKA_SSL_CA_FILE: '/ca/kafka.pem', REDIS_TLS_CA_FILE: '/ca/redis.pem' }, (p) => `PEM of ${p}`);
+    expect(config.kafkaSecurity.ssl).toEqual({ ca: 'PEM of /ca/kafka.pem' });
+    expect(config.redisTls).toEqual({ ca: 'PEM of /ca/redis.pem' });
+  });
+
+  it('turns Redis TLS on for a rediss:// URL', () => {
+    expect(loadConfig({ REDIS_URL: 'rediss://:pw@redis.example:6380' }).redisTls).toBe(true);
+  });
+
+  it('takes registry basic auth in pairs', () => {
+    expect(loadConfig({ SCHEMA_REGISTRY_USERNAME: 'u', SCHEMA_REGISTRY_PASSWORD: 'p' }).schemaRegistryAuth).toEqual({ username: 'u', password: 'p' });
+  });
+});
 
 describe('outbox clear settings', () => {
   it('defaults to clearing 30 s after the publish, at most 20,000 waiting, 200 per write', () => {
     expect(loadConfig({}).outboxClears).toEqual({ delayMs: 30_000, maxPending: 20_000, batchSize: 200 });
   });
 
-  it('accepts 0 (clear right after the publish) and refuses a delay the published-entries ledger would outlast', () => {
+  it('accepts 0 (clear right after the publish) and up to 10 minutes', () => {
     expect(loadConfig({ OUTBOX_CLEAR_DELAY_MS: '0' }).outboxClears.delayMs).toBe(0);
     expect(loadConfig({ OUTBOX_CLEAR_DELAY_MS: '600000' }).outboxClears.delayMs).toBe(600_000);
-    expect(() => loadConfig({ OUTBOX_CLEAR_DELAY_MS: '600001' })).toThrow(ConfigError);
+  });
+});
+
+describe('README', () => {
+  it('lists every variable of the configuration with its default', () => {
+    const readme = readFileSync(path.join(import.meta.dirname, '../../README.md'), 'utf8');
+    const missing = ENV_VARIABLES.filter((name) => !new RegExp(`^\\| \`${name}\` \\|`, 'm').test(readme));
+    expect(missing).toEqual([]);
   });
 });

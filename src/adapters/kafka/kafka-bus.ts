@@ -1,6 +1,6 @@
 // MessageBus over kafkajs. kafkajs has been unmaintained since 2023, so nothing outside this
 // folder imports it: another client only needs to implement MessageBus again.
-import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type SASLOptions, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
 import type { Logger } from '../../logging/logger.ts';
 import { InfrastructureError, OversizedRecordError } from '../../pipeline/errors.ts';
 import type { ConsumerHandle, InboundMessage, MessageBus, OutboundMessage, PartitionBatch } from '../../pipeline/ports.ts';
@@ -14,6 +14,9 @@ export interface KafkaBusOptions {
   readonly logger: Logger;
   /** The broker's max.message.bytes; a larger record is refused here, before it is produced. */
   readonly maxMessageBytes?: number;
+  /** TLS to the brokers: true trusts the system's CAs; `{ca}` adds a CA (PEM). */
+  readonly ssl?: boolean | { readonly ca: string };
+  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string } | null;
 }
 
 // The broker's answers to a record (or a batch) over its size limit. kafkajs marks both as not
@@ -83,12 +86,17 @@ async function untilLeaders(admin: Admin, names: readonly string[]): Promise<voi
 }
 
 export function createKafkaBus(options: KafkaBusOptions): MessageBus {
+  const security = {
+    ...(options.ssl ? { ssl: options.ssl === true ? true : { ca: [options.ssl.ca] } } : {}),
+    ...(options.sasl ? { sasl: { ...options.sasl } as SASLOptions } : {}),
+  };
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(options.logger),
     retry: { retries: 8, initialRetryTime: 200 },
+    ...security,
   });
   // Idempotent producer: a retried send cannot duplicate or reorder messages of a partition.
   // Its retries are unbounded, as idempotence requires: during a broker outage a publish waits
@@ -103,9 +111,10 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
   });
   // For set-up steps whose "not yet" answers are expected (fresh topics, a fresh group
   // coordinator): kafkajs logs every such refusal at ERROR, which would read as a fault.
-  const quiet = new Kafka({ clientId: `${options.clientId}-setup`, brokers: [...options.brokers], logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100 } });
+  const quiet = new Kafka({ clientId: `${options.clientId}-setup`, brokers: [...options.brokers], logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100 }, ...security });
   let producerReady: Promise<void> | null = null;
   const consumers: Consumer[] = [];
+  let pingAdmin: Admin | null = null;
 
   async function connectedProducer(): Promise<Producer> {
     producerReady ??= producer.connect();
@@ -179,6 +188,13 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
       }
       const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
       consumers.push(consumer);
+      // Group membership for readiness: joined once the group assigned partitions, out again
+      // while it rebalances and once the consumer stops or crashes.
+      let joined = false;
+      consumer.on(consumer.events.GROUP_JOIN, () => { joined = true; });
+      for (const left of [consumer.events.REBALANCING, consumer.events.STOP, consumer.events.CRASH, consumer.events.DISCONNECT]) {
+        consumer.on(left, () => { joined = false; });
+      }
       await consumer.connect();
       await consumer.subscribe({ topics: [...topics], fromBeginning: true });
       await consumer.run({
@@ -218,10 +234,19 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
         async stop() {
           await consumer.disconnect();
         },
+        joined: () => joined,
       };
     },
 
+    async ping(): Promise<void> {
+      // One admin kept for pings, without retries: a probe wants the answer now, not in a minute.
+      pingAdmin ??= kafka.admin({ retry: { retries: 0 } });
+      await pingAdmin.connect(); // a no-op once connected; reconnects after an outage
+      await pingAdmin.describeCluster();
+    },
+
     async close(): Promise<void> {
+      await pingAdmin?.disconnect().catch(() => undefined);
       await Promise.allSettled(consumers.map((c) => c.disconnect()));
       if (producerReady) await producer.disconnect();
     },

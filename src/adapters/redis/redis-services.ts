@@ -48,14 +48,19 @@ export interface RedisServices {
   close(): Promise<void>;
 }
 
-export function connectRedis(url: string, keyPrefix = 'cw:'): RedisServices {
+/**
+ * AUTH travels in the URL (redis://user:password@host); TLS by a rediss:// URL or `tls` (true, or
+ * `{ca}` with a CA in PEM for a private authority).
+ */
+export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { readonly ca: string } = false): RedisServices {
+  const tlsOptions = tls === false ? {} : { tls: tls === true ? {} : { ca: tls.ca } };
   // A batch is one command: the round's leases, releases and ledger entries are each one Lua
   // script call over all their keys, a round's schedule changes one ZADD and one ZREM. Commands
   // issued in the same turn of the event loop also go out in one write (auto-pipelining), so the
   // writes a round starts together (ledger, schedule, releases) share one round trip.
   // test/integration/round-trips.test.ts counts them. (Single Redis, not Cluster: a script's keys
   // would span slots.)
-  const redis = new Redis(url, { keyPrefix, maxRetriesPerRequest: 3, enableOfflineQueue: true, enableAutoPipelining: true }) as ScriptedRedis;
+  const redis = new Redis(url, { keyPrefix, maxRetriesPerRequest: 3, enableOfflineQueue: true, enableAutoPipelining: true, ...tlsOptions }) as ScriptedRedis;
   // A lost connection fails the calls made meanwhile (InfrastructureError: retried and logged by
   // the pipeline); its own error events, one per reconnect attempt, would otherwise be printed.
   redis.on('error', () => undefined);

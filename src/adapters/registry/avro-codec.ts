@@ -16,8 +16,15 @@ export interface RegisteredSchema {
   readonly type: avsc.Type;
 }
 
-export function createRegistry(url: string): SchemaRegistry {
-  return new SchemaRegistry({ host: url, retry: { retries: 3 } });
+/** `auth`: basic auth, for a registry that asks for it (SCHEMA_REGISTRY_USERNAME/PASSWORD). */
+export function createRegistry(url: string, auth: { readonly username: string; readonly password: string } | null = null): SchemaRegistry {
+  return new SchemaRegistry({ host: url, retry: { retries: 3 }, ...(auth ? { auth: { ...auth } } : {}) });
+}
+
+/** The registry refused a schema as incompatible: a deployment mistake, not an outage, so the start stops. */
+export class IncompatibleSchemaError extends Error {
+  override readonly name = 'IncompatibleSchemaError';
+  readonly retryable = false;
 }
 
 function isHttpStatus(error: unknown, status: number): boolean {
@@ -63,7 +70,7 @@ export async function registerTopicSchema(registry: SchemaRegistry, topic: strin
     return { subject, id, type: readerType(JSON.parse(schema)) };
   } catch (error) {
     if (isHttpStatus(error, 409)) {
-      throw new Error(`schema ${name} is not BACKWARD-compatible with the latest version of ${subject}: ${(error as Error).message}`, { cause: error });
+      throw new IncompatibleSchemaError(`schema ${name} is not BACKWARD-compatible with the latest version of ${subject}: ${(error as Error).message}`, { cause: error });
     }
     throw error;
   }

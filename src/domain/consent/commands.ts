@@ -89,8 +89,10 @@ export function parseConsentCommand(envelope: CommandEnvelope, now: Date): Conse
         consentId: identifier('consentId', p['consentId']),
         serviceId: identifier('serviceId', p['serviceId']),
         userId: identifier('userId', p['userId']),
-        consentVersion: Number.isInteger(version) && (version as number) >= 2
-          ? (version as number) : invalid('consentVersion', 'must be an integer of at least 2 (the version this update creates)'),
+        // Only the form is checked here: whether the version follows the stored one is the
+        // decision's (409 VERSION_CONFLICT with the current state, as for any stale version).
+        consentVersion: Number.isInteger(version) && (version as number) >= 1
+          ? (version as number) : invalid('consentVersion', 'must be an integer of at least 1 (the version this update creates)'),
         status: p['status'] == null || p['status'] === 'ACTIVE' || p['status'] === 'REVOKED'
           ? (p['status'] ?? null) : invalid('status', 'must be ACTIVE or REVOKED (EXPIRED is set only by the scheduler)'),
         consentType: optionalIdentifier('consentType', p['consentType']),

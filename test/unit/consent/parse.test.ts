@@ -56,7 +56,6 @@ const rows: BadField[] = [
   { name: 'an expiryTime in the past', commandType: 'CreateConsent', payload: { expiryTime: PAST }, field: 'expiryTime' },
   { name: 'an expiryTime equal to now', commandType: 'CreateConsent', payload: { expiryTime: NOW.toISOString() }, field: 'expiryTime' },
   // UpdateConsent
-  { name: 'consentVersion 1 (the version a create writes)', commandType: 'UpdateConsent', payload: { consentVersion: 1 }, field: 'consentVersion' },
   { name: 'consentVersion 0', commandType: 'UpdateConsent', payload: { consentVersion: 0 }, field: 'consentVersion' },
   { name: 'a negative consentVersion', commandType: 'UpdateConsent', payload: { consentVersion: -3 }, field: 'consentVersion' },
   { name: 'a fractional consentVersion', commandType: 'UpdateConsent', payload: { consentVersion: 2.5 }, field: 'consentVersion' },
