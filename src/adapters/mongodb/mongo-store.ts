@@ -40,7 +40,7 @@ function isTransient(error: MongoServerError): boolean {
   return TRANSIENT_CODES.has(Number(error.code)) || error.hasErrorLabel('RetryableWriteError') || TRANSIENT_MESSAGE.test(error.message);
 }
 
-async function infra<T>(work: () => Promise<T>): Promise<T> {
+export async function infra<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
