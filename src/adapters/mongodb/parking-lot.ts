@@ -1,13 +1,16 @@
 // ParkingLot over the MongoDB driver: one document per aggregate that keeps failing, in
 // `parked_aggregates`, `_id` = `collection:id`:
 //   { _id, collection, id, kind, reason, failures, parked, parkedAt, lastFailedAt }
-// Failures are counted with an $inc upsert, so two sweepers counting the same aggregate never
-// lose a count; the document exists only while an aggregate has failed since its last success.
-import type { Db } from 'mongodb';
+// Failures are counted with $inc (an insert for the first), so two sweepers counting the same
+// aggregate never lose a count; the document exists only while an aggregate has failed since its last success.
+import { MongoServerError, type Db } from 'mongodb';
 import type { ParkedAggregate, ParkingLot } from '../../pipeline/ports.ts';
 import { infra } from './mongo-store.ts';
 
 export const PARKED_AGGREGATES = 'parked_aggregates';
+const DUPLICATE_KEY = 11000;
+/** Rounds of increment-else-insert before giving up (each lost round means another writer won one). */
+const MAX_COUNT_ATTEMPTS = 20;
 
 interface ParkedDocument {
   _id: string;
@@ -27,16 +30,22 @@ export function createParkingLot(db: Db): ParkingLot {
   const lot = db.collection<ParkedDocument>(PARKED_AGGREGATES);
   return {
     async failed(kind, target, reason) {
-      const doc = await infra(() => lot.findOneAndUpdate(
-        { _id: keyOf(target) },
-        {
-          $inc: { failures: 1 },
-          $set: { collection: target.collection, id: target.id, kind, reason, lastFailedAt: new Date() },
-          $setOnInsert: { parked: false, parkedAt: null },
-        },
-        { upsert: true, returnDocument: 'after' },
-      ));
-      return doc?.failures ?? 1;
+      const _id = keyOf(target);
+      const fields = { collection: target.collection, id: target.id, kind, reason, lastFailedAt: new Date() };
+      // Increment, else insert the first count. Not one upsert: two upserts of a new _id racing
+      // can both try the insert, and FerretDB reports that clash as error 1, not 11000; an insert's
+      // clash is 11000 on both servers. A lost race (the insert refused, or an increment FerretDB's
+      // compare-and-set found changed under it) goes round again.
+      for (let attempt = 1; ; attempt++) {
+        const counted = await infra(() => lot.findOneAndUpdate({ _id }, { $inc: { failures: 1 }, $set: fields }, { returnDocument: 'after' }));
+        if (counted) return counted.failures;
+        try {
+          await infra(() => lot.insertOne({ _id, ...fields, failures: 1, parked: false, parkedAt: null }));
+          return 1;
+        } catch (error) {
+          if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY) || attempt >= MAX_COUNT_ATTEMPTS) throw error;
+        }
+      }
     },
     async succeeded(_kind, target) {
       // Only a count is forgotten: a parked aggregate leaves the lot through release (an operator).
