@@ -3,14 +3,30 @@
 // committed), positioned at each partition's end as it was before the group joined: every
 // client reads every result, and picks those of the commands it sent.
 import { randomUUID } from 'node:crypto';
-import { Kafka, Partitioners, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import type { ClientTransport, ResultMessage } from '../../client/transport.ts';
 
 export interface KafkaClientTransportOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
-  /** How long the results consumer may take to join its group. */
+  /** How long the results topics may take to be ready, and the results consumer to join its group. */
   readonly joinTimeoutMs?: number;
+}
+
+// What a broker can answer about a topic created a moment ago (by a worker starting), until its
+// partitions have leaders everywhere.
+const NOT_READY_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+async function endsOf(admin: Admin, topic: string, timeoutMs: number): Promise<{ partition: number; high: string }[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if (!NOT_READY_YET.has((error as { type?: string }).type ?? '') || Date.now() > deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 export function createKafkaClientTransport(options: KafkaClientTransportOptions): ClientTransport {
@@ -19,20 +35,21 @@ export function createKafkaClientTransport(options: KafkaClientTransportOptions)
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   let consumer: Consumer | null = null;
   let producerReady: Promise<void> | null = null;
+  const joinTimeoutMs = options.joinTimeoutMs ?? 30_000;
 
   return {
     async listen(topics, onMessage) {
       // The ends before joining: seeking there after the join means nothing produced in between is skipped.
       const admin = kafka.admin();
       await admin.connect();
-      const ends = await Promise.all(topics.map(async (topic) => ({ topic, partitions: await admin.fetchTopicOffsets(topic) })))
+      const ends = await Promise.all(topics.map(async (topic) => ({ topic, partitions: await endsOf(admin, topic, joinTimeoutMs) })))
         .finally(() => admin.disconnect());
       const c = kafka.consumer({ groupId: `${options.clientId}-results-${randomUUID()}`, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
       consumer = c;
       await c.connect();
       await c.subscribe({ topics: [...topics], fromBeginning: false });
       const joined = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`results consumer did not join within ${options.joinTimeoutMs ?? 30_000} ms`)), options.joinTimeoutMs ?? 30_000);
+        const timer = setTimeout(() => reject(new Error(`results consumer did not join within ${joinTimeoutMs} ms`)), joinTimeoutMs);
         c.on(c.events.GROUP_JOIN, () => { clearTimeout(timer); resolve(); });
       });
       await c.run({
