@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTopic } from '../../src/adapters/kafka/topic-reader.ts';
+import { createRegistry } from '../../src/adapters/registry/avro-codec.ts';
 import type { DeadLetterView } from '../../src/cli/dlq-messages.ts';
 import { jsonLines, runCli } from '../support/cli.ts';
 import { startHarness, type Harness } from '../support/worker-harness.ts';
@@ -62,6 +63,14 @@ describe('dlq list and replay', () => {
     expect(replayed?.value).toEqual(value);
     expect(replayed?.headers).toEqual({ traceparent: '00-trace-span-01' });
     expect(h.results(commandId)).toHaveLength(1);
+  });
+
+  it('registers the schemas of its configuration\'s topics, printing the ids producers look up', async () => {
+    const run = await runCli(h.config, ['schemas', 'register']);
+    expect(run.code).toBe(0);
+    const id = await createRegistry(h.config.schemaRegistryUrl).getLatestSchemaId(`${h.topics.consentCommands}-value`);
+    expect(run.stdout).toMatch(new RegExp(`${h.topics.consentCommands.replaceAll('.', '\\.')}-value\\s+id ${id}\\s`));
+    expect(run.stdout.trim().split('\n')).toHaveLength(6);
   });
 
   it('refuses bad usage with exit code 2 and the help', async () => {
