@@ -3,6 +3,7 @@
 // used a schema id the registry did not have yet, since fixed); `dlq list` shows it, selected by
 // reason and offset range; `dlq replay --dry-run` sends nothing; `dlq replay` puts the original
 // key and bytes back on the commands topic without the dlq.* headers, and the worker answers it.
+// Also: `schemas register` prints the ids producers look up, and bad usage exits 2.
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
