@@ -1,10 +1,10 @@
 // What `npm run local` shows a new user once the worker runs: a CreateConsent going in, its
-// CommandResult and ConsentCreated event coming out, and five seconds later its ConsentExpired.
+// CommandResult (through the typed producer client) and ConsentCreated event coming out, and five seconds later its ConsentExpired.
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { createRegistry } from '../src/adapters/registry/avro-codec.ts';
 import { loadConfig } from '../src/config/config.ts';
-import { CommandProducer } from '../test/support/command-producer.ts';
+import { ConsentWorkerClient } from '../src/client/index.ts';
 import { TopicCollector } from '../test/support/topic-collector.ts';
 
 process.removeAllListeners('warning');
@@ -22,22 +22,21 @@ for (let waited = 0; ; waited += 500) {
   await new Promise((resolve) => setTimeout(resolve, 500));
 }
 await admin.disconnect();
-const producer = kafka.producer();
-await producer.connect();
-const collector = new TopicCollector(kafka, registry, [t.consentResults, t.consentEvents]);
-await collector.start([t.consentResults, t.consentEvents], `demo-${randomUUID()}`);
+// The typed producer client (src/client) sends and awaits the result; events are read apart.
+const client = await ConsentWorkerClient.connect({ brokers: config.kafkaBrokers, registryUrl: config.schemaRegistryUrl, topics: t, timeoutMs: 60_000 });
+const collector = new TopicCollector(kafka, registry, [t.consentEvents]);
+await collector.start([t.consentEvents], `demo-${randomUUID()}`);
 
 const consentId = `demo-${randomUUID().slice(0, 8)}`;
 const payload = {
   consentId, serviceId: 'newsletter', userId: 'user-42', status: 'ACTIVE', consentType: 'marketing',
   consentData: { channel: 'email' }, expiryTime: new Date(Date.now() + 5_000).toISOString(),
-};
+} as const;
 const show = (label: string, value: unknown): void => console.log(`\n${label}\n${JSON.stringify(value, null, 2)}`);
 
 show(`→ ${t.consentCommands}  CreateConsent (key ${consentId})`, payload);
-const commandId = await new CommandProducer(registry, producer).send(t.consentCommands, 'CreateConsent', payload, { key: consentId });
-const result = await collector.waitFor((all) => all.find((r) => r.topic === t.consentResults && r.key === commandId), 'the result', 60_000);
-show(`← ${t.consentResults}  (key ${commandId})`, result.value);
+const result = await client.send({ commandType: 'CreateConsent', payload });
+show(`← ${t.consentResults}  (key ${result.commandId})`, result);
 for (const eventType of ['ConsentCreated', 'ConsentExpired']) {
   const event = await collector.waitFor(
     (all) => all.find((r) => r.topic === t.consentEvents && r.key === consentId && (r.value as { eventType?: string })?.eventType === eventType),
@@ -45,4 +44,4 @@ for (const eventType of ['ConsentCreated', 'ConsentExpired']) {
   show(`← ${t.consentEvents}  ${eventType} (key ${consentId})`, event.value);
 }
 await collector.stop();
-await producer.disconnect();
+await client.close();

@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { createKafkaBus } from './adapters/kafka/kafka-bus.ts';
 import { connectMongo } from './adapters/mongodb/mongo-store.ts';
-import { mongoParkingLot } from './adapters/mongodb/parking-lot.ts';
+import { createParkingLot } from './adapters/mongodb/parking-lot.ts';
 import { startResultRetention, type ResultRetention } from './adapters/mongodb/result-retention.ts';
 import { createCommandDecoder, createEncoder, createRegistry, registerTopicSchema } from './adapters/registry/avro-codec.ts';
 import { connectRedis } from './adapters/redis/redis-services.ts';
@@ -135,7 +135,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     };
     const sweeper = options.sweep
       ? startSweeper({
-          pipeline: deps, runtime: consents, schedule: redis.schedule, due: mongo.dueConsents, parking: mongoParkingLot(mongo.db), logger,
+          pipeline: deps, runtime: consents, schedule: redis.schedule, due: mongo.dueConsents, parking: createParkingLot(mongo.db), logger,
         }, { ...config.sweep, sweeperId: `${hostname()}-${process.pid}` })
       : null;
     logger.info({ consume: options.consume, sweep: options.sweep, groupId: config.consumerGroup }, 'worker started');

@@ -1,0 +1,77 @@
+// The producer client's Kafka transport over kafkajs (see src/client/transport.ts).
+// Results are read by a consumer group of the client's own (a fresh id per client, never
+// committed), positioned at each partition's end as it was before the group joined: every
+// client reads every result, and picks those of the commands it sent.
+import { randomUUID } from 'node:crypto';
+import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import type { ClientTransport, ResultMessage } from '../../client/transport.ts';
+
+export interface KafkaClientTransportOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** How long the results topics may take to be ready, and the results consumer to join its group. */
+  readonly joinTimeoutMs?: number;
+}
+
+// What a broker can answer about a topic created a moment ago (by a worker starting), until its
+// partitions have leaders everywhere.
+const NOT_READY_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+async function endsOf(admin: Admin, topic: string, timeoutMs: number): Promise<{ partition: number; high: string }[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if (!NOT_READY_YET.has((error as { type?: string }).type ?? '') || Date.now() > deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+export function createKafkaClientTransport(options: KafkaClientTransportOptions): ClientTransport {
+  const kafka = new Kafka({ clientId: options.clientId, brokers: [...options.brokers], logLevel: logLevel.NOTHING });
+  // Java's murmur2 partitioner: the same key lands on the same partition as from any other client.
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  let consumer: Consumer | null = null;
+  let producerReady: Promise<void> | null = null;
+  const joinTimeoutMs = options.joinTimeoutMs ?? 30_000;
+
+  return {
+    async listen(topics, onMessage) {
+      // The ends before joining: seeking there after the join means nothing produced in between is skipped.
+      const admin = kafka.admin();
+      await admin.connect();
+      const ends = await Promise.all(topics.map(async (topic) => ({ topic, partitions: await endsOf(admin, topic, joinTimeoutMs) })))
+        .finally(() => admin.disconnect());
+      const c = kafka.consumer({ groupId: `${options.clientId}-results-${randomUUID()}`, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+      consumer = c;
+      await c.connect();
+      await c.subscribe({ topics: [...topics], fromBeginning: false });
+      const joined = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`results consumer did not join within ${joinTimeoutMs} ms`)), joinTimeoutMs);
+        c.on(c.events.GROUP_JOIN, () => { clearTimeout(timer); resolve(); });
+      });
+      await c.run({
+        autoCommit: false, // a client's group is its own and short-lived: nothing to resume
+        eachMessage: async ({ topic, message }) => {
+          const received: ResultMessage = { topic, key: message.key?.toString('utf8') ?? null, value: message.value };
+          onMessage(received);
+        },
+      });
+      await joined;
+      for (const { topic, partitions } of ends) {
+        for (const p of partitions) c.seek({ topic, partition: p.partition, offset: p.high });
+      }
+    },
+    async produce(topic, key, value) {
+      producerReady ??= producer.connect();
+      await producerReady;
+      await producer.send({ topic, acks: -1, messages: [{ key, value }] });
+    },
+    async close() {
+      await consumer?.disconnect();
+      if (producerReady) await producer.disconnect();
+    },
+  };
+}

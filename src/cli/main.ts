@@ -1,0 +1,128 @@
+// The operator CLI, `npx consent-worker <command>` (bin/consent-worker.mjs runs this file).
+// Connections come from the same environment variables as the worker (src/config/config.ts).
+// Exit codes: 0 done, 1 failed or refused, 2 bad usage.
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../config/config.ts';
+import { listDeadLetters, replayDeadLetters, type DlqOptions } from './commands/dlq.ts';
+import { listParked, retryParked } from './commands/parked.ts';
+import { registerSchemas } from './commands/schemas.ts';
+import { SHOWN_COLLECTIONS, showAggregate, type Shown } from './commands/show.ts';
+import { STDIO, type Output } from './output.ts';
+
+export const HELP = `consent-worker — operator commands (connections from KAFKA_BROKERS, SCHEMA_REGISTRY_URL,
+MONGODB_URI, MONGODB_DATABASE, REDIS_URL, REDIS_KEY_PREFIX and the topic variables, as the worker)
+
+  schemas register                      register the six topic schemas (BACKWARD), print their ids
+  dlq list   [dlq options] [--json]     list dead letters: partition@offset, key, reason, source
+  dlq replay [dlq options] [--dry-run]  produce them again (original key and bytes, without the
+                                        dlq.* headers) onto the commands topic they came from
+      dlq options: --topic consent|permission (default consent)  --reason R
+                   --partition P  --from-offset A  --to-offset B (inclusive, per partition)
+  show consent <consentId>              the stored document, outbox bodies parsed, parked or not
+  show entity <entityId>
+  parked list [--limit N] [--json]      aggregates parked after repeated failures
+  parked retry <collection> <id>        release one from the lot; a consent goes back into the
+                                        expiry schedule at its due time
+  --help                                this text
+`;
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+function integer(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new UsageError(`--${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      json: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      topic: { type: 'string' },
+      reason: { type: 'string' },
+      partition: { type: 'string' },
+      'from-offset': { type: 'string' },
+      'to-offset': { type: 'string' },
+      limit: { type: 'string' },
+    },
+  });
+}
+
+type Parsed = ReturnType<typeof parse>;
+
+function dlqOptions(values: Parsed['values']): DlqOptions {
+  const family = values.topic ?? 'consent';
+  if (family !== 'consent' && family !== 'permission') throw new UsageError(`--topic must be consent or permission, got ${JSON.stringify(family)}`);
+  const partition = integer('partition', values.partition);
+  const fromOffset = integer('from-offset', values['from-offset']);
+  const toOffset = integer('to-offset', values['to-offset']);
+  return {
+    family,
+    json: values.json ?? false,
+    ...(values.reason !== undefined ? { reason: values.reason } : {}),
+    ...(partition !== undefined ? { partition } : {}),
+    ...(fromOffset !== undefined ? { fromOffset } : {}),
+    ...(toOffset !== undefined ? { toOffset } : {}),
+  };
+}
+
+export async function run(argv: readonly string[], config: () => Config, out: Output): Promise<number> {
+  let parsed: Parsed;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    out.error(`${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [group, action, ...rest] = positionals;
+  if (values.help || group === undefined || group === 'help') {
+    out.line(HELP);
+    return 0;
+  }
+  try {
+    switch (`${group} ${action ?? ''}`.trim()) {
+      case 'schemas register':
+        return await registerSchemas(config(), out);
+      case 'dlq list':
+        return await listDeadLetters(config(), dlqOptions(values), out);
+      case 'dlq replay':
+        return await replayDeadLetters(config(), { ...dlqOptions(values), dryRun: values['dry-run'] ?? false }, out);
+      case 'show consent':
+      case 'show entity': {
+        const [id] = rest;
+        if (!id) throw new UsageError(`show ${action} needs an id`);
+        return await showAggregate(config(), action as Shown, id, out);
+      }
+      case 'parked list':
+        return await listParked(config(), { limit: integer('limit', values.limit) ?? 100, json: values.json ?? false }, out);
+      case 'parked retry': {
+        const [collection, id] = rest;
+        if (!collection || !id) throw new UsageError('parked retry needs <collection> <id> (e.g. consents c-1)');
+        return await retryParked(config(), collection, id, out);
+      }
+      default:
+        throw new UsageError(`unknown command: ${positionals.join(' ')} (show takes ${Object.keys(SHOWN_COLLECTIONS).join(' or ')})`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      out.error(`${error.message}\n\n${HELP}`);
+      return 2;
+    }
+    out.error(`consent-worker ${positionals.join(' ')}: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+// Run when executed (node src/cli/main.ts, or through bin/consent-worker.mjs), not when imported by a test.
+if (process.argv[1] && import.meta.filename === (await import('node:fs')).realpathSync(process.argv[1])) {
+  process.exitCode = await run(process.argv.slice(2), () => loadConfig(), STDIO);
+}

@@ -1,0 +1,160 @@
+// The typed producer client: encodes a command through the Schema Registry (the latest schema
+// of `<topic>-value`, looked up once per topic), produces it to its family's commands topic
+// under the contract's key, and resolves with the CommandResult of the same commandId.
+import { randomUUID } from 'node:crypto';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { createKafkaClientTransport } from '../adapters/kafka/client-transport.ts';
+import { createRegistry } from '../adapters/registry/avro-codec.ts';
+import { familyOf, keyOf, type Command, type CommandType } from './commands.ts';
+import { toCommandResult, type CommandResult } from './results.ts';
+import type { ClientTransport, ResultMessage } from './transport.ts';
+
+export interface ClientTopics {
+  readonly consentCommands: string;
+  readonly consentResults: string;
+  readonly permissionCommands: string;
+  readonly permissionResults: string;
+}
+
+export const DEFAULT_TOPICS: ClientTopics = {
+  consentCommands: 'consent.commands.v1',
+  consentResults: 'consent.results.v1',
+  permissionCommands: 'permission.commands.v1',
+  permissionResults: 'permission.results.v1',
+};
+
+export interface ClientOptions {
+  readonly brokers: readonly string[];
+  /** Confluent-compatible API, e.g. http://registry:8081 (Apicurio: …/apis/ccompat/v7). */
+  readonly registryUrl: string;
+  /** Topic names, when they differ from the defaults. */
+  readonly topics?: Partial<ClientTopics>;
+  readonly clientId?: string;
+  /** How long send() waits for the result before rejecting with CommandTimeoutError. */
+  readonly timeoutMs?: number;
+}
+
+export interface SendOptions {
+  readonly timeoutMs?: number;
+}
+
+/**
+ * No result within the timeout. The command may still be applied later: send it again with the
+ * same commandId to wait again (a commandId is applied at most once; a repeat gets the same result).
+ */
+export class CommandTimeoutError extends Error {
+  override readonly name = 'CommandTimeoutError';
+  readonly commandId: string;
+  constructor(commandId: string, timeoutMs: number) {
+    super(`no result for command ${commandId} within ${timeoutMs} ms`);
+    this.commandId = commandId;
+  }
+}
+
+interface Pending {
+  resolve(result: CommandResult): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+const NAMESPACE = 'consentworker.v1';
+
+export class ConsentWorkerClient {
+  private readonly pending = new Map<string, Pending>();
+  private readonly schemaIds = new Map<string, Promise<number>>();
+  private readonly topics: ClientTopics;
+  private readonly timeoutMs: number;
+  private readonly registry: SchemaRegistry;
+  private readonly transport: ClientTransport;
+  private closed = false;
+
+  private constructor(options: ClientOptions, transport: ClientTransport) {
+    this.topics = { ...DEFAULT_TOPICS, ...options.topics };
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.registry = createRegistry(options.registryUrl);
+    this.transport = transport;
+  }
+
+  /** Connects and starts reading the results topics; resolves once no result can be missed. */
+  static async connect(options: ClientOptions): Promise<ConsentWorkerClient> {
+    const transport = createKafkaClientTransport({ brokers: options.brokers, clientId: options.clientId ?? 'consent-worker-client' });
+    const client = new ConsentWorkerClient(options, transport);
+    try {
+      await transport.listen([client.topics.consentResults, client.topics.permissionResults], (m) => { void client.onResult(m); });
+    } catch (error) {
+      await transport.close();
+      throw error;
+    }
+    return client;
+  }
+
+  /** Sends one command and resolves with its result (whatever its statusCode). */
+  async send<T extends CommandType>(command: Extract<Command, { commandType: T }>, options: SendOptions = {}): Promise<CommandResult<T>> {
+    if (this.closed) throw new Error('the client is closed');
+    const family = familyOf(command.commandType);
+    const topic = family === 'consent' ? this.topics.consentCommands : this.topics.permissionCommands;
+    const commandId = command.commandId ?? `cmd-${randomUUID()}`;
+    const value = await this.registry.encode(await this.schemaIdOf(topic), {
+      commandId,
+      commandType: command.commandType,
+      issuedAt: new Date().toISOString(),
+      actor: command.actor ? { orgId: null, roles: [], ...command.actor } : null,
+      correlationId: command.correlationId ?? null,
+      payload: { [`${NAMESPACE}.${command.commandType}`]: command.payload },
+    });
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    // Waiting before producing: a result can arrive before produce() returns.
+    const answered = new Promise<CommandResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(commandId);
+        reject(new CommandTimeoutError(commandId, timeoutMs));
+      }, timeoutMs);
+      this.pending.set(commandId, { resolve, reject, timer });
+    });
+    try {
+      await this.transport.produce(topic, keyOf(command, commandId), value);
+    } catch (error) {
+      this.settle(commandId)?.reject(error as Error);
+    }
+    return answered as Promise<CommandResult<T>>;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(new Error('the client was closed before the result came'));
+    await this.transport.close();
+  }
+
+  private schemaIdOf(topic: string): Promise<number> {
+    let id = this.schemaIds.get(topic);
+    if (!id) {
+      id = this.registry.getLatestSchemaId(`${topic}-value`);
+      id.catch(() => this.schemaIds.delete(topic)); // asked again next time
+      this.schemaIds.set(topic, id);
+    }
+    return id;
+  }
+
+  private settle(commandId: string): Pending | undefined {
+    const waiting = this.pending.get(commandId);
+    if (!waiting) return undefined;
+    this.pending.delete(commandId);
+    clearTimeout(waiting.timer);
+    return waiting;
+  }
+
+  private async onResult(message: ResultMessage): Promise<void> {
+    // Keyed by commandId: results of other producers' commands are skipped undecoded.
+    if (message.key === null || !message.value || !this.pending.has(message.key)) return;
+    let result: CommandResult;
+    try {
+      const decoded = (await this.registry.decode(message.value)) as Record<string, unknown>;
+      result = toCommandResult(decoded, 'ConsentState'); // the only bare state: consent results
+    } catch (error) {
+      this.settle(message.key)?.reject(new Error(`the result of ${message.key} could not be decoded`, { cause: error }));
+      return;
+    }
+    this.settle(result.commandId)?.resolve(result);
+  }
+}

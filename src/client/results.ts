@@ -1,0 +1,104 @@
+// The CommandResult a producer gets back, typed per command type from schemas/types. The Avro
+// `state` union is unwrapped: `state` is the record itself and `stateType` names which one.
+import type { CommandType, ConsentCommandType } from './commands.ts';
+
+export interface ConsentState {
+  readonly consentId: string;
+  readonly kind: 'USER' | 'ORG';
+  readonly version: number;
+  readonly status: 'ACTIVE' | 'REQUESTED' | 'REJECTED' | 'REVOKED' | 'EXPIRED';
+  readonly serviceId: string | null;
+  readonly userId: string | null;
+  readonly consentType: string | null;
+  readonly consentData: Readonly<Record<string, string>>;
+  readonly expiryTime: string | null;
+  readonly sourceUserId: string | null;
+  readonly targetOrgId: string | null;
+  readonly targetOrgOwnerEmail: string | null;
+  readonly expiry: string | null;
+  readonly decidedBy: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface EntityState {
+  readonly entityId: string;
+  readonly version: number;
+  readonly externalKeys: readonly { readonly extKey: string; readonly extType: string }[];
+  readonly contractId: string | null;
+}
+
+export interface ReferenceState {
+  readonly kind: 'PERMISSION' | 'SOURCE' | 'CONTRACT';
+  readonly id: string;
+  readonly version: number;
+  readonly name: string | null;
+  readonly active: boolean | null;
+  readonly allowedPermissionIds: readonly string[];
+  readonly allowedSourceIds: readonly string[];
+}
+
+export interface PermissionState {
+  readonly entityId: string;
+  readonly permissionId: string;
+  readonly isActive: boolean;
+  readonly isWithdrawn: boolean;
+  readonly acceptance: { readonly timestamp: string; readonly sourceId: string } | null;
+  readonly withdrawal: { readonly timestamp: string; readonly sourceId: string; readonly reason: string | null } | null;
+}
+
+export interface States {
+  ConsentState: ConsentState;
+  EntityState: EntityState;
+  ReferenceState: ReferenceState;
+  PermissionState: PermissionState;
+}
+export type StateType = keyof States;
+
+/** Which state each command's result carries (when it carries one). */
+export type StateTypeOf<T extends CommandType> =
+  T extends ConsentCommandType ? 'ConsentState'
+    : T extends 'RegisterEntity' ? 'EntityState'
+      : T extends 'AcceptPermission' | 'WithdrawPermission' ? 'PermissionState'
+        : 'ReferenceState';
+
+export interface CommandResult<T extends CommandType = CommandType> {
+  readonly commandId: string;
+  readonly correlationId: string | null;
+  readonly commandType: T;
+  /** The contract's code: '200', '201', '303', '400', '400.2', '404.1', '409', '412.4', '429', '500', … */
+  readonly statusCode: string;
+  readonly errorCode: string | null;
+  readonly message: string | null;
+  /** The payload field at fault, for 400s. */
+  readonly field: string | null;
+  /** Also on every worker log line about this command. */
+  readonly requestId: string;
+  readonly processedAt: string;
+  readonly stateType: StateTypeOf<T> | null;
+  /** The aggregate after the command (a 409 carries the current one), when there is one. */
+  readonly state: States[StateTypeOf<T>] | null;
+}
+
+const NAMESPACE = 'consentworker.v1.';
+
+/**
+ * Turns a decoded Avro result into a CommandResult. A union of null and one record decodes as the
+ * record itself (consent results); a union of several records as `{ '<full name>': record }`.
+ */
+export function toCommandResult(decoded: Record<string, unknown>, stateTypeIfBare: StateType): CommandResult {
+  const raw = decoded['state'] as Record<string, unknown> | null | undefined;
+  let stateType: StateType | null = null;
+  let state: unknown = null;
+  if (raw) {
+    const names = Object.keys(raw);
+    if (names.length === 1 && names[0]!.startsWith(NAMESPACE)) {
+      stateType = names[0]!.slice(NAMESPACE.length) as StateType;
+      state = raw[names[0]!];
+    } else {
+      stateType = stateTypeIfBare;
+      state = raw;
+    }
+  }
+  return { ...(decoded as unknown as CommandResult), stateType, state } as CommandResult;
+}
