@@ -223,7 +223,7 @@ describe('errors', () => {
 
   it('answers 500 INTERNAL_ERROR with the requestId when a stored consent is not a consent', async () => {
     const consentId = uid('corrupt');
-    await h.mongo.db(h.config.mongodbDatabase).collection<{ _id: string }>('consents')
+    await h.mongo.db(h.config.mongodbDatabase).collection<Record<string, unknown> & { _id: string }>('consents')
       .insertOne({ _id: consentId, version: 1, state: { nonsense: true }, outbox: [], owes: false, appliedCommandIds: [] });
     const { status, body, headers } = await api.get(`/v1/services/svc-x1/users/usr-x1/consents/${consentId}`, await serviceToken('svc-x1'));
     expect(status).toBe(500);
