@@ -26,10 +26,13 @@ export interface ReadApiOptions {
   readonly rateWindowMs?: number;
   readonly pageLimitDefault?: number;
   readonly clock?: () => Date;
+  /** Use the config's Redis prefix as it is (replicas of one deployment), not one of this instance's own. */
+  readonly sharedRedisPrefix?: boolean;
 }
 
 export async function startReadApiUnderTest(config: Config, db: Db, options: ReadApiOptions = {}): Promise<ReadApiUnderTest> {
-  const redis: RedisServices = connectRedis(config.redisUrl, `${config.redisKeyPrefix}${randomUUID().slice(0, 6)}:`);
+  const prefix = options.sharedRedisPrefix ? config.redisKeyPrefix : `${config.redisKeyPrefix}${randomUUID().slice(0, 6)}:`;
+  const redis: RedisServices = connectRedis(config.redisUrl, prefix);
   const store = mongoReadStore(db);
   await store.ensureIndexes();
   const deps: ApiDeps = {
