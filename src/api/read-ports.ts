@@ -7,6 +7,8 @@ import type { PermissionDef } from '../domain/permission/reference.ts';
 export interface ReadStore {
   /** A user's consents of one service in consentId order, after `afterConsentId` (exclusive), at most `limit`. */
   userConsents(serviceId: string, userId: string, afterConsentId: string | null, limit: number): Promise<Consent[]>;
+  /** A user's consents of one service and type (what the access check weighs). */
+  userConsentsOfType(serviceId: string, userId: string, consentType: string): Promise<Consent[]>;
   consent(consentId: string): Promise<Consent | null>;
   /** Every consent addressed to the org (any status). */
   orgConsents(orgId: string): Promise<Consent[]>;

@@ -99,8 +99,9 @@ describe('checkAccess', () => {
 
 describe('read keys', () => {
   it('keys a user consent by service, user and id, an org consent by org and id', () => {
-    expect(readKeysOf(user())).toEqual({ ownerKey: 'svc/usr/c-1', orgKey: null });
-    expect(readKeysOf(org())).toEqual({ ownerKey: null, orgKey: 'org-1/c-1' });
+    expect(readKeysOf(user())).toEqual({ ownerKey: 'svc/usr/c-1', accessKey: 'svc/usr/marketing/c-1', orgKey: null });
+    expect(readKeysOf(user({ consentType: null })).accessKey).toBeNull();
+    expect(readKeysOf(org())).toEqual({ ownerKey: null, accessKey: null, orgKey: 'org-1/c-1' });
   });
 
   it("bounds one owner's keys by a range no other owner's key falls in", () => {

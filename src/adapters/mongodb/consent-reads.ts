@@ -1,12 +1,12 @@
 // The read API's queries over the documents the worker writes. Reads go to the aggregates
 // themselves (no separate read model), so a read after a command's result shows that result's
-// version. The user and org lists are ranges on one string key (consent/read-keys.ts): MongoDB
-// answers them from {ownerKey: 1} / {orgKey: 1}, and so does the stack's FerretDB with its
+// version. The user and org lists and the access check are ranges on one string key
+// (consent/read-keys.ts): MongoDB answers them from {ownerKey: 1} / {orgKey: 1} / {accessKey: 1}, and so does the stack's FerretDB with its
 // string-range patch; any other filter shape would make FerretDB decode every consent.
 import { MongoClient, type Db, type Document } from 'mongodb';
 import type { ReadStore } from '../../api/read-ports.ts';
 import type { Consent } from '../../domain/consent/consent.ts';
-import { orgKeyPrefix, prefixRange, userKeyPrefix } from '../../domain/consent/read-keys.ts';
+import { accessKeyPrefix, orgKeyPrefix, prefixRange, userKeyPrefix } from '../../domain/consent/read-keys.ts';
 import type { Entity } from '../../domain/permission/entity.ts';
 import type { PermissionDef } from '../../domain/permission/reference.ts';
 import { CONSENTS } from '../../families/consent-family.ts';
@@ -56,6 +56,12 @@ export function mongoReadStore(db: Db, close: () => Promise<void> = async () => 
         .sort({ ownerKey: 1 }).limit(limit).toArray());
       return docs.map((d) => consentOf(d) as Consent);
     },
+    async userConsentsOfType(serviceId, userId, consentType) {
+      // Only that type's consents: each document read costs FerretDB a whole decode.
+      const { from, to } = prefixRange(accessKeyPrefix(serviceId, userId, consentType));
+      const docs = await io(() => consents.find({ accessKey: { $gt: from, $lt: to } }, STATE_ONLY).toArray());
+      return docs.map((d) => consentOf(d) as Consent);
+    },
     async consent(consentId) {
       return consentOf(await io(() => consents.findOne({ _id: consentId }, STATE_ONLY)));
     },
@@ -77,6 +83,7 @@ export function mongoReadStore(db: Db, close: () => Promise<void> = async () => 
     async ensureIndexes() {
       await io(async () => {
         await consents.createIndex({ ownerKey: 1 });
+        await consents.createIndex({ accessKey: 1 });
         await consents.createIndex({ orgKey: 1 });
       });
     },

@@ -90,11 +90,7 @@ export function consentRoutes(app: FastifyInstance, deps: ApiDeps, guard: Guard)
     preHandler: userGuard,
   }, async (request) => {
     const { serviceId, userId } = request.params;
-    // Every consent of the user with the service: a user holds few, and the range is indexed.
-    const consents = await deps.store.userConsents(serviceId, userId, null, ACCESS_SCAN_LIMIT);
+    const consents = await deps.store.userConsentsOfType(serviceId, userId, request.query.consentType);
     return checkAccess(consents, serviceId, userId, request.query.consentType, deps.clock());
   });
 }
-
-/** Bounds the access check's read; a user with more consents than this with one service is not expected. */
-const ACCESS_SCAN_LIMIT = 10_000;

@@ -9,19 +9,23 @@ import type { Consent } from './consent.ts';
 export interface ConsentReadKeys {
   /** USER consents: serviceId/userId/consentId; null for ORG consents. */
   readonly ownerKey: string | null;
+  /** USER consents with a type: serviceId/userId/consentType/consentId (the access check reads only that type's). */
+  readonly accessKey: string | null;
   /** ORG consents: targetOrgId/consentId; null for USER consents. */
   readonly orgKey: string | null;
 }
 
 export function readKeysOf(consent: Consent): ConsentReadKeys {
+  const user = consent.kind === 'USER' && consent.serviceId !== null && consent.userId !== null;
   return {
-    ownerKey: consent.kind === 'USER' && consent.serviceId !== null && consent.userId !== null
-      ? `${consent.serviceId}/${consent.userId}/${consent.consentId}` : null,
+    ownerKey: user ? `${consent.serviceId}/${consent.userId}/${consent.consentId}` : null,
+    accessKey: user && consent.consentType !== null ? `${consent.serviceId}/${consent.userId}/${consent.consentType}/${consent.consentId}` : null,
     orgKey: consent.kind === 'ORG' && consent.targetOrgId !== null ? `${consent.targetOrgId}/${consent.consentId}` : null,
   };
 }
 
 export const userKeyPrefix = (serviceId: string, userId: string): string => `${serviceId}/${userId}/`;
+export const accessKeyPrefix = (serviceId: string, userId: string, consentType: string): string => `${serviceId}/${userId}/${consentType}/`;
 export const orgKeyPrefix = (orgId: string): string => `${orgId}/`;
 
 /** The range holding every key that starts with `prefix` (which ends in '/'). */
