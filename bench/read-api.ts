@@ -17,7 +17,7 @@
 // native stack's endpoints, each overridable alone).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -94,7 +94,27 @@ function startProcess(script: string, childEnv: Record<string, string>, ready: s
   });
 }
 
-interface RouteFigures { route: string; requests: number; errors: number; achievedRate: number; p50: number | null; p99: number | null; max: number | null }
+interface RouteFigures {
+  route: string; requests: number; errors: number; achievedRate: number; p50: number | null; p99: number | null; max: number | null;
+  /** CPU time each process spent per request during the phase (ms): what a loaded machine cannot hide. */
+  cpuMsPerRequest: Record<string, number>;
+  /** Failed requests by HTTP status or network error. */
+  failures: Record<string, number>;
+}
+
+/** CPU time (user + system) a process has used, in ms, from /proc (Linux); null when unreadable. */
+function cpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in clock ticks of 10 ms
+  } catch {
+    return null;
+  }
+}
+
+/** The processes whose CPU is counted: the API, the worker, this load generator, and FerretDB when BENCH_MONGO_PID names it. */
+const watched: Record<string, number | undefined> = { loadGenerator: process.pid };
 
 /** Sends `rate` requests a second for `seconds`, open loop; latency from the scheduled send. */
 async function openLoop(route: string, url: () => string, headers: () => Record<string, string>): Promise<RouteFigures> {
@@ -102,6 +122,8 @@ async function openLoop(route: string, url: () => string, headers: () => Record<
   const interval = 1_000 / RATE;
   const latencies: number[] = [];
   let errors = 0;
+  const failures: Record<string, number> = {};
+  const cpuBefore = Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, cpuMs(pid)]));
   const inFlight: Promise<void>[] = [];
   const begin = performance.now();
   for (let i = 0; i < total; i += 1) {
@@ -112,19 +134,30 @@ async function openLoop(route: string, url: () => string, headers: () => Record<
       try {
         const response = await fetch(url(), { headers: headers() });
         await response.arrayBuffer();
-        if (response.status !== 200) errors += 1;
-      } catch {
+        if (response.status !== 200) {
+          errors += 1;
+          failures[String(response.status)] = (failures[String(response.status)] ?? 0) + 1;
+        }
+      } catch (error) {
         errors += 1;
+        const reason = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : String(error);
+        failures[reason] = (failures[reason] ?? 0) + 1;
       }
       latencies.push(performance.now() - due);
     })());
   }
   await Promise.all(inFlight);
   const seconds = (performance.now() - begin) / 1_000;
+  const cpuMsPerRequest = Object.fromEntries(Object.entries(watched).flatMap(([name, pid]) => {
+    const [before, after] = [cpuBefore[name], cpuMs(pid)];
+    return before === null || before === undefined || after === null ? [] : [[name, Math.round(((after - before) / total) * 100) / 100]];
+  }));
   latencies.sort((a, b) => a - b);
   return {
     route, requests: total, errors, achievedRate: Math.round(total / seconds),
     p50: round(percentile(latencies, 0.5)), p99: round(percentile(latencies, 0.99)), max: round(latencies.at(-1) ?? null),
+    cpuMsPerRequest,
+    failures,
   };
 }
 
@@ -162,6 +195,9 @@ async function main(): Promise<void> {
     API_RATE_LIMIT: String(1_000_000_000), // the budget is still counted in Redis on every read
   }, 'read API listening');
   const apiUrl = api.line['url'] as string;
+  watched['api'] = api.child.pid;
+  watched['worker'] = worker.child.pid;
+  if (env['BENCH_MONGO_PID']) watched['mongo'] = Number(env['BENCH_MONGO_PID']);
   log(`read API at ${apiUrl}`);
   const tokens = await Promise.all(Array.from({ length: SERVICES }, (_, i) => new SignJWT({ roles: ['service'], serviceId: `svc-bench-${i}` })
     .setProtectedHeader({ alg: 'HS256' }).setSubject(`svc-bench-${i}`).setExpirationTime('1h').sign(new TextEncoder().encode(JWT_SECRET))));
@@ -227,6 +263,7 @@ async function main(): Promise<void> {
   };
   for (const f of figures) {
     log(`${f.route}: p50 ${f.p50} ms, p99 ${f.p99} ms, max ${f.max} ms; ${f.requests} requests at ${f.achievedRate}/s, ${f.errors} errors`);
+    log(`  CPU ms per request: ${Object.entries(f.cpuMsPerRequest).map(([name, ms]) => `${name} ${ms}`).join(', ')}`);
   }
   log(`commands: ${sent} sent, ${answered} applied; load ${report.machine.loadAverage.join(' ')}`);
   const dir = path.join(ROOT, 'bench/results');
