@@ -48,7 +48,7 @@ export function consentFamily(deps: ConsentFamilyDeps): CommandFamily<ConsentCom
       count === null ? NO_RATE_CONTEXT : { orgDecisionsInWindow: count, orgDecisionLimit: deps.orgDecisionLimit },
     decide: (command, stored, context, now) => decideConsent(command, stored, context, now),
     // Only ACTIVE consents with an expiry carry dueAt, so the index holds exactly what may fall due.
-    // ownerKey / orgKey: the read API's list keys (domain/consent/read-keys.ts).
+    // ownerKey, accessKey, orgKey: the keys the read API queries by (domain/consent/read-keys.ts).
     indexFields: (state) => ({ dueAt: dueAt(state), ...readKeysOf(state) }),
     eventState: consentState,
     resultState: (view) => consentState(view),
