@@ -8,6 +8,8 @@
 //     error that says it is not retryable (an incompatible schema) stops the start (exit 1).
 // A stop that passes SHUTDOWN_TIMEOUT_MS exits 3: the worker commits offsets as commands finish,
 // so what is lost is at most the commands in flight, redone (idempotently) by the next owner.
+import { startReadApi, type ReadApi } from './api/start-api.ts';
+import { loadApiConfig, readApiEnabled, type ApiConfig } from './config/api-config.ts';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { createLogger } from './logging/logger.ts';
 import { routeProcessWarnings } from './logging/process-warnings.ts';
@@ -20,8 +22,11 @@ import { startWorker, type Worker } from './worker.ts';
 export const EXIT = { clean: 0, failed: 1, configuration: 2, stopDeadline: 3 } as const;
 
 let config: Config;
+let apiConfig: ApiConfig | null = null;
 try {
   config = loadConfig();
+  if (readApiEnabled()) apiConfig = loadApiConfig(); // READ_API_ENABLED=true: the read API beside the worker
+  if (readApiEnabled()) apiConfig = loadApiConfig(); // READ_API_ENABLED=true: the read API beside the worker
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   for (const issue of error.issues) console.error(`configuration error: ${issue.variable}: ${issue.message}`);
@@ -35,6 +40,7 @@ let stopping = false;
 let wakeFromBackoff: (() => void) | null = null;
 let worker: Worker | null = null;
 let ops: OpsServer | null = null;
+let api: ReadApi | null = null;
 const readiness = new Readiness();
 
 async function stop(signal: string): Promise<void> {
@@ -56,7 +62,7 @@ async function stop(signal: string): Promise<void> {
     // start in flight (perhaps waiting on a server that is down) is left, and what it did
     // (topics, schemas, owed outboxes published) is idempotent and done again by the next start.
     if (!worker) logger.info('stopped before the worker started');
-    await worker?.stop();
+    await Promise.all([worker?.stop(), api?.stop()]);
   } catch (error) {
     logger.error({ err: error }, 'unclean stop');
     code = EXIT.failed;
@@ -74,6 +80,16 @@ try {
   // A taken port is the configuration's to fix, like any other bad value.
   console.error(`configuration error: OPS_PORT: cannot listen on ${config.ops.host}:${config.ops.port}: ${(error as Error).message}`);
   process.exit(EXIT.configuration);
+}
+
+// ---- the read API, when asked for (it needs MongoDB and Redis only) ----------------------------
+if (apiConfig) {
+  try {
+    api = await startReadApi(config, apiConfig, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, 'read API could not start');
+    process.exit(EXIT.failed);
+  }
 }
 
 // ---- the worker, retried while a server is down ------------------------------------------------

@@ -8,15 +8,17 @@
 #  - ferretdb/update-compare-and-set.patch: unpatched, two concurrent updates conditional on the
 #    same version can both win, which would void the worker's version check;
 #  - ferretdb/sqlite-date-range.patch: unpatched, the expiry safety net's due-date query reads and
-#    decodes every consent on every pass.
+#    decodes every consent on every pass;
+#  - ferretdb/sqlite-string-range.patch: unpatched, the read API's list queries (a range on one
+#    string key) read and decode every consent on every request.
 
 FERRETDB_VERSION="${STACK_FERRETDB_VERSION:-v1.24.2}"
 # sqlite (default, nothing else to run) or postgresql (flat write cost; see postgres.sh).
 FERRETDB_BACKEND="${STACK_FERRETDB_BACKEND:-sqlite}"
 FERRETDB_PATCHES=("$STACK_DIR/ferretdb/sqlite-id-index.patch" "$STACK_DIR/ferretdb/update-compare-and-set.patch"
-  "$STACK_DIR/ferretdb/sqlite-date-range.patch")
+  "$STACK_DIR/ferretdb/sqlite-date-range.patch" "$STACK_DIR/ferretdb/sqlite-string-range.patch")
 # The build's folder names the patch level, so a cached unpatched build is replaced, not reused.
-FERRETDB_BUILD="ferretdb-$FERRETDB_VERSION-cw4"
+FERRETDB_BUILD="ferretdb-$FERRETDB_VERSION-cw5"
 FERRETDB_BIN="$STACK_OPT/$FERRETDB_BUILD/ferretdb"
 
 mongo_kind() { if command -v mongod >/dev/null; then echo mongod; else echo ferretdb; fi; }

@@ -2,6 +2,7 @@
 // per-org decision counter, and the expiry schedule fed after every write.
 import { CONSENT_COMMAND_TYPES, parseConsentCommand, type ConsentCommand } from '../domain/consent/commands.ts';
 import { dueAt, type Consent } from '../domain/consent/consent.ts';
+import { readKeysOf } from '../domain/consent/read-keys.ts';
 import { decideConsent, mayDecideFor, NO_RATE_CONTEXT, type ConsentContext } from '../domain/consent/decide.ts';
 import { CorruptAggregateError } from '../pipeline/errors.ts';
 import type { CommandFamily, TaggedState } from '../pipeline/family.ts';
@@ -47,7 +48,8 @@ export function consentFamily(deps: ConsentFamilyDeps): CommandFamily<ConsentCom
       count === null ? NO_RATE_CONTEXT : { orgDecisionsInWindow: count, orgDecisionLimit: deps.orgDecisionLimit },
     decide: (command, stored, context, now) => decideConsent(command, stored, context, now),
     // Only ACTIVE consents with an expiry carry dueAt, so the index holds exactly what may fall due.
-    indexFields: (state) => ({ dueAt: dueAt(state) }),
+    // ownerKey, accessKey, orgKey: the keys the read API queries by (domain/consent/read-keys.ts).
+    indexFields: (state) => ({ dueAt: dueAt(state), ...readKeysOf(state) }),
     eventState: consentState,
     resultState: (view) => consentState(view),
     // One schedule write per round: every written consent's due time (or none), together.

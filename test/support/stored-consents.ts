@@ -1,7 +1,8 @@
 // Consent documents as the worker stores them (mongo-store toDocument, consent-family
 // indexFields), for tests that put consents straight into MongoDB: a backlog nothing scheduled,
 // a corrupt neighbour, an expiry interrupted before its publish.
-import type { Consent } from '../../src/domain/consent/consent.ts';
+import { dueAt, type Consent } from '../../src/domain/consent/consent.ts';
+import { readKeysOf } from '../../src/domain/consent/read-keys.ts';
 
 /** A user consent created an hour before its expiry; `changes` override any field. */
 export function userConsentState(consentId: string, expiryTime: Date, changes: Partial<Consent> = {}): Consent {
@@ -17,5 +18,10 @@ export function userConsentState(consentId: string, expiryTime: Date, changes: P
 
 /** An ACTIVE user consent at version 1, due at its expiry, owing nothing. */
 export function activeConsentDocument(consentId: string, expiryTime: Date): Record<string, unknown> {
-  return { _id: consentId, version: 1, state: userConsentState(consentId, expiryTime), outbox: [], owes: false, appliedCommandIds: [], dueAt: expiryTime };
+  return consentDocument(userConsentState(consentId, expiryTime));
+}
+
+/** Any consent state as the worker stores it, owing nothing, with the family's index fields. */
+export function consentDocument(state: Consent): Record<string, unknown> {
+  return { _id: state.consentId, version: state.version, state, outbox: [], owes: false, appliedCommandIds: [], dueAt: dueAt(state), ...readKeysOf(state) };
 }

@@ -1,0 +1,98 @@
+// The read API's queries over the documents the worker writes. Reads go to the aggregates
+// themselves (no separate read model), so a read after a command's result shows that result's
+// version. The user and org lists and the access check are ranges on one string key
+// (consent/read-keys.ts): MongoDB answers them from {ownerKey: 1} / {orgKey: 1} / {accessKey: 1}, and so does the stack's FerretDB with its
+// string-range patch; any other filter shape would make FerretDB decode every consent.
+import { MongoClient, type Db, type Document } from 'mongodb';
+import type { ReadStore } from '../../api/read-ports.ts';
+import type { Consent } from '../../domain/consent/consent.ts';
+import { accessKeyPrefix, orgKeyPrefix, prefixRange, userKeyPrefix } from '../../domain/consent/read-keys.ts';
+import type { Entity } from '../../domain/permission/entity.ts';
+import type { PermissionDef } from '../../domain/permission/reference.ts';
+import { CONSENTS } from '../../families/consent-family.ts';
+import { COLLECTIONS } from '../../families/permission-family.ts';
+import { InfrastructureError } from '../../pipeline/errors.ts';
+
+interface StateDocument extends Document {
+  _id: string;
+  state: unknown;
+}
+
+export interface MongoReadStore extends ReadStore {
+  ensureIndexes(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const STATE_ONLY = { projection: { state: 1 } } as const;
+
+function consentOf(doc: StateDocument | null): Consent | null {
+  if (doc === null) return null;
+  const c = doc.state as Partial<Consent> | null;
+  if (!c || typeof c.consentId !== 'string' || typeof c.version !== 'number') {
+    throw new Error(`stored consent ${doc._id} does not have the shape of a consent`);
+  }
+  return c as Consent;
+}
+
+async function io<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new InfrastructureError('mongodb', error);
+  }
+}
+
+export function mongoReadStore(db: Db, close: () => Promise<void> = async () => undefined): MongoReadStore {
+  const consents = db.collection<StateDocument>(CONSENTS);
+  const state = <T>(doc: StateDocument | null): T | null => (doc === null ? null : (doc.state as T));
+
+  return {
+    async userConsents(serviceId, userId, afterConsentId, limit) {
+      const prefix = userKeyPrefix(serviceId, userId);
+      const { to } = prefixRange(prefix);
+      // One range on ownerKey only, so FerretDB pushes it down whole (keyset: after the last seen).
+      const from = afterConsentId === null ? prefix : `${prefix}${afterConsentId}`;
+      const docs = await io(() => consents.find({ ownerKey: { $gt: from, $lt: to } }, STATE_ONLY)
+        .sort({ ownerKey: 1 }).limit(limit).toArray());
+      return docs.map((d) => consentOf(d) as Consent);
+    },
+    async userConsentsOfType(serviceId, userId, consentType) {
+      // Only that type's consents: each document read costs FerretDB a whole decode.
+      const { from, to } = prefixRange(accessKeyPrefix(serviceId, userId, consentType));
+      const docs = await io(() => consents.find({ accessKey: { $gt: from, $lt: to } }, STATE_ONLY).toArray());
+      return docs.map((d) => consentOf(d) as Consent);
+    },
+    async consent(consentId) {
+      return consentOf(await io(() => consents.findOne({ _id: consentId }, STATE_ONLY)));
+    },
+    async orgConsents(orgId) {
+      const { from, to } = prefixRange(orgKeyPrefix(orgId));
+      const docs = await io(() => consents.find({ orgKey: { $gt: from, $lt: to } }, STATE_ONLY).toArray());
+      return docs.map((d) => consentOf(d) as Consent);
+    },
+    async entity(entityId) {
+      return state<Entity>(await io(() => db.collection<StateDocument>(COLLECTIONS.entity).findOne({ _id: entityId }, STATE_ONLY)));
+    },
+    async entityIdOfKey(extType, extKey) {
+      const doc = await io(() => db.collection<{ _id: string; entityId: string }>('entity_keys').findOne({ _id: `${extType}:${extKey}` }));
+      return doc?.entityId ?? null;
+    },
+    async permission(permissionId) {
+      return state<PermissionDef>(await io(() => db.collection<StateDocument>(COLLECTIONS.permission).findOne({ _id: permissionId }, STATE_ONLY)));
+    },
+    async ensureIndexes() {
+      await io(async () => {
+        await consents.createIndex({ ownerKey: 1 });
+        await consents.createIndex({ accessKey: 1 });
+        await consents.createIndex({ orgKey: 1 });
+      });
+    },
+    close,
+  };
+}
+
+export async function connectReadStore(uri: string, database: string): Promise<MongoReadStore> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, maxPoolSize: 32 });
+  await io(() => client.connect());
+  return mongoReadStore(client.db(database), () => client.close());
+}

@@ -1,0 +1,19 @@
+// What the read API needs from the servers, as small interfaces (the pipeline's ports are the
+// pipeline's). Adapters: src/adapters/mongodb/consent-reads.ts, and the Redis RateCounter.
+import type { Consent } from '../domain/consent/consent.ts';
+import type { Entity } from '../domain/permission/entity.ts';
+import type { PermissionDef } from '../domain/permission/reference.ts';
+
+export interface ReadStore {
+  /** A user's consents of one service in consentId order, after `afterConsentId` (exclusive), at most `limit`. */
+  userConsents(serviceId: string, userId: string, afterConsentId: string | null, limit: number): Promise<Consent[]>;
+  /** A user's consents of one service and type (what the access check weighs). */
+  userConsentsOfType(serviceId: string, userId: string, consentType: string): Promise<Consent[]>;
+  consent(consentId: string): Promise<Consent | null>;
+  /** Every consent addressed to the org (any status). */
+  orgConsents(orgId: string): Promise<Consent[]>;
+  entity(entityId: string): Promise<Entity | null>;
+  /** The entity holding extType:extKey, or null. */
+  entityIdOfKey(extType: string, extKey: string): Promise<string | null>;
+  permission(permissionId: string): Promise<PermissionDef | null>;
+}

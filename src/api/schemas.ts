@@ -1,0 +1,89 @@
+// JSON schemas of the read routes: fastify validates input with them, serialises output through
+// them (nothing outside a schema leaves), and @fastify/swagger publishes them as OpenAPI 3.
+export const IDENTIFIER_PATTERN = '^[\\w\\-\\.]{3,128}$';
+const id = { type: 'string', pattern: IDENTIFIER_PATTERN } as const;
+const nullableString = { type: ['string', 'null'] } as const;
+const status = { type: 'string', enum: ['ACTIVE', 'REQUESTED', 'REJECTED', 'REVOKED', 'EXPIRED'] } as const;
+
+export const cspErrorResponse = {
+  $id: 'CspErrorResponse',
+  type: 'object',
+  required: ['cspErrorCode', 'errorCode', 'message', 'moduleCode', 'requestId', 'statusCode'],
+  properties: {
+    cspErrorCode: { type: 'string', description: 'the contract code, e.g. 404.1' },
+    errorCode: { type: 'string', description: 'stable machine-readable reason, e.g. ENTITY_NOT_FOUND' },
+    message: { type: 'string' },
+    moduleCode: { type: 'string' },
+    requestId: { type: 'string' },
+    statusCode: { type: 'integer', description: 'the HTTP status' },
+  },
+} as const;
+
+const error = { $ref: 'CspErrorResponse#' } as const;
+export const errorResponses = (...codes: number[]): Record<number, typeof error> =>
+  Object.fromEntries(codes.map((code) => [code, error]));
+
+export const consent = {
+  type: 'object',
+  required: ['consentId', 'consentVersion', 'userId', 'serviceId', 'status', 'consentType', 'consentData', 'expiryTime'],
+  properties: {
+    consentId: { type: 'string' },
+    consentVersion: { type: 'integer' },
+    userId: { type: 'string' },
+    serviceId: { type: 'string' },
+    status: { ...status, description: 'EXPIRED once the expiry has passed, even before the expiry sweep ran' },
+    consentType: nullableString,
+    consentData: { type: 'object', additionalProperties: { type: 'string' } },
+    expiryTime: nullableString,
+  },
+} as const;
+
+export const consentDto = {
+  type: 'object',
+  required: ['consentId', 'source', 'status', 'target'],
+  properties: {
+    consentId: { type: 'string' },
+    source: { type: 'object', required: ['userId'], properties: { userId: { type: 'string' } } },
+    status: { type: 'string', enum: ['ACTIVE', 'REQUESTED'] },
+    target: { type: 'object', required: ['orgId', 'orgOwnerEmail'], properties: { orgId: { type: 'string' }, orgOwnerEmail: { type: 'string' } } },
+  },
+} as const;
+
+export const permissionState = {
+  type: 'object',
+  required: ['entityId', 'permissionId', 'isActive', 'isWithdrawn', 'acceptance', 'withdrawal'],
+  properties: {
+    entityId: { type: 'string' },
+    permissionId: { type: 'string' },
+    isActive: { type: 'boolean' },
+    isWithdrawn: { type: 'boolean' },
+    acceptance: { type: 'object', required: ['timestamp', 'sourceId'], properties: { timestamp: { type: 'string' }, sourceId: { type: 'string' } } },
+    withdrawal: {
+      type: ['object', 'null'],
+      required: ['timestamp', 'sourceId', 'reason'],
+      properties: { timestamp: { type: 'string' }, sourceId: { type: 'string' }, reason: nullableString },
+    },
+  },
+} as const;
+
+export const accessDecision = {
+  type: 'object',
+  required: ['allowed', 'consentId', 'consentVersion', 'expiresAt', 'reason'],
+  properties: {
+    allowed: { type: 'boolean' },
+    consentId: nullableString,
+    consentVersion: { type: ['integer', 'null'] },
+    expiresAt: nullableString,
+    reason: { type: 'string', enum: ['ACTIVE_CONSENT', 'NO_CONSENT', 'EXPIRED', 'REVOKED', 'REJECTED', 'REQUESTED'] },
+  },
+} as const;
+
+export const params = {
+  org: { type: 'object', required: ['orgId'], properties: { orgId: id } },
+  user: { type: 'object', required: ['serviceId', 'userId'], properties: { serviceId: id, userId: id } },
+  consent: { type: 'object', required: ['serviceId', 'userId', 'consentId'], properties: { serviceId: id, userId: id, consentId: id } },
+  entityById: { type: 'object', required: ['entityId', 'permissionId'], properties: { entityId: id, permissionId: id } },
+  entityByKey: { type: 'object', required: ['extKey', 'extType', 'permissionId'], properties: { extKey: id, extType: id, permissionId: id } },
+} as const;
+
+export const securedBy = [{ bearer: [] }];

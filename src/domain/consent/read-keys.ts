@@ -1,0 +1,34 @@
+// Top-level keys the read API queries consents by, written beside each consent's state (the
+// consent family's indexFields). Each is "<owner>/<consentId>": identifiers cannot contain '/', so
+// one owner's consents are exactly the keys in the range ["<owner>/", "<owner>0") ('0' follows
+// '/'), in consentId order. A range on one string field is what the stack's patched FerretDB
+// answers from an index (scripts/stack/ferretdb/sqlite-string-range.patch); an equality on a
+// second field would be evaluated by scanning the collection.
+import type { Consent } from './consent.ts';
+
+export interface ConsentReadKeys {
+  /** USER consents: serviceId/userId/consentId; null for ORG consents. */
+  readonly ownerKey: string | null;
+  /** USER consents with a type: serviceId/userId/consentType/consentId (the access check reads only that type's). */
+  readonly accessKey: string | null;
+  /** ORG consents: targetOrgId/consentId; null for USER consents. */
+  readonly orgKey: string | null;
+}
+
+export function readKeysOf(consent: Consent): ConsentReadKeys {
+  const user = consent.kind === 'USER' && consent.serviceId !== null && consent.userId !== null;
+  return {
+    ownerKey: user ? `${consent.serviceId}/${consent.userId}/${consent.consentId}` : null,
+    accessKey: user && consent.consentType !== null ? `${consent.serviceId}/${consent.userId}/${consent.consentType}/${consent.consentId}` : null,
+    orgKey: consent.kind === 'ORG' && consent.targetOrgId !== null ? `${consent.targetOrgId}/${consent.consentId}` : null,
+  };
+}
+
+export const userKeyPrefix = (serviceId: string, userId: string): string => `${serviceId}/${userId}/`;
+export const accessKeyPrefix = (serviceId: string, userId: string, consentType: string): string => `${serviceId}/${userId}/${consentType}/`;
+export const orgKeyPrefix = (orgId: string): string => `${orgId}/`;
+
+/** The range holding every key that starts with `prefix` (which ends in '/'). */
+export function prefixRange(prefix: string): { readonly from: string; readonly to: string } {
+  return { from: prefix, to: `${prefix.slice(0, -1)}0` };
+}

@@ -1,0 +1,34 @@
+// `npm run api:backfill-keys`: gives consents written before the read API existed their read
+// keys (ownerKey, accessKey, orgKey; domain/consent/read-keys.ts), so the lists and the access
+// check find them. The worker writes the keys with every consent it writes, so this runs once,
+// after upgrading. Each update is conditional on the version read: a consent the worker rewrote
+// meanwhile already has its keys and is left alone. Safe to run again, and beside the worker.
+import { MongoClient } from 'mongodb';
+import { ConfigError, loadConfig } from '../config/config.ts';
+import type { Consent } from '../domain/consent/consent.ts';
+import { readKeysOf } from '../domain/consent/read-keys.ts';
+import { CONSENTS } from '../families/consent-family.ts';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`configuration error: ${error.message}`);
+    process.exit(2);
+  }
+  throw error;
+}
+const client = await new MongoClient(config.mongodbUri).connect();
+const consents = client.db(config.mongodbDatabase).collection<{ _id: string; version: number; state: Consent }>(CONSENTS);
+let updated = 0;
+let skipped = 0;
+// One pass over the consents lacking keys (a scan on FerretDB, once); writes one at a time, as
+// the worker does (FerretDB 1.24 hangs on large bulk writes).
+for await (const doc of consents.find({ ownerKey: { $exists: false }, orgKey: { $exists: false } }, { projection: { _id: 1, version: 1, state: 1 } })) {
+  const outcome = await consents.updateOne({ _id: doc._id, version: doc.version }, { $set: { ...readKeysOf(doc.state) } });
+  if (outcome.matchedCount === 1) updated += 1;
+  else skipped += 1;
+}
+console.log(`read keys written on ${updated} consents; ${skipped} changed meanwhile (the worker wrote their keys)`);
+await client.close();
