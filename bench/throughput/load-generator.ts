@@ -186,8 +186,13 @@ async function openLoop(name: string, spec: CommandSpec, rate: number, seconds: 
   let next = 0;
   let maxBehindMs = 0;
   const sends: Promise<unknown>[] = [];
+  let lastProgress = startedAt;
   while (next < encoded.length) {
     const now = Date.now();
+    if (now - lastProgress >= PROGRESS_EVERY_MS) {
+      tell({ op: 'progress', label: name, answered: label.answered, sent: label.sent });
+      lastProgress = now;
+    }
     const due = Math.min(encoded.length, Math.floor(((now - startedAt) * rate) / 1_000) + 1);
     if (due > next) {
       const slice = encoded.slice(next, due);

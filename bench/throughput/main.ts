@@ -337,7 +337,7 @@ try {
   const withRatios = rows.map((row): Row => ({
     ...row,
     vsRawStore: ratio(row.commandsPerS, storeRows.get(row.scenario)?.commandsPerS),
-    vsRawPipe: ratio(row.commandsPerS, pipeRow.commandsPerS),
+    vsRawPipe: row.kind === 'backlog' ? ratio(row.commandsPerS, pipeRow.commandsPerS) : null,
   }));
   rows.splice(0, rows.length, ...withRatios, pipeRow, ...storeRows.values());
 
