@@ -25,8 +25,9 @@ export interface RawStoreSettings {
   readonly traces: readonly { readonly file: string; readonly windows: readonly ReplayWindow[] }[];
 }
 
-// Commands that carry the work; the rest (handshakes, cursors of the worker's own reads, session
-// ends) either cannot be replayed or cost nothing worth measuring.
+// Commands that carry the work; the rest (handshakes, session ends, and the worker's getMore and
+// killCursors, whose cursor ids were its own: replayed reads page through their own cursors)
+// either cannot be replayed or cost nothing worth measuring.
 const REPLAYED = new Set(['find', 'insert', 'update', 'delete', 'findAndModify', 'aggregate', 'count', 'distinct', 'createIndexes', 'create']);
 const SCHEMA = new Set(['createIndexes', 'create']);
 const SESSION_FIELDS = ['lsid', '$clusterTime', '$db', 'txnNumber', '$readPreference', 'apiVersion', 'apiStrict', 'apiDeprecationErrors'];
@@ -73,6 +74,8 @@ function replayable(entry: TracedCommand): Document {
 const client = await new MongoClient(settings.mongodbUri, { serverSelectionTimeoutMS: 5_000 }).connect();
 const db = client.db(settings.database);
 
+/** Cursor ids are 64-bit: read as numbers they would lose digits and no longer name the cursor. */
+const KEEP_CURSOR_IDS = { promoteLongs: false };
 const READS = new Set(['find', 'count', 'aggregate', 'distinct']);
 
 /** Per `_id`: the last write, and the reads sent since (a write waits for both, a read for the write). */
@@ -85,6 +88,7 @@ interface KeyOrder {
 async function replay(entries: readonly TracedCommand[]): Promise<{ ops: number; errors: number }> {
   let inFlight = 0;
   let errors = 0;
+  let pages = 0;
   const waiting: (() => void)[] = [];
   const order = new Map<string, KeyOrder>();
   const all: Promise<void>[] = [];
@@ -103,8 +107,15 @@ async function replay(entries: readonly TracedCommand[]): Promise<{ ops: number;
     const run = (async () => {
       try {
         await Promise.all(before);
-        const answer = await db.command(replayable(entry));
+        const command = replayable(entry);
+        let answer = await db.command(command, KEEP_CURSOR_IDS);
         if (Array.isArray(answer['writeErrors']) && answer['writeErrors'].length > 0) errors++;
+        // A read the worker paged through (getMore, not replayed as traced: its cursor ids were the
+        // worker's) is paged through here too, each page a round trip as it was there.
+        for (let cursor = answer['cursor'] as { id?: unknown } | undefined; cursor?.id && String(cursor.id) !== '0'; cursor = answer['cursor'] as typeof cursor) {
+          answer = await db.command({ getMore: cursor.id, collection: String(command[entry.name]) }, KEEP_CURSOR_IDS);
+          pages++;
+        }
       } catch {
         errors++;
       } finally {
@@ -121,7 +132,7 @@ async function replay(entries: readonly TracedCommand[]): Promise<{ ops: number;
     all.push(run);
   }
   await Promise.all(all);
-  return { ops: entries.length, errors };
+  return { ops: entries.length + pages, errors };
 }
 
 try {
