@@ -154,10 +154,14 @@ interface WorkerRun {
 let runs = 0;
 /** Commands each replayed window answered in the worker's run. */
 const replayed = new Map<string, number>();
+/** Workers still running: stopped in the end whatever happened, so none outlives the benchmark. */
+const live = new Set<WorkerProcess>();
 function startWorker(env: BenchEnvironment): WorkerRun {
   runs++;
   const traceFile = path.join(work, `worker-${runs}.trace.bson`);
   const worker = startWorkerProcess(env.env, path.join(work, `worker-${runs}.log`), traceFile);
+  live.add(worker);
+  void worker.exited.then(() => live.delete(worker));
   say(`worker ${runs} started (pid ${worker.pid})`);
   return { worker, traceFile, windows: [] };
 }
@@ -368,6 +372,7 @@ try {
     }
   }
 } finally {
+  await Promise.all([...live].map((worker) => worker.stop(10_000)));
   gen.send({ op: 'stop' });
   await gen.exited;
   await removeEnvironment(main.config, [pipeTopic]);
