@@ -20,14 +20,15 @@ export interface WorkerProcess {
 
 /**
  * `node src/main.ts` with the given environment (isolated topics, group, database, prefix) on top
- * of ours, its output in `logFile`, and its MongoDB commands recorded into `traceFile`.
+ * of ours, its output in `logFile`, and its MongoDB commands recorded into `traceFile` (unless null).
  */
-export function startWorkerProcess(env: Record<string, string>, logFile: string, traceFile: string): WorkerProcess {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !SERVER_VARIABLES.includes(name)));
+export function startWorkerProcess(env: Record<string, string>, logFile: string, traceFile: string | null): WorkerProcess {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !SERVER_VARIABLES.includes(name) && name !== 'BENCH_MONGO_TRACE'));
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', path.join(import.meta.dirname, 'mongo-trace.ts'), path.join(ROOT, 'src/main.ts')], {
+  const preload = traceFile ? ['--import', path.join(import.meta.dirname, 'mongo-trace.ts')] : [];
+  const child = spawn(process.execPath, [...preload, path.join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
-    env: { ...inherited, ...env, BENCH_MONGO_TRACE: traceFile },
+    env: { ...inherited, ...env, ...(traceFile ? { BENCH_MONGO_TRACE: traceFile } : {}) },
     stdio: ['ignore', out, out],
   });
   if (child.pid === undefined) throw new Error('the worker process did not start');

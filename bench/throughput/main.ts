@@ -148,7 +148,7 @@ function rowOf(scenario: string, kind: Row['kind'], m: Measured, extra: Partial<
 // ---- worker runs -----------------------------------------------------------------------------
 interface WorkerRun {
   readonly worker: WorkerProcess;
-  readonly traceFile: string;
+  readonly traceFile: string | null;
   readonly windows: ReplayWindow[];
 }
 let runs = 0;
@@ -158,7 +158,7 @@ const replayed = new Map<string, number>();
 const live = new Set<WorkerProcess>();
 function startWorker(env: BenchEnvironment): WorkerRun {
   runs++;
-  const traceFile = path.join(work, `worker-${runs}.trace.bson`);
+  const traceFile = settings.trace ? path.join(work, `worker-${runs}.trace.bson`) : null;
   const worker = startWorkerProcess(env.env, path.join(work, `worker-${runs}.log`), traceFile);
   live.add(worker);
   void worker.exited.then(() => live.delete(worker));
@@ -314,39 +314,41 @@ try {
   };
   say(`raw pipe: ${pipeRow.commandsPerS} records/s, ${pipeRow.ownCpuMsPerCommand} ms CPU per record`);
 
-  const storeSettings: RawStoreSettings = {
-    mongodbUri: main.config.mongodbUri, database: `cwbench_${suffix}_replay`, concurrency: workerConcurrency,
-    traces: workerRuns.map((run) => ({ file: run.traceFile, windows: run.windows })),
-  };
-  say(`raw store: replaying the worker's MongoDB commands, ${workerConcurrency} in flight (KEY_CONCURRENCY × PARTITIONS_CONSUMED_CONCURRENTLY)`);
-  const store = forkChild<never, FromBaseline>('raw-store.ts', storeSettings, path.join(work, 'raw-store.log'));
-  store.onOther((message) => {
-    if (message.op === 'progress') say(`  ${message.text}`);
-    else if (message.op === 'error') console.error(`raw store: ${message.message}`);
-  });
   const storeRows = new Map<string, Row>();
-  for (const backlogRow of rows.filter((row) => row.kind === 'backlog')) {
-    const start = await store.next((m): m is Extract<FromBaseline, { op: 'segment-start' }> => m.op === 'segment-start' && m.name === backlogRow.scenario)
-      .catch((error: unknown) => { say(`raw store: no replay of ${backlogRow.scenario}: ${(error as Error).message}`); return null; });
-    if (!start) break;
-    const from = sampleWith({ worker: store.pid });
-    const end = await store.next((m): m is Extract<FromBaseline, { op: 'segment-end' }> => m.op === 'segment-end' && m.name === backlogRow.scenario);
-    const to = sampleWith({ worker: store.pid });
-    const seconds = (end.at - start.at) / 1_000;
-    const cpu = cpuBetween(from, to);
-    const commands = replayed.get(backlogRow.scenario) ?? 0;
-    const row: Row = {
-      scenario: `raw store: ${backlogRow.scenario}`, kind: 'raw-store', commands, seconds: Math.round(seconds * 100) / 100,
-      commandsPerS: Math.round(commands / seconds), ownCpuMsPerCommand: perCommand(cpu['worker'], commands),
-      serverCpuMsPerCommand: serverCost(cpu, commands), serverCpuMsPerCommandLessBackground: serverCostNet(cpu, commands, seconds),
-      storeOps: end.ops, storeErrors: end.errors, complete: end.errors === 0,
-      notes: [`${end.ops} MongoDB commands from the worker's start to its last result (${(end.ops / Math.max(1, commands)).toFixed(2)} per command), `
-        + `${Math.round(end.ops / seconds)}/s${end.errors ? `, ${end.errors} failed` : ''}`],
+  if (settings.trace) {
+    const storeSettings: RawStoreSettings = {
+      mongodbUri: main.config.mongodbUri, database: `cwbench_${suffix}_replay`, concurrency: workerConcurrency,
+      traces: workerRuns.map((run) => ({ file: run.traceFile as string, windows: run.windows })),
     };
-    storeRows.set(backlogRow.scenario, row);
-    say(`${row.scenario}: ${row.commandsPerS} commands/s (${row.notes?.[0]})`);
+    say(`raw store: replaying the worker's MongoDB commands, ${workerConcurrency} in flight (KEY_CONCURRENCY × PARTITIONS_CONSUMED_CONCURRENTLY)`);
+    const store = forkChild<never, FromBaseline>('raw-store.ts', storeSettings, path.join(work, 'raw-store.log'));
+    store.onOther((message) => {
+      if (message.op === 'progress') say(`  ${message.text}`);
+      else if (message.op === 'error') console.error(`raw store: ${message.message}`);
+    });
+    for (const backlogRow of rows.filter((row) => row.kind === 'backlog')) {
+      const start = await store.next((m): m is Extract<FromBaseline, { op: 'segment-start' }> => m.op === 'segment-start' && m.name === backlogRow.scenario)
+        .catch((error: unknown) => { say(`raw store: no replay of ${backlogRow.scenario}: ${(error as Error).message}`); return null; });
+      if (!start) break;
+      const from = sampleWith({ worker: store.pid });
+      const end = await store.next((m): m is Extract<FromBaseline, { op: 'segment-end' }> => m.op === 'segment-end' && m.name === backlogRow.scenario);
+      const to = sampleWith({ worker: store.pid });
+      const seconds = (end.at - start.at) / 1_000;
+      const cpu = cpuBetween(from, to);
+      const commands = replayed.get(backlogRow.scenario) ?? 0;
+      const row: Row = {
+        scenario: `raw store: ${backlogRow.scenario}`, kind: 'raw-store', commands, seconds: Math.round(seconds * 100) / 100,
+        commandsPerS: Math.round(commands / seconds), ownCpuMsPerCommand: perCommand(cpu['worker'], commands),
+        serverCpuMsPerCommand: serverCost(cpu, commands), serverCpuMsPerCommandLessBackground: serverCostNet(cpu, commands, seconds),
+        storeOps: end.ops, storeErrors: end.errors, complete: end.errors === 0,
+        notes: [`${end.ops} MongoDB commands from the worker's start to its last result (${(end.ops / Math.max(1, commands)).toFixed(2)} per command), `
+          + `${Math.round(end.ops / seconds)}/s${end.errors ? `, ${end.errors} failed` : ''}`],
+      };
+      storeRows.set(backlogRow.scenario, row);
+      say(`${row.scenario}: ${row.commandsPerS} commands/s (${row.notes?.[0]})`);
+    }
+    await store.exited;
   }
-  await store.exited;
   const withRatios = rows.map((row): Row => ({
     ...row,
     vsRawStore: ratio(row.commandsPerS, storeRows.get(row.scenario)?.commandsPerS),
@@ -377,7 +379,7 @@ try {
   await gen.exited;
   await removeEnvironment(main.config, [pipeTopic]);
   if (big) await removeEnvironment(big.env.config);
-  for (const run of workerRuns) rmSync(run.traceFile, { force: true });
+  for (const run of workerRuns) if (run.traceFile) rmSync(run.traceFile, { force: true });
 }
 
 // ---- report ------------------------------------------------------------------------------------

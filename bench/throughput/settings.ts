@@ -13,6 +13,12 @@ export interface BenchSettings {
   readonly phaseTimeoutMs: number;
   /** How long an idle moment is watched to measure what the servers use without the benchmark. */
   readonly backgroundMs: number;
+  /**
+   * Whether workers record their MongoDB commands for the raw store replay. The record is held in
+   * the worker's memory until it exits, so its peak RSS includes it; BENCH_TRACE=0 measures the
+   * worker without it (and without the raw store rows).
+   */
+  readonly trace: boolean;
 }
 
 function number(name: string, fallback: number, min = 0): number {
@@ -33,5 +39,6 @@ export function loadSettings(): BenchSettings {
     stored: Math.floor(number('BENCH_STORED', 50_000)),
     phaseTimeoutMs: number('BENCH_PHASE_TIMEOUT_S', 120, 5) * 1_000,
     backgroundMs: number('BENCH_BACKGROUND_S', 3) * 1_000,
+    trace: process.env['BENCH_TRACE']?.trim() !== '0',
   };
 }
