@@ -63,7 +63,7 @@ function jwtKey(env: Env): JwtKeySource {
   const shared = secret(env, 'API_JWT_SECRET');
   const set = [url, pem, shared].filter((v) => v !== null).length;
   if (set !== 1) {
-    throw new ConfigError([{ variable: 'API_JWT_JWKS_URL|API_JWT_PUBLIC_KEY|API_JWT_SECRET', message: `exactly one must be set, got ${set}` }]);
+    throw new ConfigError([{ variable: 'API_JWT_JWKS_URL, API_JWT_PUBLIC_KEY, API_JWT_SECRET', message: `exactly one of them must be set, got ${set}` }]);
   }
   if (url !== null) {
     if (!/^https?:\/\//.test(url)) throw bad(`API_JWT_JWKS_URL must be an http(s) URL, got ${JSON.stringify(url)}`);
