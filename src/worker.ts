@@ -90,7 +90,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     const deps: PipelineDeps = {
       store: mongo.aggregates, results: mongo.results, locks: redis.locks, bus, clock, observer, logger,
       published: redis.published, clears, owing: redis.owing,
-      lockTtlMs: config.lockTtlMs, lockWaitMs: config.lockWaitMs,
+      lockTtlMs: config.lockTtlMs, lockWaitMs: config.lockWaitMs, writesInFlight: config.keyConcurrency,
     };
 
     let consumer: ConsumerHandle | null = null;

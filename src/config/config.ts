@@ -23,7 +23,7 @@ export interface Config {
   };
   readonly topicPartitions: number;
   readonly partitionsConsumedConcurrently: number;
-  /** Unused since a round's writes go as grouped write commands (kept so existing settings still load). */
+  /** Conditional writes of one pipeline round (commands of different aggregates) in flight at once. */
   readonly keyConcurrency: number;
   /** Offsets are committed after every this many commands of a batch (and at its end). */
   readonly commitEvery: number;

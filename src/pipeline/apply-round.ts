@@ -7,6 +7,7 @@
 import type { Change } from '../domain/decision.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { DomainEvent } from '../domain/event.ts';
+import { mapBounded } from './concurrency.ts';
 import { isRetryable } from './errors.ts';
 import type { DomainCommand, FamilyRuntime, Target, Versioned, WrittenChange } from './family.ts';
 import { groupBy } from './group-by.ts';
@@ -22,6 +23,12 @@ const MAX_ATTEMPTS = 8;
 
 export interface PipelineDeps extends OutboxDeps, LeaseDeps {
   readonly clock: () => Date;
+  /**
+   * Conditional writes of a round in flight at once. More only queue on the server: MongoDB-wire
+   * servers serialise writes to one document store, and SQLite (under FerretDB) backs off in
+   * steps of tens of milliseconds when too many writers wait for its one write lock.
+   */
+  readonly writesInFlight: number;
 }
 
 /** Where a command came from: a consumer's command (answered, remembered) or the sweep (neither). */
@@ -195,17 +202,15 @@ async function decideAll<C extends DomainCommand, S extends Versioned, X, P>(
 type WriteOutcome = 'written' | 'lost' | { readonly error: unknown };
 
 /**
- * The conditional writes: new aggregates inserted together and the others replaced on their
- * version together (per collection, in groups the server takes; see the store adapter).
+ * The conditional writes: new aggregates inserted together (per collection, in groups the server
+ * takes), the others replaced on their version, at most writesInFlight at once.
  */
 async function writeAll<C, S, P>(deps: PipelineDeps, writes: readonly Written<C, S, P>[]): Promise<WriteOutcome[]> {
   const outcomes: WriteOutcome[] = new Array(writes.length);
-  const creates = writes.flatMap((write, index) => (write.stored ? [] : [{ write, index }]));
-  const replaces = writes.flatMap((write, index) => (write.stored ? [{ write, index, expectedVersion: write.stored.version }] : []));
-  const byCollection = <T extends { write: Written<C, S, P> }>(items: readonly T[]): Map<string, T[]> =>
-    groupBy(items, ({ write }) => write.entry.item.target.collection, (item) => item);
+  const creates = writes.map((write, index) => ({ write, index })).filter(({ write }) => write.stored === null);
+  const replaces = writes.flatMap((write, index) => (write.stored ? [{ write, index, expected: write.stored.version }] : []));
   await Promise.all([
-    ...[...byCollection(creates)].map(async ([collection, group]) => {
+    ...[...groupBy(creates, ({ write }) => write.entry.item.target.collection, (c) => c)].map(async ([collection, group]) => {
       try {
         const inserted = await deps.store.createMany(collection, group.map(({ write }) => write.next));
         group.forEach(({ index }, i) => { outcomes[index] = inserted[i] === 'written' ? 'written' : 'lost'; });
@@ -213,12 +218,12 @@ async function writeAll<C, S, P>(deps: PipelineDeps, writes: readonly Written<C,
         for (const { index } of group) outcomes[index] = { error };
       }
     }),
-    ...[...byCollection(replaces)].map(async ([collection, group]) => {
+    mapBounded(replaces, deps.writesInFlight, async ({ write, index, expected }) => {
       try {
-        const replaced = await deps.store.replaceMany(collection, group.map(({ write, expectedVersion }) => ({ record: write.next, expectedVersion })));
-        group.forEach(({ index }, i) => { outcomes[index] = replaced[i] === 'written' ? 'written' : 'lost'; });
+        const replaced = await deps.store.replace(write.entry.item.target.collection, write.next, expected);
+        outcomes[index] = replaced === 'written' ? 'written' : 'lost';
       } catch (error) {
-        for (const { index } of group) outcomes[index] = { error };
+        outcomes[index] = { error };
       }
     }),
   ]);

@@ -107,11 +107,6 @@ export interface AggregateStore {
   /** Replaces the aggregate only if its stored version is still expectedVersion. */
   replace(collection: string, record: AggregateRecord<unknown>, expectedVersion: number): Promise<'written' | 'conflict'>;
   /**
-   * Replaces many aggregates, each only if its stored version is still its expectedVersion, in as
-   * few write commands as the server allows; for each, in order, 'written' or 'conflict'.
-   */
-  replaceMany(collection: string, writes: readonly { readonly record: AggregateRecord<unknown>; readonly expectedVersion: number }[]): Promise<('written' | 'conflict')[]>;
-  /**
    * Empties each outbox that still holds the entries it held when published, in one write. An
    * outbox holding other entries belongs to a newer version, which owes its own messages.
    */

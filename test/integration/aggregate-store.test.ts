@@ -77,26 +77,6 @@ describe('the aggregate store', () => {
     }
   });
 
-  it('tells each of many concurrent grouped replaces whether it won, exactly one winner per aggregate', async () => {
-    const writers = await Promise.all([1, 2, 3].map(() => connectMongo(inject('servers').mongodbUri, mongo.db.databaseName)));
-    try {
-      const name = collection();
-      const ids = Array.from({ length: 60 }, (_, i) => `m${i}`); // more than one write group of 50
-      await mongo.aggregates.createMany(name, ids.map((id) => record(id, 1, false)));
-      const outcomes = await Promise.all(writers.map((writer, w) =>
-        writer.aggregates.replaceMany(name, ids.map((id) => ({ record: { ...record(id, 2, true), state: { writer: w } }, expectedVersion: 1 })))));
-      const stored = await mongo.aggregates.loadMany(name, ids);
-      for (const [i, id] of ids.entries()) {
-        expect(outcomes.filter((o) => o[i] === 'written')).toHaveLength(1);
-        const winner = (stored.get(id)?.state as { writer: number }).writer;
-        expect(outcomes[winner]?.[i]).toBe('written');
-        expect(stored.get(id)?.version).toBe(2);
-      }
-    } finally {
-      await Promise.all(writers.map((writer) => writer.close()));
-    }
-  });
-
   it('pages through due consents in (dueAt, id) order, each once, even where due times are equal', async () => {
     // The query reads the consents collection, so this database gets its own store.
     const own = await connectMongo(inject('servers').mongodbUri, `cwtest_due_${randomUUID().replaceAll('-', '').slice(0, 12)}`);

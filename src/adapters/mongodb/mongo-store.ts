@@ -2,7 +2,6 @@
 //   { _id, version, state, outbox: [{id, kind, key, body: <JSON text>}], owes, appliedCommandIds, ...indexFields }
 // Every write is a single-document operation (insert, or replace conditional on the version),
 // so it needs no transaction: FerretDB has none, and MongoDB does not need one for this.
-import { randomUUID } from 'node:crypto';
 import { MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Db, type Document } from 'mongodb';
 import { InfrastructureError } from '../../pipeline/errors.ts';
 import type { AggregateRecord, AggregateStore, DueConsentQuery, ExternalKeyIndex, OutboxEntry, ResultStore, StoredResult } from '../../pipeline/ports.ts';
@@ -13,8 +12,6 @@ const DUPLICATE_KEY = 11000;
  * so many documents go as several commands of at most this many.
  */
 const WRITE_GROUP = 50;
-/** Replacements per update command: FerretDB 1.24 hung on update commands of 50 consent replacements. */
-const REPLACE_GROUP = 10;
 
 function groupsOf<T>(items: readonly T[], size: number): T[][] {
   const groups: T[][] = [];
@@ -128,7 +125,7 @@ export async function connectMongo(uri: string, database: string, onCommand?: (c
   }
 
   function fromDocument(doc: AggregateDocument): AggregateRecord<unknown> {
-    const { _id, version, state, outbox, appliedCommandIds, owes: _owes, writeToken: _token, ...indexFields } = doc;
+    const { _id, version, state, outbox, appliedCommandIds, owes: _owes, ...indexFields } = doc;
     const entries = (outbox ?? []).map((entry): OutboxEntry => {
       const body: unknown = typeof entry.body === 'string' ? JSON.parse(entry.body) : entry.body;
       return entry.payloadHash ? { id: entry.id, kind: entry.kind, key: entry.key, body, payloadHash: entry.payloadHash } : { id: entry.id, kind: entry.kind, key: entry.key, body };
@@ -158,27 +155,6 @@ export async function connectMongo(uri: string, database: string, onCommand?: (c
     async createMany(name, records) {
       if (records.length === 0) return [];
       return insertAll(collection(name), records.map(toDocument));
-    },
-    async replaceMany(name, writes) {
-      if (writes.length === 0) return [];
-      // One update command per group, unordered. A bulk write reports how many matched, not
-      // which: when some did not, the documents are read back, and a write won where the stored
-      // document carries the token this call wrote into it (a peer's write has its own).
-      const outcomes: ('written' | 'conflict')[] = writes.map(() => 'conflict');
-      await Promise.all(groupsOf(writes.map((write, index) => ({ write, index, token: randomUUID() })), REPLACE_GROUP).map(async (group) => {
-        const result = await infra(() => collection(name).bulkWrite(group.map(({ write, token }) => ({
-          replaceOne: { filter: { _id: write.record.id, version: write.expectedVersion }, replacement: { ...toDocument(write.record), writeToken: token } },
-        })), { ordered: false }));
-        if (result.matchedCount === group.length) {
-          for (const { index } of group) outcomes[index] = 'written';
-          return;
-        }
-        const stored = await infra(() => collection(name)
-          .find({ _id: { $in: group.map(({ write }) => write.record.id) } }, { projection: { writeToken: 1 } }).toArray());
-        const tokens = new Map(stored.map((doc) => [doc._id, doc['writeToken']]));
-        for (const { write, index, token } of group) outcomes[index] = tokens.get(write.record.id) === token ? 'written' : 'conflict';
-      }));
-      return outcomes;
     },
     async replace(name, record, expectedVersion) {
       const outcome = await infra(() => collection(name).replaceOne({ _id: record.id, version: expectedVersion }, toDocument(record)));
