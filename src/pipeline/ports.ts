@@ -146,6 +146,13 @@ export interface OwingIndex {
   unmark(keys: readonly string[], mark: number): Promise<void>;
   /** Up to `limit` marked keys, oldest mark first, with their marks. */
   oldest(limit: number): Promise<{ readonly key: string; readonly mark: number }[]>;
+  /**
+   * Whether the index is known complete for the collection: false when Redis lost it (restarted
+   * empty) or it was never kept, so owed outboxes written before may be missing from it.
+   */
+  intact(collection: string): Promise<boolean>;
+  /** Records the index complete for the collection (after a scan of the store found every owed outbox). */
+  markIntact(collection: string): Promise<void>;
 }
 
 export interface StoredResult {

@@ -5,6 +5,10 @@
 // aggregates marked by a round before it wrote, and not yet unmarked by their outbox's clear), at
 // most `pages` pages of it, never scanning a collection, and it leaves to a live peer those whose
 // leases it holds. It never waits for a quiet moment that a busy peer would never give it.
+// Redis holds nothing MongoDB cannot rebuild, and the owing index is no exception: when it is not
+// known intact for a collection (Redis restarted empty, or the first start of a version that keeps
+// it), one bounded query of the store's `{owes: true}` (the scan the index spares every other
+// start) finds what a crash left owed, and the index is recorded intact once that query saw all.
 import type { Logger } from '../logging/logger.ts';
 import type { PipelineDeps } from './apply-round.ts';
 import type { DomainCommand, FamilyRuntime, Versioned } from './family.ts';
@@ -34,7 +38,17 @@ export async function recoverOwedOutboxes<C extends DomainCommand, S extends Ver
   // Cleared at once, and no waiting for leases: a key another holder has is that holder's to flush.
   const recovery: PipelineDeps = { ...deps, clears: immediateClears(deps.store), lockWaitMs: 0 };
   const ours = new Set(collections);
-  const marked = (await deps.owing.oldest(options.pages * PAGE)).filter(({ key }) => ours.has(targetOf(key).collection));
+  const limit = options.pages * PAGE;
+  const marked = (await deps.owing.oldest(limit)).filter(({ key }) => ours.has(targetOf(key).collection));
+  const intact: string[] = [];
+  for (const collection of collections) {
+    if (await deps.owing.intact(collection)) continue;
+    const found = await deps.store.findOwing(collection, limit);
+    const known = new Set(marked.map(({ key }) => key));
+    // Mark 0: older than any round's mark, so a round that marks one of them again keeps its mark.
+    for (const id of found) if (!known.has(`${collection}:${id}`)) marked.push({ key: `${collection}:${id}`, mark: 0 });
+    if (found.length < limit) intact.push(collection);
+  }
   let flushed = 0;
   for (let start = 0; start < marked.length; start += PAGE) {
     const page = marked.slice(start, start + PAGE);
@@ -55,6 +69,8 @@ export async function recoverOwedOutboxes<C extends DomainCommand, S extends Ver
       await held.release();
     }
   }
+  // Only once what the scan found is flushed: a crash before this scans again at the next start.
+  await Promise.all(intact.map((collection) => deps.owing.markIntact(collection)));
   if (flushed > 0) log.info({ flushed, family: runtime.family.name }, 'published or cleared outboxes a crash had left owed');
   return flushed;
 }

@@ -118,4 +118,24 @@ describe('an expiry interrupted before its publish', () => {
       await peer.close();
     }
   });
+
+  it('still publishes what a crash left owed when Redis lost the owing index too (one bounded scan of the store)', async () => {
+    const consentId = 'exp-crashed-redis-lost';
+    const expiryTime = new Date(Date.now() - 5_000);
+    const consents = h.mongo.db(h.config.mongodbDatabase).collection('consents');
+    await consents.insertOne(crashedExpiryDocument(consentId, expiryTime, new Date(expiryTime.getTime() + 70), 'expiry-sweep:crashed-replica') as never);
+    // Not marked: Redis restarted empty after the crash, so its index and its "intact" records are gone.
+    const redis = connectRedis(h.config.redisUrl, h.config.redisKeyPrefix);
+    try {
+      await redis.client.del('owing:intact:consents');
+    } finally {
+      await redis.close();
+    }
+
+    await h.startReplica();
+
+    const event = await h.waitForEvent(consentId, 'ConsentExpired', 'consent', 20_000);
+    expect(event).toMatchObject({ eventId: `${consentId}:2:ConsentExpired`, version: 2 });
+    expect(await whenCleared(consentId)).toMatchObject({ version: 2, outbox: [], owes: false });
+  });
 });

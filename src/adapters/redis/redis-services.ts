@@ -108,6 +108,13 @@ export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { re
       for (let i = 0; i + 1 < flat.length; i += 2) marked.push({ key: flat[i] as string, mark: Number(flat[i + 1]) });
       return marked;
     },
+    // A key with no TTL: it disappears only with the rest of Redis's data, which is the case it detects.
+    async intact(collection) {
+      return (await infra(() => redis.exists(`${OWING}:intact:${collection}`))) === 1;
+    },
+    async markIntact(collection) {
+      await infra(() => redis.set(`${OWING}:intact:${collection}`, new Date().toISOString()));
+    },
   };
 
   const rates: RateCounter = {
