@@ -28,7 +28,8 @@ export function startWorkerProcess(env: Record<string, string>, logFile: string,
   const preload = traceFile ? ['--import', path.join(import.meta.dirname, 'mongo-trace.ts')] : [];
   const child = spawn(process.execPath, [...preload, path.join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
-    env: { ...inherited, ...env, ...(traceFile ? { BENCH_MONGO_TRACE: traceFile } : {}) },
+    // Any free ops port: a worker already running on this host holds the default 9464.
+    env: { ...inherited, OPS_PORT: '0', OPS_HOST: '127.0.0.1', ...env, ...(traceFile ? { BENCH_MONGO_TRACE: traceFile } : {}) },
     stdio: ['ignore', out, out],
   });
   if (child.pid === undefined) throw new Error('the worker process did not start');

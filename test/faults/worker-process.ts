@@ -20,7 +20,10 @@ export class WorkerProcess {
 
   start(): void {
     const log = createWriteStream(this.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Several workers run on this host at once: each takes any free ops port (OPS_PORT defaults to 9464).
+    const child = spawn(process.execPath, ['src/main.ts'], {
+      cwd: ROOT, env: { ...process.env, OPS_PORT: '0', OPS_HOST: '127.0.0.1', ...this.env }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     this.child = child;
