@@ -28,7 +28,7 @@ import { createLogger } from '../src/logging/logger.ts';
 import { startWorker, type Worker } from '../src/worker.ts';
 import { CommandProducer } from '../test/support/command-producer.ts';
 import { isolatedEnv } from '../test/support/isolated-env.ts';
-import { nativeStackServers, serversFromEnv, type Servers } from '../test/support/servers.ts';
+import { benchServers, type Servers } from '../test/support/servers.ts';
 
 process.removeAllListeners('warning'); // kafkajs's TimeoutNegativeWarning on Node 24 (harmless)
 
@@ -50,19 +50,6 @@ const started = Date.now();
 const elapsed = (): string => `${((Date.now() - started) / 1_000).toFixed(1).padStart(6)}s`;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const timeLeft = (): number => TIME_LIMIT_MS - (Date.now() - started);
-
-function servers(): Servers {
-  const all = serversFromEnv(env);
-  if (all) return all;
-  const native = nativeStackServers();
-  return {
-    kafkaBrokers: env['KAFKA_BROKERS'] ?? native.kafkaBrokers,
-    schemaRegistryUrl: env['SCHEMA_REGISTRY_URL'] ?? native.schemaRegistryUrl,
-    mongodbUri: env['MONGODB_URI'] ?? native.mongodbUri,
-    redisUrl: env['REDIS_URL'] ?? native.redisUrl,
-    origin: native.origin,
-  };
-}
 
 function workerEnv(s: Servers, suffix: string): Record<string, string> {
   const passed = Object.fromEntries(Object.entries(env).filter(([name, value]) => value !== undefined
@@ -178,7 +165,7 @@ async function cleanUp(kafka: Kafka, config: Config, ferretdb: boolean): Promise
 }
 
 async function main(): Promise<void> {
-  const s = servers();
+  const s = benchServers(env);
   const suffix = randomUUID().slice(0, 8);
   const config = loadConfig(workerEnv(s, suffix));
   const logger = createLogger(config.logLevel, `bench-worker-${suffix}`);

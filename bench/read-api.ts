@@ -27,7 +27,7 @@ import { MongoClient } from 'mongodb';
 import { createRegistry } from '../src/adapters/registry/avro-codec.ts';
 import { CommandProducer } from '../test/support/command-producer.ts';
 import { isolatedEnv } from '../test/support/isolated-env.ts';
-import { nativeStackServers, serversFromEnv, type Servers } from '../test/support/servers.ts';
+import { benchServers } from '../test/support/servers.ts';
 import { consentDocument, userConsentState } from '../test/support/stored-consents.ts';
 
 process.removeAllListeners('warning'); // kafkajs's TimeoutNegativeWarning on Node 24 (harmless)
@@ -51,18 +51,6 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const started = Date.now();
 const log = (message: string): void => console.log(`${((Date.now() - started) / 1_000).toFixed(1).padStart(6)}s  ${message}`);
 
-function servers(): Servers {
-  const all = serversFromEnv(env);
-  if (all) return all;
-  const native = nativeStackServers();
-  return {
-    kafkaBrokers: env['KAFKA_BROKERS'] ?? native.kafkaBrokers,
-    schemaRegistryUrl: env['SCHEMA_REGISTRY_URL'] ?? native.schemaRegistryUrl,
-    mongodbUri: env['MONGODB_URI'] ?? native.mongodbUri,
-    redisUrl: env['REDIS_URL'] ?? native.redisUrl,
-    origin: native.origin,
-  };
-}
 
 /** Nearest-rank percentile of an ascending list. */
 function percentile(sorted: readonly number[], q: number): number | null {
@@ -162,7 +150,7 @@ async function openLoop(route: string, url: () => string, headers: () => Record<
 }
 
 async function main(): Promise<void> {
-  const s = servers();
+  const s = benchServers(env);
   const suffix = randomUUID().slice(0, 8);
   const base: Record<string, string> = { ...isolatedEnv(s, 'cwbench', suffix), TOPIC_PARTITIONS: '3', LOG_LEVEL: 'info' };
   const users = Math.max(1, Math.ceil(N / PER_USER));

@@ -11,22 +11,11 @@ import { MongoClient } from 'mongodb';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { isolatedEnv } from '../../test/support/isolated-env.ts';
-import { nativeStackServers, serversFromEnv, type Servers } from '../../test/support/servers.ts';
+import type { Servers } from '../../test/support/servers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-export function servers(env: NodeJS.ProcessEnv = process.env): Servers {
-  const all = serversFromEnv(env);
-  if (all) return all;
-  const native = nativeStackServers(); // scripts/stack/stack.sh up: idempotent, about a second when up
-  return {
-    kafkaBrokers: env['KAFKA_BROKERS'] ?? native.kafkaBrokers,
-    schemaRegistryUrl: env['SCHEMA_REGISTRY_URL'] ?? native.schemaRegistryUrl,
-    mongodbUri: env['MONGODB_URI'] ?? native.mongodbUri,
-    redisUrl: env['REDIS_URL'] ?? native.redisUrl,
-    origin: native.origin,
-  };
-}
+export { benchServers as servers } from '../../test/support/servers.ts';
 
 export interface BenchEnvironment {
   readonly suffix: string;
