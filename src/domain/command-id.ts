@@ -17,3 +17,12 @@ export function judgeRedelivery(commandId: string, storedHash: string | null, ha
     rejection: reject('409', 'COMMAND_ID_REUSED', `commandId ${commandId} was used before by a command with a different payload`),
   };
 }
+
+/**
+ * A redelivered command the aggregate lists as applied, whose result is no longer kept (purged
+ * after RESULT_RETENTION_MS, its outbox cleared): it is not applied again, and the sender still
+ * gets one answer, saying so, instead of none.
+ */
+export function resultNoLongerKept(commandId: string): Rejection {
+  return reject('409', 'COMMAND_ALREADY_APPLIED', `commandId ${commandId} was applied earlier; its result is no longer kept`);
+}

@@ -4,7 +4,8 @@
 //   lease the round → load, and flush what is owed → decide and write → publish → record results
 // A consumed chunk is cut into rounds that keep each key's commands in offset order
 // (handle-message.ts); a sweep claim is one round (families/consent-expiry).
-import type { Change } from '../domain/decision.ts';
+import { resultNoLongerKept } from '../domain/command-id.ts';
+import { refuse, type Change } from '../domain/decision.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { DomainEvent } from '../domain/event.ts';
 import { mapBounded } from './concurrency.ts';
@@ -129,17 +130,21 @@ function outboxOf<C extends DomainCommand, S extends Versioned, X, P>(
 type Consumed = Extract<Origin, { kind: 'consumed' }>;
 
 /** A consumed command the aggregate already lists as applied: its result is answered again. */
-function redelivered<C, S, P>(entry: Entry<C, P>, origin: Consumed, record: AggregateRecord<unknown>): Decided<C, S, P> {
+function redelivered<C extends DomainCommand, S extends Versioned, X, P>(
+  runtime: FamilyRuntime<C, S, X, P>, entry: Entry<C, P>, origin: Consumed, record: AggregateRecord<unknown>, now: Date,
+): Decided<C, S, P> {
   const commandId = origin.header.envelope.commandId;
   const kept = record.outbox.find((e) => e.kind === 'result' && e.key === commandId);
   // Its outbox still holds the result (published by the flush, or earlier): answer it again. Once
-  // the outbox is cleared the result is stored, and the chunk's look-up found it before any lease;
-  // only a peer storing it in between leaves nothing to answer here (that peer answered it).
-  return {
-    kind: 'answer',
-    entry,
-    answer: kept ? { body: kept.body as ResultBody, payloadHash: kept.payloadHash ?? origin.payloadHash, store: true, receivedAt: origin.receivedAt } : null,
-  };
+  // the outbox is cleared the result is stored, and the chunk's look-up found it before any lease.
+  // Neither, and the result was purged after RESULT_RETENTION_MS: not applied again, answered 409.
+  const answer: Answer = kept
+    ? { body: kept.body as ResultBody, payloadHash: kept.payloadHash ?? origin.payloadHash, store: true, receivedAt: origin.receivedAt }
+    : {
+      body: resultOf(runtime, origin.header, entry.item.command, refuse(resultNoLongerKept(commandId)), now),
+      payloadHash: origin.payloadHash, store: true, receivedAt: origin.receivedAt,
+    };
+  return { kind: 'answer', entry, answer };
 }
 
 async function decideAll<C extends DomainCommand, S extends Versioned, X, P>(
@@ -151,7 +156,7 @@ async function decideAll<C extends DomainCommand, S extends Versioned, X, P>(
   const staged: Staged[] = entries.map((entry): Staged => {
     const { item } = entry;
     const record = records.get(lockKeyOf(item.target)) ?? null;
-    if (item.origin.kind === 'consumed' && record?.appliedCommandIds.includes(item.command.commandId)) return redelivered(entry, item.origin, record);
+    if (item.origin.kind === 'consumed' && record?.appliedCommandIds.includes(item.command.commandId)) return redelivered(runtime, entry, item.origin, record, now);
     try {
       return { entry, record, stored: record ? family.revive(record.state, item.target) : null };
     } catch (error) {

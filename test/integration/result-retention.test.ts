@@ -1,5 +1,6 @@
 // Stored results are kept RESULT_RETENTION_MS: a redelivery inside the window is recognised
-// (the same result, same requestId, nothing applied again); once purged, it is not.
+// (the same result, same requestId, nothing applied again); once purged, it is not, though a
+// command its aggregate still lists as applied is never applied twice (409 COMMAND_ALREADY_APPLIED).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeExpiredResults } from '../../src/adapters/mongodb/result-retention.ts';
@@ -47,5 +48,24 @@ describe('stored results retention', () => {
     const outside = (await answers(commandId, 3))[2];
     expect(outside).toMatchObject({ statusCode: '400' });
     expect(outside?.['requestId']).not.toBe(first?.['requestId']); // decided anew: not recognised
+  });
+
+  it('answers a redelivered change whose result was purged 409 COMMAND_ALREADY_APPLIED, applying nothing again', async () => {
+    const consentId = uid('c-ret-applied');
+    const payload = { consentId, serviceId: 'svc-mail', userId: 'user-1', status: 'ACTIVE' };
+    const commandId = await h.consent('CreateConsent', payload);
+    const [first] = await answers(commandId, 1);
+    expect(first).toMatchObject({ statusCode: '201' });
+
+    // Past the window: the stored result purged, the outbox (which also held it) cleared.
+    const db = h.mongo.db(h.config.mongodbDatabase);
+    await db.collection('command_results').deleteOne({ _id: commandId as never });
+    await db.collection('consents').updateOne({ _id: consentId as never }, { $set: { outbox: [], owes: false } });
+
+    await h.consent('CreateConsent', payload, { commandId });
+    const again = (await answers(commandId, 2))[1];
+    expect(again).toMatchObject({ statusCode: '409', errorCode: 'COMMAND_ALREADY_APPLIED' });
+    expect(await db.collection('consents').findOne({ _id: consentId as never })).toMatchObject({ version: 1 });
+    expect(h.events(consentId)).toHaveLength(1); // ConsentCreated, once
   });
 });
