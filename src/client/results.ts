@@ -1,25 +1,10 @@
 // The CommandResult a producer gets back, typed per command type from schemas/types. The Avro
 // `state` union is unwrapped: `state` is the record itself and `stateType` names which one.
+import type { Consent } from '../domain/consent/consent.ts';
 import type { CommandType, ConsentCommandType } from './commands.ts';
 
-export interface ConsentState {
-  readonly consentId: string;
-  readonly kind: 'USER' | 'ORG';
-  readonly version: number;
-  readonly status: 'ACTIVE' | 'REQUESTED' | 'REJECTED' | 'REVOKED' | 'EXPIRED';
-  readonly serviceId: string | null;
-  readonly userId: string | null;
-  readonly consentType: string | null;
-  readonly consentData: Readonly<Record<string, string>>;
-  readonly expiryTime: string | null;
-  readonly sourceUserId: string | null;
-  readonly targetOrgId: string | null;
-  readonly targetOrgOwnerEmail: string | null;
-  readonly expiry: string | null;
-  readonly decidedBy: string | null;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+/** The consent as stored and published: the domain's own type (schemas/types/ConsentState.avsc). */
+export type ConsentState = Consent;
 
 export interface EntityState {
   readonly entityId: string;
