@@ -2,7 +2,7 @@
 // (the same result, same requestId, nothing applied again); once purged, it is not, though a
 // command its aggregate still lists as applied is never applied twice (409 COMMAND_ALREADY_APPLIED).
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { purgeExpiredResults } from '../../src/adapters/mongodb/result-retention.ts';
 import { startHarness, type Harness } from '../support/worker-harness.ts';
 
@@ -58,7 +58,12 @@ describe('stored results retention', () => {
     expect(first).toMatchObject({ statusCode: '201' });
 
     // Past the window: the stored result purged, the outbox (which also held it) cleared.
+    // The result is published before it is stored, so wait for the stored copy before
+    // deleting it; otherwise the store would write it back after the delete.
     const db = h.mongo.db(h.config.mongodbDatabase);
+    await vi.waitFor(async () => {
+      expect(await db.collection('command_results').findOne({ _id: commandId as never })).not.toBeNull();
+    }, { timeout: 30_000, interval: 50 });
     await db.collection('command_results').deleteOne({ _id: commandId as never });
     await db.collection('consents').updateOne({ _id: consentId as never }, { $set: { outbox: [], owes: false } });
 
