@@ -18,6 +18,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +29,7 @@ import { createRegistry } from '../src/adapters/registry/avro-codec.ts';
 import { CommandProducer } from '../test/support/command-producer.ts';
 import { isolatedEnv } from '../test/support/isolated-env.ts';
 import { benchServers } from '../test/support/servers.ts';
+import { cpuMs, serverPids } from './throughput/process-cpu.ts';
 import { consentDocument, userConsentState } from '../test/support/stored-consents.ts';
 
 process.removeAllListeners('warning'); // kafkajs's TimeoutNegativeWarning on Node 24 (harmless)
@@ -43,6 +45,7 @@ const PER_USER = Math.max(1, Math.floor(num('BENCH_PER_USER', 10)));
 const RATE = num('BENCH_RATE', 500); // requests per second
 const SECONDS = num('BENCH_SECONDS', 10); // per route
 const COMMAND_RATE = num('BENCH_COMMAND_RATE', 50); // CreateConsent commands per second during the reads
+const PROFILE = env['BENCH_PROFILE'] === '1'; // the API runs with --cpu-prof, profiles in bench/results/profiles
 const SERVICES = 5;
 const TYPES = ['marketing', 'analytics', 'research'];
 const JWT_SECRET = `bench-${randomUUID()}-${randomUUID()}`;
@@ -61,8 +64,8 @@ function percentile(sorted: readonly number[], q: number): number | null {
 const round = (ms: number | null): number | null => (ms === null ? null : Math.round(ms * 10) / 10);
 
 /** Starts `node <script>` with `childEnv` and resolves with the first JSON log line whose msg is `ready`. */
-function startProcess(script: string, childEnv: Record<string, string>, ready: string): Promise<{ child: ChildProcess; line: Record<string, unknown> }> {
-  const child = spawn(process.execPath, [path.join(ROOT, script)], { env: { ...process.env, ...childEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+function startProcess(script: string, childEnv: Record<string, string>, ready: string, nodeOptions: string[] = []): Promise<{ child: ChildProcess; line: Record<string, unknown> }> {
+  const child = spawn(process.execPath, [...nodeOptions, path.join(ROOT, script)], { env: { ...process.env, ...childEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let buffered = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -90,19 +93,27 @@ interface RouteFigures {
   failures: Record<string, number>;
 }
 
-/** CPU time (user + system) a process has used, in ms, from /proc (Linux); null when unreadable. */
-function cpuMs(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in clock ticks of 10 ms
-  } catch {
-    return null;
-  }
-}
+/** The processes whose CPU is counted: the API, the worker, this load generator and the native stack's servers. */
+const watched: Record<string, number | undefined> = { loadGenerator: process.pid, ...serverPids() };
 
-/** The processes whose CPU is counted: the API, the worker, this load generator, and FerretDB when BENCH_MONGO_PID names it. */
-const watched: Record<string, number | undefined> = { loadGenerator: process.pid };
+/**
+ * Keep-alive connections, at most 64: what a service calling the API would hold. (fetch opened a
+ * connection per backlogged request and cost the load generator 1.3 ms of CPU per request, on
+ * the same two cores as the API.)
+ */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/** GET `url`; resolves with the status once the whole body has arrived. */
+function get(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { agent, headers }, (response) => {
+      response.on('data', () => undefined);
+      response.once('end', () => resolve(response.statusCode ?? 0));
+      response.once('error', reject);
+    });
+    request.once('error', reject);
+  });
+}
 
 /** Sends `rate` requests a second for `seconds`, open loop; latency from the scheduled send. */
 async function openLoop(route: string, url: () => string, headers: () => Record<string, string>): Promise<RouteFigures> {
@@ -111,7 +122,7 @@ async function openLoop(route: string, url: () => string, headers: () => Record<
   const latencies: number[] = [];
   let errors = 0;
   const failures: Record<string, number> = {};
-  const cpuBefore = Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, cpuMs(pid)]));
+  const cpuBefore = Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, pid === undefined ? null : cpuMs(pid)]));
   const inFlight: Promise<void>[] = [];
   const begin = performance.now();
   for (let i = 0; i < total; i += 1) {
@@ -120,15 +131,14 @@ async function openLoop(route: string, url: () => string, headers: () => Record<
     if (wait >= 1) await sleep(wait);
     inFlight.push((async () => {
       try {
-        const response = await fetch(url(), { headers: headers() });
-        await response.arrayBuffer();
-        if (response.status !== 200) {
+        const status = await get(url(), headers());
+        if (status !== 200) {
           errors += 1;
-          failures[String(response.status)] = (failures[String(response.status)] ?? 0) + 1;
+          failures[String(status)] = (failures[String(status)] ?? 0) + 1;
         }
       } catch (error) {
         errors += 1;
-        const reason = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : String(error);
+        const reason = (error as Error).message;
         failures[reason] = (failures[reason] ?? 0) + 1;
       }
       latencies.push(performance.now() - due);
@@ -137,8 +147,8 @@ async function openLoop(route: string, url: () => string, headers: () => Record<
   await Promise.all(inFlight);
   const seconds = (performance.now() - begin) / 1_000;
   const cpuMsPerRequest = Object.fromEntries(Object.entries(watched).flatMap(([name, pid]) => {
-    const [before, after] = [cpuBefore[name], cpuMs(pid)];
-    return before === null || before === undefined || after === null ? [] : [[name, Math.round(((after - before) / total) * 100) / 100]];
+    const [before, after] = [cpuBefore[name], pid === undefined ? null : cpuMs(pid)];
+    return before === null || before === undefined || after === null || pid === undefined ? [] : [[name, Math.round(((after - before) / total) * 100) / 100]];
   }));
   latencies.sort((a, b) => a - b);
   return {
@@ -181,11 +191,10 @@ async function main(): Promise<void> {
   const api = await startProcess('src/api/main.ts', {
     ...base, API_PORT: '0', API_JWT_SECRET: JWT_SECRET, API_PAGE_TOKEN_SECRET: JWT_SECRET,
     API_RATE_LIMIT: String(1_000_000_000), // the budget is still counted in Redis on every read
-  }, 'read API listening');
+  }, 'read API listening', PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/results/profiles')}`] : []);
   const apiUrl = api.line['url'] as string;
   watched['api'] = api.child.pid;
   watched['worker'] = worker.child.pid;
-  if (env['BENCH_MONGO_PID']) watched['mongo'] = Number(env['BENCH_MONGO_PID']);
   log(`read API at ${apiUrl}`);
   const tokens = await Promise.all(Array.from({ length: SERVICES }, (_, i) => new SignJWT({ roles: ['service'], serviceId: `svc-bench-${i}` })
     .setProtectedHeader({ alg: 'HS256' }).setSubject(`svc-bench-${i}`).setExpirationTime('1h').sign(new TextEncoder().encode(JWT_SECRET))));
