@@ -45,7 +45,8 @@ const PER_USER = Math.max(1, Math.floor(num('BENCH_PER_USER', 10)));
 const RATE = num('BENCH_RATE', 500); // requests per second
 const SECONDS = num('BENCH_SECONDS', 10); // per route
 const COMMAND_RATE = num('BENCH_COMMAND_RATE', 50); // CreateConsent commands per second during the reads
-const PROFILE = env['BENCH_PROFILE'] === '1'; // the API runs with --cpu-prof, profiles in bench/results/profiles
+const PROFILE = env['BENCH_PROFILE'] === '1'; // the API and the worker run with --cpu-prof, profiles in bench/results/profiles
+const PROFILING = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(import.meta.dirname, 'results/profiles')}`] : [];
 const SERVICES = 5;
 const TYPES = ['marketing', 'analytics', 'research'];
 const JWT_SECRET = `bench-${randomUUID()}-${randomUUID()}`;
@@ -186,12 +187,12 @@ async function main(): Promise<void> {
   log('seeded');
 
   // 2. The worker and the API, each its own process (the API creates its indexes at start).
-  const worker = await startProcess('src/main.ts', base, 'worker started');
+  const worker = await startProcess('src/main.ts', base, 'worker started', PROFILING);
   log('worker started');
   const api = await startProcess('src/api/main.ts', {
     ...base, API_PORT: '0', API_JWT_SECRET: JWT_SECRET, API_PAGE_TOKEN_SECRET: JWT_SECRET,
     API_RATE_LIMIT: String(1_000_000_000), // the budget is still counted in Redis on every read
-  }, 'read API listening', PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/results/profiles')}`] : []);
+  }, 'read API listening', PROFILING);
   const apiUrl = api.line['url'] as string;
   watched['api'] = api.child.pid;
   watched['worker'] = worker.child.pid;

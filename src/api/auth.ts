@@ -23,7 +23,37 @@ const unauthorized = (message: string): ApiError => new ApiError('401', 'UNAUTHO
 const stringClaim = (payload: JWTPayload, name: string): string | null =>
   typeof payload[name] === 'string' && payload[name] !== '' ? (payload[name] as string) : null;
 
-export async function tokenVerifier(jwt: ApiConfig['jwt']): Promise<VerifyAuthorization> {
+/**
+ * A verified token is remembered for at most this long (and never past its exp): callers send the
+ * same token with every request, and verifying it again cost about a fifth of the API's CPU per
+ * read. The bound keeps a key withdrawn from the JWKS effective within a minute.
+ */
+export const VERIFIED_TOKEN_TTL_MS = 60_000;
+/** At most this many verified tokens are remembered; the oldest is forgotten first. */
+const VERIFIED_TOKENS_MAX = 10_000;
+
+/** Verified tokens and until when each may be trusted without verifying it again. */
+function verifiedTokens(now: () => number): { get(token: string): Caller | undefined; set(token: string, caller: Caller, exp: number | undefined): void } {
+  const entries = new Map<string, { caller: Caller; until: number }>();
+  return {
+    get(token) {
+      const entry = entries.get(token);
+      if (entry === undefined) return undefined;
+      if (now() < entry.until) return entry.caller;
+      entries.delete(token);
+      return undefined;
+    },
+    set(token, caller, exp) {
+      const verifiedAt = now();
+      const until = Math.min(verifiedAt + VERIFIED_TOKEN_TTL_MS, exp === undefined ? Infinity : exp * 1_000);
+      if (entries.size >= VERIFIED_TOKENS_MAX) entries.delete(entries.keys().next().value as string);
+      entries.set(token, { caller, until });
+    },
+  };
+}
+
+export async function tokenVerifier(jwt: ApiConfig['jwt'], now: () => number = Date.now): Promise<VerifyAuthorization> {
+  const verified = verifiedTokens(now);
   const options = { ...(jwt.issuer ? { issuer: jwt.issuer } : {}), ...(jwt.audience ? { audience: jwt.audience } : {}) };
   let verify: (token: string) => Promise<JWTPayload>;
   switch (jwt.key.kind) {
@@ -48,9 +78,12 @@ export async function tokenVerifier(jwt: ApiConfig['jwt']): Promise<VerifyAuthor
   return async (header) => {
     const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header ?? '');
     if (!match) throw unauthorized('an Authorization: Bearer <JWT> header is required');
+    const token = match[1] as string;
+    const known = verified.get(token);
+    if (known !== undefined) return known;
     let payload: JWTPayload;
     try {
-      payload = await verify(match[1] as string);
+      payload = await verify(token);
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthorized('the token has expired');
       if (error instanceof joseErrors.JOSEError) throw unauthorized('the token could not be verified');
@@ -59,12 +92,14 @@ export async function tokenVerifier(jwt: ApiConfig['jwt']): Promise<VerifyAuthor
     const subject = stringClaim(payload, 'sub');
     if (subject === null) throw unauthorized('the token has no subject');
     const roles = Array.isArray(payload['roles']) ? payload['roles'].filter((r): r is string => typeof r === 'string') : [];
-    return {
+    const caller: Caller = {
       subject,
       userId: stringClaim(payload, 'userId') ?? subject,
       orgId: stringClaim(payload, 'orgId'),
       serviceId: stringClaim(payload, 'serviceId'),
-      roles,
+      roles: Object.freeze(roles),
     };
+    verified.set(token, Object.freeze(caller), payload.exp);
+    return caller;
   };
 }
