@@ -29,22 +29,18 @@ import { startWorker, type Worker } from '../src/worker.ts';
 import { CommandProducer } from '../test/support/command-producer.ts';
 import { isolatedEnv } from '../test/support/isolated-env.ts';
 import { benchServers, type Servers } from '../test/support/servers.ts';
+import { envNumber } from './env-number.ts';
 
 process.removeAllListeners('warning'); // kafkajs's TimeoutNegativeWarning on Node 24 (harmless)
 
 const env = process.env;
-const num = (name: string, fallback: number): number => {
-  const value = Number(env[name] ?? fallback);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number`);
-  return value;
-};
 
-const N = Math.floor(num('BENCH_CONSENTS', 10_000));
-const WINDOW_MS = num('BENCH_WINDOW_MS', 10_000); // expiries spread evenly over this window
-const TIME_LIMIT_MS = num('BENCH_TIME_LIMIT_S', 600) * 1_000; // the whole run, set-up included
-const CREATE_SAFETY = num('BENCH_CREATE_SAFETY', 3); // window opens after estimated create time × this
-const MARGIN_MS = num('BENCH_MARGIN_MS', 5_000); // ... plus this
-const DRAIN_MS = num('BENCH_DRAIN_MS', 180_000); // how long after the window closes to wait for stragglers
+const N = Math.floor(envNumber('BENCH_CONSENTS', 10_000));
+const WINDOW_MS = envNumber('BENCH_WINDOW_MS', 10_000); // expiries spread evenly over this window
+const TIME_LIMIT_MS = envNumber('BENCH_TIME_LIMIT_S', 600) * 1_000; // the whole run, set-up included
+const CREATE_SAFETY = envNumber('BENCH_CREATE_SAFETY', 3); // window opens after estimated create time × this
+const MARGIN_MS = envNumber('BENCH_MARGIN_MS', 5_000); // ... plus this
+const DRAIN_MS = envNumber('BENCH_DRAIN_MS', 180_000); // how long after the window closes to wait for stragglers
 const SEND_CHUNK = 500; // messages per produce request
 const started = Date.now();
 const elapsed = (): string => `${((Date.now() - started) / 1_000).toFixed(1).padStart(6)}s`;

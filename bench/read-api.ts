@@ -31,20 +31,16 @@ import { isolatedEnv } from '../test/support/isolated-env.ts';
 import { benchServers } from '../test/support/servers.ts';
 import { cpuMs, serverPids } from './throughput/process-cpu.ts';
 import { consentDocument, userConsentState } from '../test/support/stored-consents.ts';
+import { envNumber } from './env-number.ts';
 
 process.removeAllListeners('warning'); // kafkajs's TimeoutNegativeWarning on Node 24 (harmless)
 
 const env = process.env;
-const num = (name: string, fallback: number): number => {
-  const value = Number(env[name] ?? fallback);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number`);
-  return value;
-};
-const N = Math.floor(num('BENCH_CONSENTS', 5_000));
-const PER_USER = Math.max(1, Math.floor(num('BENCH_PER_USER', 10)));
-const RATE = num('BENCH_RATE', 500); // requests per second
-const SECONDS = num('BENCH_SECONDS', 10); // per route
-const COMMAND_RATE = num('BENCH_COMMAND_RATE', 50); // CreateConsent commands per second during the reads
+const N = Math.floor(envNumber('BENCH_CONSENTS', 5_000));
+const PER_USER = Math.max(1, Math.floor(envNumber('BENCH_PER_USER', 10)));
+const RATE = envNumber('BENCH_RATE', 500); // requests per second
+const SECONDS = envNumber('BENCH_SECONDS', 10); // per route
+const COMMAND_RATE = envNumber('BENCH_COMMAND_RATE', 50); // CreateConsent commands per second during the reads
 const PROFILE = env['BENCH_PROFILE'] === '1'; // the API and the worker run with --cpu-prof, profiles in bench/results/profiles
 const PROFILING = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(import.meta.dirname, 'results/profiles')}`] : [];
 const SERVICES = 5;

@@ -1,5 +1,6 @@
 // The benchmark's sizes, from the environment, with defaults small enough that `npm run bench`
 // finishes in about six minutes on a 2-core machine.
+import { envNumber } from '../env-number.ts';
 
 export interface BenchSettings {
   /** Commands in each closed backlog (the mix is half of each type). */
@@ -21,24 +22,16 @@ export interface BenchSettings {
   readonly trace: boolean;
 }
 
-function number(name: string, fallback: number, min = 0): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number >= ${min}, got ${JSON.stringify(raw)}`);
-  return value;
-}
-
 export function loadSettings(): BenchSettings {
   const rates = (process.env['BENCH_RATES']?.trim() || '250,500').split(',').map((r) => Number(r.trim()));
   if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error(`BENCH_RATES must be positive numbers, got ${process.env['BENCH_RATES']}`);
   return {
-    n: Math.floor(number('BENCH_N', 2_000, 10)),
+    n: Math.floor(envNumber('BENCH_N', 2_000, 10)),
     rates,
-    openSeconds: number('BENCH_OPEN_SECONDS', 15, 1),
-    stored: Math.floor(number('BENCH_STORED', 50_000)),
-    phaseTimeoutMs: number('BENCH_PHASE_TIMEOUT_S', 120, 5) * 1_000,
-    backgroundMs: number('BENCH_BACKGROUND_S', 3) * 1_000,
+    openSeconds: envNumber('BENCH_OPEN_SECONDS', 15, 1),
+    stored: Math.floor(envNumber('BENCH_STORED', 50_000)),
+    phaseTimeoutMs: envNumber('BENCH_PHASE_TIMEOUT_S', 120, 5) * 1_000,
+    backgroundMs: envNumber('BENCH_BACKGROUND_S', 3) * 1_000,
     trace: process.env['BENCH_TRACE']?.trim() !== '0',
   };
 }

@@ -2,19 +2,14 @@
 // EXPIRED seen here was decided at read time), through fastify's inject on the real MongoDB and Redis.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orgToken, serviceToken, startReadApiUnderTest, tokenFor, userToken, type ReadApiUnderTest } from '../support/read-api.ts';
-import { inMs, startHarness, type Harness } from '../support/worker-harness.ts';
+import { orgToken, serviceToken, startReadApiOverWorker, tokenFor, userToken, type ReadApiUnderTest } from '../support/read-api.ts';
+import { inMs, type Harness } from '../support/worker-harness.ts';
 
 let h: Harness;
 let api: ReadApiUnderTest;
-beforeAll(async () => {
-  h = await startHarness({ SWEEP_ENABLED: 'false' });
-  api = await startReadApiUnderTest(h.config, h.mongo.db(h.config.mongodbDatabase));
-});
-afterAll(async () => {
-  await api?.close();
-  await h?.stop();
-});
+let stop: (() => Promise<void>) | undefined;
+beforeAll(async () => { ({ h, api, stop } = await startReadApiOverWorker()); });
+afterAll(async () => { await stop?.(); });
 
 const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 const HOUR = 3_600_000;

@@ -3,19 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptPermission, send, withdrawPayload, world } from '../support/permission-world.ts';
-import { orgToken, serviceToken, startReadApiUnderTest, userToken, type ReadApiUnderTest } from '../support/read-api.ts';
-import { startHarness, type Harness } from '../support/worker-harness.ts';
+import { orgToken, serviceToken, startReadApiOverWorker, startReadApiUnderTest, userToken, type ReadApiUnderTest } from '../support/read-api.ts';
+import type { Harness } from '../support/worker-harness.ts';
 
 let h: Harness;
 let api: ReadApiUnderTest;
-beforeAll(async () => {
-  h = await startHarness({ SWEEP_ENABLED: 'false' });
-  api = await startReadApiUnderTest(h.config, h.mongo.db(h.config.mongodbDatabase));
-});
-afterAll(async () => {
-  await api?.close();
-  await h?.stop();
-});
+let stop: (() => Promise<void>) | undefined;
+beforeAll(async () => { ({ h, api, stop } = await startReadApiOverWorker()); });
+afterAll(async () => { await stop?.(); });
 
 const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 

@@ -11,6 +11,7 @@ import { pageTokens } from '../../src/api/page-token.ts';
 import { buildApiServer, type ApiDeps } from '../../src/api/server.ts';
 import type { Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
+import { startHarness, type Harness } from './worker-harness.ts';
 
 export const JWT_SECRET = 'test-read-api-shared-secret-0123456789';
 export const PAGE_SECRET = 'test-read-api-page-token-secret-0123456789';
@@ -57,6 +58,28 @@ export async function startReadApiUnderTest(config: Config, db: Db, options: Rea
     async close() {
       await app.close();
       await redis.close();
+    },
+  };
+}
+
+/**
+ * A worker harness with its sweep disabled (so any EXPIRED a read shows was decided at read time)
+ * and the read API over its database: the set-up of every read-API test file.
+ */
+export async function startReadApiOverWorker(): Promise<{ h: Harness; api: ReadApiUnderTest; stop(): Promise<void> }> {
+  const h = await startHarness({ SWEEP_ENABLED: 'false' });
+  let api: ReadApiUnderTest;
+  try {
+    api = await startReadApiUnderTest(h.config, h.mongo.db(h.config.mongodbDatabase));
+  } catch (error) {
+    await h.stop();
+    throw error;
+  }
+  return {
+    h, api,
+    async stop() {
+      await api.close();
+      await h.stop();
     },
   };
 }
