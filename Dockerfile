@@ -2,7 +2,9 @@
 FROM node:24-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# --ignore-scripts: `prepare` builds the producer client for dependents (dist/) with TypeScript,
+# a dev dependency the worker neither has here nor needs.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 COPY schemas ./schemas
 COPY src ./src
 USER node
