@@ -10,7 +10,8 @@
 // so what is lost is at most the commands in flight, redone (idempotently) by the next owner.
 import { startReadApi, type ReadApi } from './api/start-api.ts';
 import { loadApiConfig, readApiEnabled, type ApiConfig } from './config/api-config.ts';
-import { ConfigError, loadConfig, type Config } from './config/config.ts';
+import { loadConfig, type Config } from './config/config.ts';
+import { CONFIGURATION_EXIT_CODE, loadOrExit } from './config/load-or-exit.ts';
 import { createLogger } from './logging/logger.ts';
 import { routeProcessWarnings } from './logging/process-warnings.ts';
 import { startOpsServer, type OpsServer } from './ops/ops-server.ts';
@@ -19,19 +20,11 @@ import { Readiness } from './ops/readiness.ts';
 import { backoffDelay } from './pipeline/backoff.ts';
 import { startWorker, type Worker } from './worker.ts';
 
-export const EXIT = { clean: 0, failed: 1, configuration: 2, stopDeadline: 3 } as const;
+export const EXIT = { clean: 0, failed: 1, configuration: CONFIGURATION_EXIT_CODE, stopDeadline: 3 } as const;
 
-let config: Config;
-let apiConfig: ApiConfig | null = null;
-try {
-  config = loadConfig();
-  if (readApiEnabled()) apiConfig = loadApiConfig(); // READ_API_ENABLED=true: the read API beside the worker
-  if (readApiEnabled()) apiConfig = loadApiConfig(); // READ_API_ENABLED=true: the read API beside the worker
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  for (const issue of error.issues) console.error(`configuration error: ${issue.variable}: ${issue.message}`);
-  process.exit(EXIT.configuration);
-}
+const config: Config = loadOrExit(() => loadConfig());
+// READ_API_ENABLED=true: the read API beside the worker, its configuration checked as strictly.
+const apiConfig: ApiConfig | null = readApiEnabled() ? loadOrExit(() => loadApiConfig()) : null;
 const logger = createLogger(config.logLevel);
 routeProcessWarnings(logger);
 

@@ -4,21 +4,13 @@
 // after upgrading. Each update is conditional on the version read: a consent the worker rewrote
 // meanwhile already has its keys and is left alone. Safe to run again, and beside the worker.
 import { MongoClient } from 'mongodb';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { loadConfig } from '../config/config.ts';
+import { loadOrExit } from '../config/load-or-exit.ts';
 import type { Consent } from '../domain/consent/consent.ts';
 import { readKeysOf } from '../domain/consent/read-keys.ts';
 import { CONSENTS } from '../families/consent-family.ts';
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(`configuration error: ${error.message}`);
-    process.exit(2);
-  }
-  throw error;
-}
+const config = loadOrExit(() => loadConfig());
 const client = await new MongoClient(config.mongodbUri).connect();
 const consents = client.db(config.mongodbDatabase).collection<{ _id: string; version: number; state: Consent }>(CONSENTS);
 let updated = 0;
