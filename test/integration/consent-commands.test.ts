@@ -1,15 +1,14 @@
 // User consents driven through consent.commands: CreateConsent and UpdateConsent with every
 // status code they can answer (201, 200, 400 naming the field, 404, 409, 500), and the events
 // they publish, in version order with stable eventIds.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inMs, startHarness, type Harness } from '../support/worker-harness.ts';
+import { uid } from '../support/ids.ts';
 
 let h: Harness;
 beforeAll(async () => { h = await startHarness(); });
 afterAll(async () => { await h?.stop(); });
 
-const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 const HOUR = 3_600_000;
 
 const userConsent = (consentId: string, more: Record<string, unknown> = {}): Record<string, unknown> =>

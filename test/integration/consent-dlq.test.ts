@@ -1,11 +1,11 @@
 // Messages on consent.commands that cannot be decoded as a consent command go to
 // `<topic>.dlq` with their key and bytes untouched and the reason in headers; the worker goes
 // on, so a good command right behind a bad one (same key, same partition) is still served.
-import { randomUUID } from 'node:crypto';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Received } from '../support/topic-collector.ts';
 import { startHarness, type Harness } from '../support/worker-harness.ts';
+import { uid } from '../support/ids.ts';
 
 let h: Harness;
 let registry: SchemaRegistry;
@@ -14,8 +14,6 @@ beforeAll(async () => {
   registry = new SchemaRegistry({ host: h.config.schemaRegistryUrl });
 });
 afterAll(async () => { await h?.stop(); });
-
-const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 /** Magic byte 0 and a big-endian schema id, then `body`: the Confluent wire format. */
 function framed(schemaId: number, body: Buffer): Buffer {

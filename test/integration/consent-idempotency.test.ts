@@ -5,15 +5,13 @@
 // "Exactly one event" is checked with a follow-up command on the same consent: its event is
 // published after anything the earlier commands could have published, on the same partition,
 // so once it has arrived nothing more of theirs can, and no fixed sleep is needed.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/worker-harness.ts';
+import { uid } from '../support/ids.ts';
 
 let h: Harness;
 beforeAll(async () => { h = await startHarness(); });
 afterAll(async () => { await h?.stop(); });
-
-const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 const userConsent = (consentId: string, more: Record<string, unknown> = {}): Record<string, unknown> =>
   ({ consentId, serviceId: 'svc-mail', userId: 'user-1', status: 'ACTIVE', ...more });

@@ -2,9 +2,9 @@
 // owner or admin of the target org, with its checks in the contract's order
 // 400 → 401 → 403 → 429 → 404 → 409. The harness allows two decisions per org per window, so the
 // third one of an org is refused with 429; every other test uses orgs of its own.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inMs, startHarness, type Harness } from '../support/worker-harness.ts';
+import { uid } from '../support/ids.ts';
 
 const LIMIT = 2;
 let h: Harness;
@@ -12,7 +12,6 @@ let h: Harness;
 beforeAll(async () => { h = await startHarness({ ORG_DECISION_LIMIT: String(LIMIT), ORG_DECISION_WINDOW_MS: String(3_600_000) }); });
 afterAll(async () => { await h?.stop(); });
 
-const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 const HOUR = 3_600_000;
 
 const owner = (orgId: string, userId = 'owner-1') => ({ userId, orgId, roles: ['org_owner'] });

@@ -1,12 +1,12 @@
 // /metrics after a few commands: the worker's PipelineObserver as Prometheus series, served by the
 // ops listener, with Node's default process metrics beside them.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging/logger.ts';
 import { startOpsServer, type OpsServer } from '../../src/ops/ops-server.ts';
 import { createPrometheusObserver } from '../../src/ops/prometheus-observer.ts';
 import { Readiness } from '../../src/ops/readiness.ts';
 import { inMs, startHarness, type Harness } from '../support/worker-harness.ts';
+import { uid } from '../support/ids.ts';
 
 let h: Harness;
 let ops: OpsServer;
@@ -19,8 +19,6 @@ afterAll(async () => {
   await ops?.close();
   await h?.stop();
 });
-
-const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 /** The value of one sample line, e.g. `consent_worker_commands_total{family="consent",...}`; undefined when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {

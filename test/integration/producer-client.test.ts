@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry, registerTopicSchema } from '../../src/adapters/registry/avro-codec.ts';
 import { CommandTimeoutError, ConsentWorkerClient, type ClientTopics } from '../../src/client/index.ts';
 import { inMs, startHarness, type Harness } from '../support/worker-harness.ts';
+import { uid } from '../support/ids.ts';
 
 let h: Harness;
 let client: ConsentWorkerClient;
@@ -18,8 +19,6 @@ afterAll(async () => {
   await client?.close();
   await h?.stop();
 });
-
-const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 describe('the typed producer client', () => {
   it('round-trips the four consent commands, with their typed ConsentState', async () => {

@@ -1,9 +1,9 @@
 // The read API's consent routes over what the worker wrote through Kafka (sweep disabled, so any
 // EXPIRED seen here was decided at read time), through fastify's inject on the real MongoDB and Redis.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orgToken, serviceToken, startReadApiOverWorker, tokenFor, userToken, type ReadApiUnderTest } from '../support/read-api.ts';
 import { inMs, type Harness } from '../support/worker-harness.ts';
+import { uid } from '../support/ids.ts';
 
 let h: Harness;
 let api: ReadApiUnderTest;
@@ -11,7 +11,6 @@ let stop: (() => Promise<void>) | undefined;
 beforeAll(async () => { ({ h, api, stop } = await startReadApiOverWorker()); });
 afterAll(async () => { await stop?.(); });
 
-const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 const HOUR = 3_600_000;
 
 async function create(serviceId: string, userId: string, more: Record<string, unknown> = {}): Promise<string> {

@@ -1,18 +1,17 @@
 // The served OpenAPI document against the routes as they answer: every documented route is
 // called here, and each answer (successes and errors) must be documented for its status and
 // match the documented schema. A route added without a case here fails the first test.
-import { randomUUID } from 'node:crypto';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptPermission, world, type World } from '../support/permission-world.ts';
 import { orgToken, serviceToken, startReadApiUnderTest, userToken, type ReadApiUnderTest } from '../support/read-api.ts';
 import { inMs, startHarness, type Harness } from '../support/worker-harness.ts';
+import { uid } from '../support/ids.ts';
 
 let h: Harness;
 let api: ReadApiUnderTest;
 let doc: OpenApi;
 let w: World;
-const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 const ids = { serviceId: uid('svc'), userId: uid('usr'), consentId: uid('c'), orgId: uid('org'), orgConsentId: uid('oc'), extKey: uid('key') };
 
 interface OpenApi {

@@ -1,19 +1,17 @@
 // Paging a user's consents while the worker creates and updates that user's consents: keyset on
 // consentId, so no consent comes twice and none that existed at the first page is skipped. Also
 // the page token's tamper evidence, through HTTP.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consentDocument, userConsentState } from '../support/stored-consents.ts';
 import { serviceToken, startReadApiOverWorker, userToken, type ReadApiUnderTest } from '../support/read-api.ts';
 import { inMs, type Harness } from '../support/worker-harness.ts';
+import { uid } from '../support/ids.ts';
 
 let h: Harness;
 let api: ReadApiUnderTest;
 let stop: (() => Promise<void>) | undefined;
 beforeAll(async () => { ({ h, api, stop } = await startReadApiOverWorker()); });
 afterAll(async () => { await stop?.(); });
-
-const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 /** `count` ACTIVE consents of the user, stored as the worker stores them; their ids, sorted. */
 async function stored(serviceId: string, userId: string, count: number): Promise<string[]> {

@@ -5,14 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptPermission, send, withdrawPayload, world } from '../support/permission-world.ts';
 import { orgToken, serviceToken, startReadApiOverWorker, startReadApiUnderTest, userToken, type ReadApiUnderTest } from '../support/read-api.ts';
 import type { Harness } from '../support/worker-harness.ts';
+import { uid } from '../support/ids.ts';
 
 let h: Harness;
 let api: ReadApiUnderTest;
 let stop: (() => Promise<void>) | undefined;
 beforeAll(async () => { ({ h, api, stop } = await startReadApiOverWorker()); });
 afterAll(async () => { await stop?.(); });
-
-const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 describe('GET /v1/permissions/entity/...', () => {
   it('answers the acceptance state by entityId and by external key, then the withdrawal', async () => {

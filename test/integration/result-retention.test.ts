@@ -5,12 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { purgeExpiredResults } from '../../src/adapters/mongodb/result-retention.ts';
 import { startHarness, type Harness } from '../support/worker-harness.ts';
+import { uid } from '../support/ids.ts';
 
 let h: Harness;
 beforeAll(async () => { h = await startHarness(); });
 afterAll(async () => { await h?.stop(); });
 
-const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 const answers = async (commandId: string, count: number): Promise<Record<string, unknown>[]> => {
   await h.collector.waitFor((all) => (all.filter((r) => r.key === commandId).length >= count ? true : undefined), `${count} answers to ${commandId}`, 30_000);
   return h.results(commandId);

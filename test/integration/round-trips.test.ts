@@ -2,11 +2,11 @@
 // monitoring, Redis request bursts by a TCP proxy between the worker and Redis. A batch of
 // commands goes through the pipeline as one batch, so its look-ups, leases, loads, inserts and
 // Redis writes are shared; a regression back to per-command round trips fails here.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCountingProxy, type CountingProxy } from '../support/counting-proxy.ts';
 import { defineWorld, worldIds, type World } from '../support/permission-world.ts';
 import { startHarness, type Harness } from '../support/worker-harness.ts';
+import { uid } from '../support/ids.ts';
 
 /** The commands that read or write data; the driver's own hello/ping/endSessions are not the pipeline's. */
 const DATA_COMMANDS = new Set(['find', 'insert', 'update', 'delete', 'getMore', 'aggregate', 'count', 'findAndModify']);
@@ -31,8 +31,6 @@ afterAll(async () => {
   await h?.stop();
   await proxy?.close();
 });
-
-const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 interface PerCommand { mongo: number; redis: number; detail: Record<string, number> }
 

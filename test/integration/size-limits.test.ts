@@ -2,15 +2,14 @@
 // 1 MB limit that cannot be decoded reaches the DLQ bounded (its copy would be over the limit),
 // a decodable command too large to answer gets a small 413, and neither holds up the good
 // commands behind it. A __proto__ key in consentData survives the Avro decoder and is refused.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/worker-harness.ts';
+import { uid } from '../support/ids.ts';
 
 let h: Harness;
 beforeAll(async () => { h = await startHarness(); });
 afterAll(async () => { await h?.stop(); });
 
-const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 const create = (consentId: string, consentData?: Record<string, string>) =>
   ({ consentId, serviceId: 'svc-mail', userId: 'user-1', status: 'ACTIVE', ...(consentData ? { consentData } : {}) });
 
