@@ -15,7 +15,7 @@ import { CONSENTS, consentFamily } from './families/consent-family.ts';
 import { COLLECTIONS, permissionFamily } from './families/permission-family.ts';
 import type { Logger } from './logging/logger.ts';
 import type { PipelineDeps } from './pipeline/apply-round.ts';
-import { dlqTopicOf } from './pipeline/dead-letter.ts';
+import { dlqTopicOf, parkInDeadLetter } from './pipeline/dead-letter.ts';
 import type { DomainCommand, FamilyRuntime, Versioned } from './pipeline/family.ts';
 import { handleCommandChunk } from './pipeline/handle-message.ts';
 import { NO_OBSERVER, type PipelineObserver } from './pipeline/observer.ts';
@@ -113,7 +113,10 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
         topics: [...byTopic.keys()],
         partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
         // A partition's messages all come from one topic, hence one family.
-        onBatch: batchHandler({ chunkSize: config.commitEvery, logger, observer }, (messages, done) => {
+        onBatch: batchHandler({
+          chunkSize: config.commitEvery, logger, observer,
+          park: parkInDeadLetter(bus, clock, config.kafkaMaxMessageBytes, observer),
+        }, (messages, done) => {
           const handle = byTopic.get(messages[0]?.topic ?? '');
           if (!handle) throw new Error(`no family consumes ${messages[0]?.topic}`);
           return handle(messages, done);

@@ -43,7 +43,7 @@ const DLQ_HEADERS: Json = {
   description: 'The original message headers, plus these added by the worker.',
   required: ['dlq.reason', 'dlq.detail', 'dlq.source.topic', 'dlq.source.partition', 'dlq.source.offset', 'dlq.failed.at'],
   properties: {
-    'dlq.reason': { type: 'string', enum: ['EMPTY_VALUE', 'NOT_CONFLUENT_AVRO', 'UNKNOWN_SCHEMA_ID', 'WRONG_RECORD', 'MALFORMED_AVRO'] },
+    'dlq.reason': { type: 'string', enum: ['EMPTY_VALUE', 'NOT_CONFLUENT_AVRO', 'UNKNOWN_SCHEMA_ID', 'WRONG_RECORD', 'MALFORMED_AVRO', 'PROCESSING_FAILED'] },
     'dlq.detail': { type: 'string', maxLength: 1000 },
     'dlq.source.topic': { type: 'string' },
     'dlq.source.partition': { type: 'string', description: 'decimal' },

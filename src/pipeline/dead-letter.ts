@@ -3,6 +3,7 @@
 // be over the broker's limit (the original was just under it; our headers tip it over) keeps
 // the headers and reason but not the value (size-limits.ts): a refused DLQ produce can never
 // succeed, and retrying it as an outage would hold up the partition forever.
+import type { PipelineObserver } from './observer.ts';
 import type { InboundMessage, MessageBus, OutboundMessage } from './ports.ts';
 import { boundedDeadLetter, DEFAULT_MAX_MESSAGE_BYTES } from './size-limits.ts';
 
@@ -33,4 +34,20 @@ export async function sendToDeadLetter(
   bus: MessageBus, message: InboundMessage, reason: string, detail: string, now: Date, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
 ): Promise<void> {
   await bus.publish([deadLetterOf(message, reason, detail, now, maxMessageBytes)]);
+}
+
+/**
+ * The `dlq.reason` of a command that decoded but failed alone, again and again, with an error no
+ * retry helps (a bug, or a refusal of a server nobody expected): parked so that its partition goes
+ * on; `consent-worker dlq replay` sends it again once the cause is fixed.
+ */
+export const PROCESSING_FAILED = 'PROCESSING_FAILED';
+
+/** The batch handler's `park`: the DLQ, reason PROCESSING_FAILED, the error's message as the detail. */
+export function parkInDeadLetter(bus: MessageBus, clock: () => Date, maxMessageBytes: number, observer: PipelineObserver) {
+  return async (message: InboundMessage, error: unknown): Promise<void> => {
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    await sendToDeadLetter(bus, message, PROCESSING_FAILED, detail, clock(), maxMessageBytes);
+    observer.deadLettered(message.topic, PROCESSING_FAILED);
+  };
 }

@@ -23,12 +23,31 @@ export interface Prediction {
 
 interface Raw { partition: number; offset: string; key: string | null; value: Buffer | null; headers: Record<string, string> }
 
+/**
+ * The topic's end offsets. Right after the suite restarted the broker, its partitions may still be
+ * without a leader for a while ("not the leader"): retried, as any client would, up to a bound.
+ */
+async function topicEnds(kafka: Kafka, topic: string): Promise<{ partition: number; high: string }[]> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      const e = error as { retriable?: unknown; name?: unknown };
+      const worthRetrying = e.retriable === true || e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSConnectionError';
+      if (!worthRetrying || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+}
+
 async function readAll(brokers: string[], topic: string): Promise<Raw[]> {
   const kafka = new Kafka({ clientId: 'faults-oracle', brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
+  const ends = await topicEnds(kafka, topic);
   const want = new Map(ends.map((e) => [e.partition, BigInt(e.high)]));
   const got: Raw[] = [];
   const consumer = kafka.consumer({ groupId: `faults-oracle-${Date.now()}`, maxBytes: 20_000_000, maxBytesPerPartition: 5_000_000 });

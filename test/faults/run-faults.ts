@@ -159,7 +159,7 @@ async function main(): Promise<number> {
       if (latestProcessedAt >= since) return { ok: true, detail: `answering again ${Date.now() - since} ms after ${what}` };
       await sleep(200);
     }
-    return { ok: false, detail: `no result processed after ${what} within ${RECOVERY_BOUND_MS} ms` };
+    return { ok: false, detail: `no result processed after ${what} within ${RECOVERY_BOUND_MS} ms; ${primary.troubleSince(since - 30_000)}` };
   };
 
   // kill -9 under load, restarted at once each time.

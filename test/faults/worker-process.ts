@@ -56,6 +56,26 @@ export class WorkerProcess {
     return this.exited;
   }
 
+  /**
+   * What its log said at WARN and above since `sinceMs`, most frequent first, so a failed check
+   * prints why (CI keeps only the output, not the logs): e.g. `12× server unavailable… (mongodb: …)`.
+   */
+  troubleSince(sinceMs: number, max = 4): string {
+    let text = '';
+    try { text = readFileSync(this.logFile, 'utf8'); } catch { return 'no log'; }
+    const counts = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      let entry: { level?: number; time?: number; msg?: string; err?: { message?: string }; error?: string };
+      try { entry = JSON.parse(line); } catch { continue; }
+      if ((entry.level ?? 0) < 40 || (entry.time ?? 0) < sinceMs || entry.msg === 'undecodable message sent to the DLQ') continue;
+      const cause = (entry.err?.message ?? entry.error ?? '').slice(0, 80);
+      const key = `${entry.level === 40 ? 'WARN' : 'ERROR'} ${entry.msg ?? ''}${cause ? ` (${cause})` : ''}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    if (counts.size === 0) return `${this.name}: no warnings`;
+    return `${this.name}: ${[...counts].sort((a, b) => b[1] - a[1]).slice(0, max).map(([k, n]) => `${n}× ${k}`).join('; ')}`;
+  }
+
   /** Lines of its log whose msg matches. */
   logLines(msg: string): string[] {
     try {

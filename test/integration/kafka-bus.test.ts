@@ -1,6 +1,7 @@
 // The Kafka adapter against the real broker: offsets are committed every COMMIT_EVERY commands
-// (not once per fetch), and a record over the broker's size limit is refused as a non-retryable
-// OversizedRecordError, never retried as an outage.
+// (not once per fetch); a message that keeps failing unexpectedly is parked, not its partition; a
+// consumer kafkajs gives up on is restarted; and a record over the broker's size limit is refused
+// as a non-retryable OversizedRecordError, never retried as an outage.
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +81,73 @@ describe('offsets', () => {
       { offset: 75, committed: 70, batchSize: 100 },
     ]);
   });
+});
+
+describe('a message that fails with an unexpected error every time', () => {
+  it('is parked alone after a few tries; the others of its chunk are handled and the partition goes on', async () => {
+    const name = await topic();
+    const groupId = `cwtest-bus-${randomUUID().slice(0, 8)}`;
+    const bus = createKafkaBus({ brokers, clientId: 'bus-test-park', logger });
+    await bus.publish(['0', '1', 'poison', '3', '4', '5'].map((v) => ({ topic: name, key: 'k', value: Buffer.from(v) })));
+    const handled: string[] = [];
+    const parked: { value: string; error: string }[] = [];
+    const handle = batchHandler({
+      chunkSize: 10, logger: createLogger('fatal', 'kafka-bus-test'), observer: NO_OBSERVER,
+      park: async (message, error) => { parked.push({ value: String(message.value), error: (error as Error).message }); },
+    }, async (messages, done) => {
+      // A bug that only this message's content triggers, in the middle of a chunk.
+      if (messages.some((m) => String(m.value) === 'poison')) throw new TypeError('cannot read properties of undefined');
+      for (const m of messages) { handled.push(String(m.value)); done.add(m); }
+    });
+    const finished = new Promise<void>((resolve) => {
+      void bus.consume({
+        groupId, topics: [name], partitionsConsumedConcurrently: 1,
+        onBatch: async (batch) => {
+          await handle(batch);
+          if (Number(batch.messages.at(-1)?.offset) === 5) resolve();
+        },
+      });
+    });
+    try {
+      await finished;
+      expect(handled).toEqual(['0', '1', '3', '4', '5']);
+      expect(parked).toEqual([{ value: 'poison', error: 'cannot read properties of undefined' }]);
+      const [partition] = (await admin.fetchOffsets({ groupId, topics: [name] }))[0]?.partitions ?? [];
+      expect(partition?.offset).toBe('6');
+    } finally {
+      await bus.close();
+    }
+  });
+});
+
+describe('a consumer crash kafkajs would not restart', () => {
+  it('is restarted, and the batch that crashed it is delivered again', async () => {
+    const name = await topic();
+    const groupId = `cwtest-bus-${randomUUID().slice(0, 8)}`;
+    const bus = createKafkaBus({ brokers, clientId: 'bus-test-crash', logger: createLogger('fatal', 'kafka-bus-test') });
+    await bus.publish([{ topic: name, key: 'k', value: Buffer.from('only') }]);
+    let calls = 0;
+    // kafkajs gives up at once on a TypeError (it counts it as unrecoverable) and leaves its
+    // consumer stopped while the process lives on; before the restart in kafka-bus.ts this
+    // never resolved.
+    const delivered = new Promise<number>((resolve) => {
+      void bus.consume({
+        groupId, topics: [name], partitionsConsumedConcurrently: 1,
+        onBatch: async (batch) => {
+          calls++;
+          if (calls === 1) throw new TypeError('a bug in a handler');
+          await batch.commitThrough(batch.messages.at(-1) as NonNullable<(typeof batch.messages)[number]>);
+          resolve(calls);
+        },
+      });
+    });
+    try {
+      const outcome = await Promise.race([delivered, new Promise<'stuck'>((r) => setTimeout(() => r('stuck'), 40_000))]);
+      expect(outcome).toBe(2);
+    } finally {
+      await bus.close();
+    }
+  }, 60_000);
 });
 
 describe('a record over the size limit', () => {

@@ -65,7 +65,8 @@ export function createKafkaClientTransport(options: KafkaClientTransportOptions)
       }
     },
     async produce(topic, key, value) {
-      producerReady ??= producer.connect();
+      // A failed connect is forgotten, so the next send tries again instead of failing for good.
+      producerReady ??= producer.connect().catch((error: unknown) => { producerReady = null; throw error; });
       await producerReady;
       await producer.send({ topic, acks: -1, messages: [{ key, value }] });
     },

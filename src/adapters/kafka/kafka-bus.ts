@@ -1,7 +1,8 @@
 // MessageBus over kafkajs. kafkajs has been unmaintained since 2023, so nothing outside this
 // folder imports it: another client only needs to implement MessageBus again.
-import { Kafka, Partitioners, logLevel, type Admin, type SASLOptions, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type SASLOptions, type Consumer, type ConsumerRunConfig, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
 import type { Logger } from '../../logging/logger.ts';
+import { backoffDelay } from '../../pipeline/backoff.ts';
 import { InfrastructureError, OversizedRecordError } from '../../pipeline/errors.ts';
 import type { ConsumerHandle, InboundMessage, MessageBus, OutboundMessage, PartitionBatch } from '../../pipeline/ports.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, recordBytes } from '../../pipeline/size-limits.ts';
@@ -117,7 +118,9 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
   let pingAdmin: Admin | null = null;
 
   async function connectedProducer(): Promise<Producer> {
-    producerReady ??= producer.connect();
+    // A failed first connect (the broker down at start) is forgotten, so the next publish tries
+    // again: a rejected promise kept here would fail every publish of this process's life.
+    producerReady ??= producer.connect().catch((error: unknown) => { producerReady = null; throw error; });
     await producerReady;
     return producer;
   }
@@ -197,7 +200,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
       }
       await consumer.connect();
       await consumer.subscribe({ topics: [...topics], fromBeginning: true });
-      await consumer.run({
+      const runConfig: ConsumerRunConfig = {
         partitionsConsumedConcurrently,
         eachBatchAutoResolve: false, // an offset is resolved only once its command is fully done
         autoCommit: true,
@@ -229,9 +232,35 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
           };
           await onBatch(partitionBatch);
         },
+      };
+      // kafkajs restarts its consumer after a crash only when the error was retriable; after any
+      // other (a coordinator not found after a broker restart, a bug in a handler) it stays
+      // stopped while the process lives on, consuming nothing. Restarted here instead, with the
+      // one backoff: what was not committed is redelivered and answered idempotently.
+      let stopping = false;
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (payload.restart || stopping) return;
+        options.logger.error({ err: payload.error, groupId }, 'the Kafka consumer stopped on an error kafkajs does not retry; restarting it');
+        void (async () => {
+          for (let attempt = 1; !stopping; attempt++) {
+            await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt)));
+            if (stopping) return;
+            try {
+              await consumer.connect();
+              await consumer.run(runConfig);
+              options.logger.info({ groupId, attempt }, 'Kafka consumer running again');
+              return;
+            } catch (error) {
+              options.logger.warn({ err: error, groupId, attempt }, 'restarting the Kafka consumer failed; trying again');
+              await consumer.disconnect().catch(() => undefined);
+            }
+          }
+        })();
       });
+      await consumer.run(runConfig);
       return {
         async stop() {
+          stopping = true;
           await consumer.disconnect();
         },
         joined: () => joined,
