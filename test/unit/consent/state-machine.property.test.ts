@@ -64,6 +64,9 @@ const step: fc.Arbitrary<Step> = fc.record({
   },
 }));
 
+/** A seed whose 300 sequences make every move below (checked when it was chosen). */
+const WALK_SEED = 20261203;
+
 const context: ConsentContext = { orgDecisionsInWindow: 0, orgDecisionLimit: 100 };
 
 function commandOf(made: CommandEnvelope | { type: 'ExpireConsent' }, now: Date): ConsentCommand | Rejection {
@@ -74,7 +77,7 @@ function commandOf(made: CommandEnvelope | { type: 'ExpireConsent' }, now: Date)
 describe('the consent state machine under random command sequences', () => {
   it('never reaches a state the contract forbids', () => {
     const reached = new Set<string>();
-    fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), (steps) => {
+    const walk = fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), (steps) => {
       let stored: Consent | null = null;
       let now = T0;
       for (const s of steps) {
@@ -119,7 +122,12 @@ describe('the consent state machine under random command sequences', () => {
         reached.add(`${next.kind}:${stored?.status ?? 'new'}>${next.status}`);
         stored = next;
       }
-    }), { numRuns: 300 });
+    });
+    // New sequences on every run, and a fixed set besides: the random ones go on exploring, and
+    // the fixed ones make the walk check below deterministic (a random run of 300 missed the
+    // rarest move, REVOKED>ACTIVE, about once in a few hundred runs).
+    fc.assert(walk, { numRuns: 300 });
+    fc.assert(walk, { numRuns: 300, seed: WALK_SEED });
     // The sequences did walk the machine (a generator that only produced refusals proves nothing).
     for (const move of ['USER:new>ACTIVE', 'USER:ACTIVE>REVOKED', 'USER:REVOKED>ACTIVE', 'USER:ACTIVE>EXPIRED', 'ORG:new>REQUESTED',
       'ORG:REQUESTED>ACTIVE', 'ORG:REQUESTED>REJECTED', 'ORG:ACTIVE>EXPIRED']) expect(reached).toContain(move);
