@@ -22,9 +22,9 @@ import { startWorker, type Worker } from './worker.ts';
 
 export const EXIT = { clean: 0, failed: 1, configuration: CONFIGURATION_EXIT_CODE, stopDeadline: 3 } as const;
 
-const config: Config = loadOrExit(() => loadConfig());
-// READ_API_ENABLED=true: the read API beside the worker, its configuration checked as strictly.
-const apiConfig: ApiConfig | null = readApiEnabled() ? loadOrExit(() => loadApiConfig()) : null;
+// READ_API_ENABLED=true: the read API beside the worker, its configuration checked with the
+// worker's, so one start names every bad variable of both.
+const [config, apiConfig] = loadOrExit<[Config, ApiConfig | null]>(() => loadConfig(), () => (readApiEnabled() ? loadApiConfig() : null));
 const logger = createLogger(config.logLevel);
 routeProcessWarnings(logger);
 

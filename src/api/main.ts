@@ -5,8 +5,7 @@ import { loadOrExit } from '../config/load-or-exit.ts';
 import { createLogger } from '../logging/logger.ts';
 import { startReadApi } from './start-api.ts';
 
-const config = loadOrExit(() => loadConfig());
-const apiConfig = loadOrExit(() => loadApiConfig());
+const [config, apiConfig] = loadOrExit(() => loadConfig(), () => loadApiConfig());
 const logger = createLogger(config.logLevel, 'consent-read-api');
 const api = await startReadApi(config, apiConfig, logger).catch((error: unknown) => {
   logger.fatal({ err: error }, 'read API could not start');

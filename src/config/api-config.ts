@@ -1,7 +1,7 @@
 // The read API's configuration, read once from the environment, in the style of config.ts (and
 // meant to be folded into it): a plain function, defaults beside each setting, a ConfigError
 // naming the variable at fault.
-import { ConfigError } from './config.ts';
+import { ConfigError, type ConfigIssue } from './config.ts';
 
 /** A ConfigError naming its variable (the message's first word), as the worker's schema reports them. */
 function bad(message: string): ConfigError {
@@ -87,17 +87,34 @@ export function readApiEnabled(env: Env = process.env): boolean {
 }
 
 export function loadApiConfig(env: Env = process.env): ApiConfig {
-  const pageTokenSecret = secret(env, 'API_PAGE_TOKEN_SECRET');
-  if (pageTokenSecret === null) throw bad('API_PAGE_TOKEN_SECRET must be set (signs page tokens; the same on every replica)');
-  const pageLimitMax = int(env, 'API_PAGE_LIMIT_MAX', 100, 1, 1_000);
-  return {
-    port: int(env, 'API_PORT', 8080, 0, 65_535),
-    host: text(env, 'API_HOST') ?? '127.0.0.1',
-    jwt: { key: jwtKey(env), issuer: text(env, 'API_JWT_ISSUER'), audience: text(env, 'API_JWT_AUDIENCE') },
-    pageTokenSecret,
-    pageLimitDefault: int(env, 'API_PAGE_LIMIT_DEFAULT', 20, 1, pageLimitMax),
-    pageLimitMax,
-    rateLimit: int(env, 'API_RATE_LIMIT', 1_200, 1), // requests per caller per window
-    rateWindowMs: int(env, 'API_RATE_WINDOW_MS', 60_000, 1), // 1 minute
+  // Every variable is read, and every bad one reported together (as the worker's schema does):
+  // a reader that refuses its variable leaves its issue here and a stand-in value for the rest.
+  const issues: ConfigIssue[] = [];
+  const checked = <T>(read: () => T, standIn: T): T => {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      issues.push(...error.issues);
+      return standIn;
+    }
   };
+  const pageTokenSecret = checked(() => {
+    const value = secret(env, 'API_PAGE_TOKEN_SECRET');
+    if (value === null) throw bad('API_PAGE_TOKEN_SECRET must be set (signs page tokens; the same on every replica)');
+    return value;
+  }, '');
+  const pageLimitMax = checked(() => int(env, 'API_PAGE_LIMIT_MAX', 100, 1, 1_000), 1_000);
+  const config: ApiConfig = {
+    port: checked(() => int(env, 'API_PORT', 8080, 0, 65_535), 0),
+    host: text(env, 'API_HOST') ?? '127.0.0.1',
+    jwt: { key: checked(() => jwtKey(env), { kind: 'secret', secret: '' }), issuer: text(env, 'API_JWT_ISSUER'), audience: text(env, 'API_JWT_AUDIENCE') },
+    pageTokenSecret,
+    pageLimitDefault: checked(() => int(env, 'API_PAGE_LIMIT_DEFAULT', 20, 1, pageLimitMax), 1),
+    pageLimitMax,
+    rateLimit: checked(() => int(env, 'API_RATE_LIMIT', 1_200, 1), 1), // requests per caller per window
+    rateWindowMs: checked(() => int(env, 'API_RATE_WINDOW_MS', 60_000, 1), 1), // 1 minute
+  };
+  if (issues.length > 0) throw new ConfigError(issues);
+  return config;
 }

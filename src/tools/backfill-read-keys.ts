@@ -10,7 +10,7 @@ import type { Consent } from '../domain/consent/consent.ts';
 import { readKeysOf } from '../domain/consent/read-keys.ts';
 import { CONSENTS } from '../families/consent-family.ts';
 
-const config = loadOrExit(() => loadConfig());
+const [config] = loadOrExit(() => loadConfig());
 const client = await new MongoClient(config.mongodbUri).connect();
 const consents = client.db(config.mongodbDatabase).collection<{ _id: string; version: number; state: Consent }>(CONSENTS);
 let updated = 0;

@@ -12,10 +12,14 @@ describe('the worker process with a bad configuration', () => {
       LOG_LEVEL: 'loud',
       LOCK_TTL_MS: 'ten seconds',
       KAFKA_SASL_MECHANISM: 'scram-sha-256',
+      // The read API beside the worker: its variables are named in the same start.
+      READ_API_ENABLED: 'true',
+      API_JWT_SECRET: 'short',
     });
     expect(await worker.exited()).toBe(2);
     const stderr = worker.stderr();
-    for (const variable of ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'REDIS_URL', 'LOG_LEVEL', 'LOCK_TTL_MS', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']) {
+    for (const variable of ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'REDIS_URL', 'LOG_LEVEL', 'LOCK_TTL_MS', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD',
+      'API_PAGE_TOKEN_SECRET', 'API_JWT_SECRET']) {
       expect(stderr).toContain(`configuration error: ${variable}: `);
     }
     // Nothing was started: no ops listener, no connection attempt, no log line at all.

@@ -55,6 +55,12 @@ describe('loadApiConfig', () => {
     expect(() => loadApiConfig(env)).toThrow(name);
   });
 
+  it('names every bad variable in one error, not only the first', () => {
+    const error = (() => { try { loadApiConfig({ API_PORT: 'eighty', API_RATE_LIMIT: '0', API_JWT_SECRET: 'short' }); } catch (e) { return e; } return null; })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((i) => i.variable)).toEqual(['API_PAGE_TOKEN_SECRET', 'API_PORT', 'API_JWT_SECRET', 'API_RATE_LIMIT']);
+  });
+
   it('reads READ_API_ENABLED as a boolean, off by default', () => {
     expect(readApiEnabled({})).toBe(false);
     expect(readApiEnabled({ READ_API_ENABLED: 'true' })).toBe(true);
