@@ -7,7 +7,9 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createKafkaBus } from '../../src/adapters/kafka/kafka-bus.ts';
+import { readTopic } from '../../src/adapters/kafka/topic-reader.ts';
 import { createLogger } from '../../src/logging/logger.ts';
+import { dlqTopicOf, parkInDeadLetter, PROCESSING_FAILED } from '../../src/pipeline/dead-letter.ts';
 import { isRetryable, OversizedRecordError } from '../../src/pipeline/errors.ts';
 import { NO_OBSERVER } from '../../src/pipeline/observer.ts';
 import { batchHandler } from '../../src/pipeline/partition-batch.ts';
@@ -84,16 +86,17 @@ describe('offsets', () => {
 });
 
 describe('a message that fails with an unexpected error every time', () => {
-  it('is parked alone after a few tries; the others of its chunk are handled and the partition goes on', async () => {
+  it('is parked alone in the DLQ (PROCESSING_FAILED) after a few tries; the others of its chunk are handled and the partition goes on', async () => {
     const name = await topic();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: dlqTopicOf(name), numPartitions: 1, replicationFactor: -1 }] });
+    created.push(dlqTopicOf(name));
     const groupId = `cwtest-bus-${randomUUID().slice(0, 8)}`;
     const bus = createKafkaBus({ brokers, clientId: 'bus-test-park', logger });
-    await bus.publish(['0', '1', 'poison', '3', '4', '5'].map((v) => ({ topic: name, key: 'k', value: Buffer.from(v) })));
+    await bus.publish(['0', '1', 'poison', '3', '4', '5'].map((v) => ({ topic: name, key: `k${v}`, value: Buffer.from(v) })));
     const handled: string[] = [];
-    const parked: { value: string; error: string }[] = [];
     const handle = batchHandler({
       chunkSize: 10, logger: createLogger('fatal', 'kafka-bus-test'), observer: NO_OBSERVER,
-      park: async (message, error) => { parked.push({ value: String(message.value), error: (error as Error).message }); },
+      park: parkInDeadLetter(bus, () => new Date(), 1_048_588, NO_OBSERVER), // the worker's park
     }, async (messages, done) => {
       // A bug that only this message's content triggers, in the middle of a chunk.
       if (messages.some((m) => String(m.value) === 'poison')) throw new TypeError('cannot read properties of undefined');
@@ -111,9 +114,16 @@ describe('a message that fails with an unexpected error every time', () => {
     try {
       await finished;
       expect(handled).toEqual(['0', '1', '3', '4', '5']);
-      expect(parked).toEqual([{ value: 'poison', error: 'cannot read properties of undefined' }]);
       const [partition] = (await admin.fetchOffsets({ groupId, topics: [name] }))[0]?.partitions ?? [];
       expect(partition?.offset).toBe('6');
+      // The letter: original key and bytes, the reason and the error, where it came from.
+      const letters = await readTopic({ brokers, clientId: 'bus-test-park' }, dlqTopicOf(name));
+      expect(letters).toHaveLength(1);
+      expect(letters[0]).toMatchObject({ key: 'kpoison', value: Buffer.from('poison') });
+      expect(letters[0]?.headers).toMatchObject({
+        'dlq.reason': PROCESSING_FAILED, 'dlq.detail': 'TypeError: cannot read properties of undefined',
+        'dlq.source.topic': name, 'dlq.source.partition': '0', 'dlq.source.offset': '2',
+      });
     } finally {
       await bus.close();
     }
