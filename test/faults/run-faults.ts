@@ -37,6 +37,9 @@ const check = (name: string, ok: boolean, detail: string) => {
   say(`${ok ? 'PASS' : 'FAIL'} ${name}: ${detail}`);
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Every worker process started, so that every way out (a failed start, the suite failing) stops them. */
+const workers: WorkerProcess[] = [];
+const stopWorkers = async (): Promise<void> => { for (const w of workers) if (w.running) await w.kill9(); };
 
 async function main(): Promise<number> {
   const run = randomUUID().slice(0, 8);
@@ -53,7 +56,6 @@ async function main(): Promise<number> {
     TOPIC_PARTITIONS: String(PARTITIONS), COMMIT_EVERY: '64', SWEEP_ENABLED: 'false', ORG_DECISION_LIMIT: '100000000', LOG_LEVEL: 'info',
   };
   const commandsTopic = env['CONSENT_COMMANDS_TOPIC'] as string;
-  const workers: WorkerProcess[] = [];
   const spawnWorker = (name: string): WorkerProcess => {
     const w = new WorkerProcess(name, env, logDir);
     w.start();
@@ -303,7 +305,7 @@ async function main(): Promise<number> {
   await within(collector.stop(), 10_000);
   await within(producer.disconnect(), 10_000);
   await within(admin.disconnect(), 5_000);
-  for (const w of workers) if (w.running) await w.kill9();
+  await stopWorkers();
   if (process.env['FAULTS_KEEP_STACK'] !== '1') await stopPrivateStack();
 
   const summary = {
@@ -325,8 +327,11 @@ function report(run: string): number {
   return failed === 0 ? 0 : 1;
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
+// A worker left running would go on retrying against the stopped private stack for as long as
+// the machine runs, taking CPU from whatever is measured next.
+main().then(async (code) => { await stopWorkers(); process.exit(code); }, async (error: unknown) => {
   console.error(error);
   console.log(`faults: ${checks.filter((c) => c.ok).length} passed, ${checks.filter((c) => !c.ok).length + 1} failed (the suite itself failed: ${(error as Error).message})`);
+  await stopWorkers();
   process.exit(1);
 });
