@@ -3,9 +3,10 @@
 // the rate counter and the token verifier come in, so tests and `npm run api` wire the same code.
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ApiConfig } from '../config/api-config.ts';
 import type { Logger } from '../logging/logger.ts';
+import { NO_API_METRICS, type ApiMetrics } from './api-metrics.ts';
 import type { RateCounter } from '../pipeline/ports.ts';
 import type { Caller, VerifyAuthorization } from './auth.ts';
 import { ApiError, errorBody } from './errors.ts';
@@ -13,9 +14,16 @@ import type { PageTokens } from './page-token.ts';
 import type { ReadStore } from './read-ports.ts';
 import { consentRoutes } from './routes/consents.ts';
 import { permissionRoutes } from './routes/permissions.ts';
-import { cspErrorResponse } from './schemas.ts';
+import { cspErrorResponse, IDENTIFIER_MAX_LENGTH } from './schemas.ts';
 
 export const API_PREFIX = '/v1';
+
+/**
+ * The longest path segment (decoded) the router takes. Far above the 128 characters of an
+ * identifier, so a too-long identifier reaches its route's schema, whose 400 names the parameter;
+ * only a segment longer than this is refused by the router (frameworkErrors, also a 400).
+ */
+export const MAX_PARAM_LENGTH = 1_024;
 
 export interface ApiDeps {
   readonly store: ReadStore;
@@ -25,10 +33,55 @@ export interface ApiDeps {
   readonly limits: Pick<ApiConfig, 'pageLimitDefault' | 'pageLimitMax' | 'rateLimit' | 'rateWindowMs'>;
   readonly clock: () => Date;
   readonly logger: Logger;
+  /** Request durations, rate-limit refusals; none when left out. */
+  readonly metrics?: ApiMetrics;
+}
+
+/** The part of a request a guard looks at (any route's request, whatever its schema's types). */
+export interface GuardedRequest {
+  readonly caller: Caller | null;
+  readonly log: FastifyBaseLogger;
 }
 
 /** What a route's preHandler decides before it reads: may this caller, and within its budget? */
-export type Guard = (request: FastifyRequest, allowed: (caller: Caller) => boolean, budgetKey: (caller: Caller) => string) => Promise<Caller>;
+export type Guard = (request: GuardedRequest, allowed: (caller: Caller) => boolean, budgetKey: (caller: Caller) => string) => Promise<Caller>;
+
+/** What every route plugin is registered with. */
+export interface RouteOptions {
+  readonly deps: ApiDeps;
+  readonly guard: Guard;
+}
+
+/**
+ * The refusal of a request the router itself refused (no route ran), as the one error shape:
+ * a malformed percent-encoding (FST_ERR_BAD_URL), a path segment longer than MAX_PARAM_LENGTH
+ * (FST_ERR_MAX_PARAM_LENGTH; named by the route parameter it would have filled, when one does).
+ */
+function routerRefusal(error: FastifyError, path: string, routes: readonly string[]): ApiError {
+  switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      return new ApiError('400', 'BAD_URL', 'a path segment is not valid percent-encoding');
+    case 'FST_ERR_MAX_PARAM_LENGTH': {
+      const name = parameterOfLongSegment(path, routes);
+      return new ApiError('400', 'VALIDATION_FAILED', `${name === null ? 'a path segment' : `params/${name}`} must NOT have more than ${IDENTIFIER_MAX_LENGTH} characters`);
+    }
+    default:
+      return new ApiError('500', 'INTERNAL_ERROR', 'the read failed; the log has the requestId');
+  }
+}
+
+/** The `:name` of the route pattern whose parameter the first over-long segment of `path` would fill. */
+export function parameterOfLongSegment(path: string, routes: readonly string[]): string | null {
+  const segments = path.split('?')[0]?.split('/') ?? [];
+  const long = segments.findIndex((segment) => segment.length > MAX_PARAM_LENGTH);
+  for (const route of routes) {
+    const parts = route.split('/');
+    if (parts.length !== segments.length) continue;
+    const fits = parts.every((part, i) => part.startsWith(':') || part === segments[i]);
+    if (fits && parts[long]?.startsWith(':')) return (parts[long] as string).slice(1);
+  }
+  return null;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,6 +90,7 @@ declare module 'fastify' {
 }
 
 export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
+  const metrics = deps.metrics ?? NO_API_METRICS;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Every line about a request carries its requestId, which the error body repeats.
@@ -44,7 +98,16 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     // One line per request would double the log at 500 reads/s; errors are logged with their requestId.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: true, allErrors: false } },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Refusals by the router, before any route or hook: in the one error shape too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const refusal = routerRefusal(error, request.url, routes);
+      metrics.requestAnswered('unmatched', request.method, refusal.httpStatus, 0);
+      void reply.code(refusal.httpStatus).header('x-request-id', request.id).send(errorBody(refusal, request.id));
+    },
   });
+  const routes: string[] = [];
+  app.addHook('onRoute', (route) => { routes.push(route.url); });
   app.decorateRequest('caller', null);
   app.addSchema(cspErrorResponse);
 
@@ -59,6 +122,10 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // By route pattern, not URL: ids in a label would make a series per identifier.
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requestAnswered(request.is404 ? 'unmatched' : request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1_000);
   });
 
   app.setErrorHandler(async (error, request, reply) => {
@@ -88,7 +155,9 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     const count = await deps.rates.hit(`api:${budgetKey(caller)}`, rateWindowMs, now);
     if (count > rateLimit) {
       const windowEnds = (Math.floor(now.getTime() / rateWindowMs) + 1) * rateWindowMs;
-      request.log.warn({ budget: budgetKey(caller).split(':')[0] }, 'read rate limit reached');
+      const budget = budgetKey(caller).split(':')[0] ?? 'caller';
+      metrics.rateLimited(budget);
+      request.log.warn({ budget }, 'read rate limit reached');
       throw Object.assign(new ApiError('429', 'RATE_LIMITED', `more than ${rateLimit} reads in ${rateWindowMs} ms`),
         { retryAfterSeconds: Math.max(1, Math.ceil((windowEnds - now.getTime()) / 1000)) });
     }
@@ -100,9 +169,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     if (request.url.startsWith(API_PREFIX)) request.caller = await deps.verify(request.headers.authorization);
   });
 
-  await app.register(async (v1) => {
-    consentRoutes(v1, deps, guard);
-    permissionRoutes(v1, deps, guard);
-  }, { prefix: API_PREFIX });
+  const routeOptions: RouteOptions = { deps, guard };
+  await app.register(consentRoutes, { ...routeOptions, prefix: API_PREFIX });
+  await app.register(permissionRoutes, { ...routeOptions, prefix: API_PREFIX });
   return app;
 }
