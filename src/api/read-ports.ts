@@ -1,5 +1,5 @@
 // What the read API needs from the servers, as small interfaces (the pipeline's ports are the
-// pipeline's). Adapters: src/adapters/mongodb/consent-reads.ts, and the Redis RateCounter.
+// pipeline's). Adapter: src/adapters/mongodb/consent-reads.ts (the budgets are @fastify/rate-limit's, in Redis).
 import type { Consent } from '../domain/consent/consent.ts';
 import type { Entity } from '../domain/permission/entity.ts';
 import type { PermissionDef } from '../domain/permission/reference.ts';

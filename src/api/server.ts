@@ -1,13 +1,14 @@
 // The read API's HTTP server (fastify): authentication, the one error shape, the rate limit, the
 // OpenAPI document at /openapi.json, and the routes under /v1. It owns no connection: the store,
-// the rate counter and the token verifier come in, so tests and `npm run api` wire the same code.
+// the Redis client of the budgets and the token verifier come in, so tests and `npm run api` wire the same code.
 import { randomUUID } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ApiConfig } from '../config/api-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import { NO_API_METRICS, type ApiMetrics } from './api-metrics.ts';
-import type { RateCounter } from '../pipeline/ports.ts';
+import type { Redis } from 'ioredis';
 import type { Caller, VerifyAuthorization } from './auth.ts';
 import { ApiError, errorBody } from './errors.ts';
 import type { PageTokens } from './page-token.ts';
@@ -27,7 +28,8 @@ export const MAX_PARAM_LENGTH = 1_024;
 
 export interface ApiDeps {
   readonly store: ReadStore;
-  readonly rates: RateCounter;
+  /** Counts the read budgets (@fastify/rate-limit's Redis store), shared by every replica. */
+  readonly redis: Redis;
   readonly verify: VerifyAuthorization;
   readonly tokens: PageTokens;
   readonly limits: Pick<ApiConfig, 'pageLimitDefault' | 'pageLimitMax' | 'rateLimit' | 'rateWindowMs'>;
@@ -40,10 +42,11 @@ export interface ApiDeps {
 /** The part of a request a guard looks at (any route's request, whatever its schema's types). */
 export interface GuardedRequest {
   readonly caller: Caller | null;
+  budget: string | null;
   readonly log: FastifyBaseLogger;
 }
 
-/** What a route's preHandler decides before it reads: may this caller, and within its budget? */
+/** What a route's preHandler decides before it reads: may this caller, and which budget does it spend? */
 export type Guard = (request: GuardedRequest, allowed: (caller: Caller) => boolean, budgetKey: (caller: Caller) => string) => Promise<Caller>;
 
 /** What every route plugin is registered with. */
@@ -86,6 +89,8 @@ export function parameterOfLongSegment(path: string, routes: readonly string[]):
 declare module 'fastify' {
   interface FastifyRequest {
     caller: Caller | null;
+    /** The budget this read spends (`org:<orgId>` or `caller:<sub>`), set by the guard once the caller may read. */
+    budget: string | null;
   }
 }
 
@@ -109,6 +114,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   const routes: string[] = [];
   app.addHook('onRoute', (route) => { routes.push(route.url); });
   app.decorateRequest('caller', null);
+  app.decorateRequest('budget', null);
   app.addSchema(cspErrorResponse);
 
   await app.register(swagger, {
@@ -137,32 +143,39 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
       request.log.error({ err: error }, 'read failed');
       refusal = new ApiError('500', 'INTERNAL_ERROR', 'the read failed; the log has the requestId');
     }
-    const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
-    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
     return reply.code(refusal.httpStatus).send(errorBody(refusal, request.id));
   });
   app.setNotFoundHandler(async (request, reply) =>
     reply.code(404).send(errorBody(new ApiError('404', 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), request.id)));
 
   // 401 comes first (an anonymous caller learns nothing, not even which input is invalid), then the
-  // schema's 400, then 403, then the budget (429): a refused caller does not spend anyone's budget.
+  // schema's 400, then 403 (the route's preHandler, this guard), then the budget (429, the rate
+  // limiter, which @fastify/rate-limit appends after the route's own preHandler): a refused caller
+  // does not spend anyone's budget.
   const guard: Guard = async (request, allowed, budgetKey) => {
     const caller = request.caller;
     if (caller === null) throw new ApiError('401', 'UNAUTHORIZED', 'an Authorization: Bearer <JWT> header is required');
     if (!allowed(caller)) throw new ApiError('403', 'FORBIDDEN', 'the token does not allow this read');
-    const now = deps.clock();
-    const { rateLimit, rateWindowMs } = deps.limits;
-    const count = await deps.rates.hit(`api:${budgetKey(caller)}`, rateWindowMs, now);
-    if (count > rateLimit) {
-      const windowEnds = (Math.floor(now.getTime() / rateWindowMs) + 1) * rateWindowMs;
-      const budget = budgetKey(caller).split(':')[0] ?? 'caller';
-      metrics.rateLimited(budget);
-      request.log.warn({ budget }, 'read rate limit reached');
-      throw Object.assign(new ApiError('429', 'RATE_LIMITED', `more than ${rateLimit} reads in ${rateWindowMs} ms`),
-        { retryAfterSeconds: Math.max(1, Math.ceil((windowEnds - now.getTime()) / 1000)) });
-    }
+    request.budget = budgetKey(caller);
     return caller;
   };
+
+  // The budgets: a fixed window per budget key in Redis (the key expires a window after its first
+  // read), so every replica spends the same one. Registered after /openapi.json, which it spares.
+  const { rateLimit: max, rateWindowMs } = deps.limits;
+  const quiet = { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false };
+  await app.register(rateLimit, {
+    global: true, hook: 'preHandler', max, timeWindow: rateWindowMs,
+    redis: deps.redis, nameSpace: 'api-rate:',
+    keyGenerator: (request) => request.budget ?? 'none', // every /v1 route's guard has set it
+    addHeaders: { ...quiet, 'retry-after': true }, addHeadersOnExceeding: quiet,
+    onExceeded: (request, key) => {
+      const budget = key.split(':')[0] ?? 'caller';
+      metrics.rateLimited(budget);
+      request.log.warn({ budget }, 'read rate limit reached');
+    },
+    errorResponseBuilder: () => new ApiError('429', 'RATE_LIMITED', `more than ${max} reads in ${rateWindowMs} ms`),
+  });
 
   // Authentication is checked before validation: onRequest runs before the schema.
   app.addHook('onRequest', async (request) => {

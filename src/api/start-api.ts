@@ -35,7 +35,7 @@ export async function startReadApi(config: Config, api: ApiConfig, logger: Logge
   try {
     await store.ensureIndexes();
     const app = await buildApiServer({
-      store, rates: redis.rates, verify: await tokenVerifier(api.jwt, Date.now, metrics.tokenLookup), tokens: pageTokens(api.pageTokenSecret),
+      store, redis: redis.client, verify: await tokenVerifier(api.jwt, Date.now, metrics.tokenLookup), tokens: pageTokens(api.pageTokenSecret),
       limits: api, clock: () => new Date(), logger, metrics,
     });
     await app.listen({ port: api.port, host: api.host });
