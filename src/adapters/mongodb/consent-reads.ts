@@ -4,7 +4,6 @@
 // (consent/read-keys.ts): MongoDB answers them from {ownerKey: 1} / {orgKey: 1} / {accessKey: 1}, and so does the stack's FerretDB with its
 // string-range patch; any other filter shape would make FerretDB decode every consent.
 import { MongoClient, type Db, type Document } from 'mongodb';
-import type { ReadStore } from '../../api/read-ports.ts';
 import type { Consent } from '../../domain/consent/consent.ts';
 import { accessKeyPrefix, orgKeyPrefix, prefixRange, userKeyPrefix } from '../../domain/consent/read-keys.ts';
 import type { Entity } from '../../domain/permission/entity.ts';
@@ -12,6 +11,7 @@ import type { PermissionDef } from '../../domain/permission/reference.ts';
 import { CONSENTS } from '../../families/consent-family.ts';
 import { COLLECTIONS } from '../../families/permission-family.ts';
 import { InfrastructureError } from '../../pipeline/errors.ts';
+import type { ReadStore } from '../../pipeline/read-ports.ts';
 
 interface StateDocument extends Document {
   _id: string;
