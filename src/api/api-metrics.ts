@@ -1,5 +1,5 @@
 // What the read API reports about itself, as a small interface (the Prometheus series are
-// src/ops/prometheus-api-metrics.ts), so the server and its tests need no registry.
+// prometheus-api-metrics.ts), so the server and its tests need no registry.
 export interface ApiMetrics {
   /** One answered request: its route pattern (not its URL, whose ids would be unbounded labels). */
   requestAnswered(route: string, method: string, statusCode: number, seconds: number): void;

@@ -8,8 +8,8 @@ import { createLogger } from '../logging/logger.ts';
 import { routeProcessWarnings } from '../logging/process-warnings.ts';
 import type { OpsServer } from '../ops/ops-server.ts';
 import { EXIT, installStopPath, startOpsOrExit } from '../ops/process-lifecycle.ts';
-import { API_METRICS_PREFIX } from '../ops/prometheus-api-metrics.ts';
 import { Readiness } from '../ops/readiness.ts';
+import { API_METRICS_PREFIX } from './prometheus-api-metrics.ts';
 import { startReadApi, type ReadApi } from './start-api.ts';
 
 const [config] = loadOrExit(() => loadConfig(process.env, undefined, { readApi: true }));

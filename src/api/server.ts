@@ -5,14 +5,9 @@ import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { ApiConfig } from '../config/api-config.ts';
-import type { Logger } from '../logging/logger.ts';
-import { NO_API_METRICS, type ApiMetrics } from './api-metrics.ts';
-import type { Redis } from 'ioredis';
-import type { Caller, VerifyAuthorization } from './auth.ts';
+import type { ApiDeps, Guard, RouteOptions } from './api-deps.ts';
+import { NO_API_METRICS } from './api-metrics.ts';
 import { ApiError, errorBody } from './errors.ts';
-import type { PageTokens } from './page-token.ts';
-import type { ReadStore } from './read-ports.ts';
 import { consentRoutes } from './routes/consents.ts';
 import { permissionRoutes } from './routes/permissions.ts';
 import { cspErrorResponse, IDENTIFIER_MAX_LENGTH } from './schemas.ts';
@@ -25,35 +20,6 @@ export const API_PREFIX = '/v1';
  * only a segment longer than this is refused by the router (frameworkErrors, also a 400).
  */
 export const MAX_PARAM_LENGTH = 1_024;
-
-export interface ApiDeps {
-  readonly store: ReadStore;
-  /** Counts the read budgets (@fastify/rate-limit's Redis store), shared by every replica. */
-  readonly redis: Redis;
-  readonly verify: VerifyAuthorization;
-  readonly tokens: PageTokens;
-  readonly limits: Pick<ApiConfig, 'pageLimitDefault' | 'pageLimitMax' | 'rateLimit' | 'rateWindowMs'>;
-  readonly clock: () => Date;
-  readonly logger: Logger;
-  /** Request durations, rate-limit refusals; none when left out. */
-  readonly metrics?: ApiMetrics;
-}
-
-/** The part of a request a guard looks at (any route's request, whatever its schema's types). */
-export interface GuardedRequest {
-  readonly caller: Caller | null;
-  budget: string | null;
-  readonly log: FastifyBaseLogger;
-}
-
-/** What a route's preHandler decides before it reads: may this caller, and which budget does it spend? */
-export type Guard = (request: GuardedRequest, allowed: (caller: Caller) => boolean, budgetKey: (caller: Caller) => string) => Promise<Caller>;
-
-/** What every route plugin is registered with. */
-export interface RouteOptions {
-  readonly deps: ApiDeps;
-  readonly guard: Guard;
-}
 
 /**
  * The refusal of a request the router itself refused (no route ran), as the one error shape:
@@ -84,14 +50,6 @@ export function parameterOfLongSegment(path: string, routes: readonly string[]):
     if (fits && parts[long]?.startsWith(':')) return (parts[long] as string).slice(1);
   }
   return null;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    caller: Caller | null;
-    /** The budget this read spends (`org:<orgId>` or `caller:<sub>`), set by the guard once the caller may read. */
-    budget: string | null;
-  }
 }
 
 export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {

@@ -7,10 +7,9 @@ import { connectRedis } from '../adapters/redis/redis-services.ts';
 import type { ApiConfig } from '../config/api-config.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../logging/logger.ts';
-import { createApiMetrics } from '../ops/prometheus-api-metrics.ts';
-import type { Check } from '../ops/readiness.ts';
 import { NO_API_METRICS } from './api-metrics.ts';
 import { tokenVerifier } from './auth.ts';
+import { createApiMetrics } from './prometheus-api-metrics.ts';
 import { pageTokens } from './page-token.ts';
 import { buildApiServer } from './server.ts';
 
@@ -19,7 +18,7 @@ export interface ReadApi {
   /** http://host:port actually bound (port 0 picks a free one). */
   readonly url: string;
   /** What /readyz asks of the read API: its servers answer. */
-  readonly readinessChecks: Readonly<Record<string, Check>>;
+  readonly readinessChecks: Readonly<Record<string, () => Promise<unknown>>>;
   stop(): Promise<void>;
 }
 

@@ -1,31 +1,10 @@
-// The read API's settings: their variables, rules and defaults are in the one schema of
-// config.ts; this module names their shape and gives the read API's view of that schema.
-import { ConfigError, ENV_SCHEMA, loadConfig, type LoadOptions } from './config.ts';
+// The read API's view of the one schema of config.ts (its variables, rules, defaults and the
+// shape of its settings are there).
+import { ConfigError, ENV_SCHEMA, loadConfig, type ApiConfig, type LoadOptions } from './config.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Exactly one way to verify tokens: a JWKS URL (production), a PEM public key or a shared secret (development). */
-export type JwtKeySource =
-  | { readonly kind: 'jwks'; readonly url: string }
-  | { readonly kind: 'publicKey'; readonly pem: string; readonly algorithm: string }
-  | { readonly kind: 'secret'; readonly secret: string };
-
-export interface ApiConfig {
-  readonly port: number;
-  readonly host: string;
-  readonly jwt: {
-    readonly key: JwtKeySource;
-    readonly issuer: string | null;
-    readonly audience: string | null;
-  };
-  /** Signs page tokens (HMAC-SHA256); every replica needs the same one. */
-  readonly pageTokenSecret: string;
-  readonly pageLimitDefault: number;
-  readonly pageLimitMax: number;
-  /** Requests per caller (per org on org routes) per fixed window, counted in Redis. */
-  readonly rateLimit: number;
-  readonly rateWindowMs: number;
-}
+export type { ApiConfig, JwtKeySource } from './config.ts';
 
 const SERVES_READ_API: LoadOptions = { readApi: true };
 

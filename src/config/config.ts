@@ -6,9 +6,6 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { z } from 'zod';
-import type { SweeperTuning } from '../families/consent-expiry/expiry-sweeper.ts';
-import type { ApiConfig, JwtKeySource } from './api-config.ts';
-import type { OutboxClearOptions } from '../pipeline/outbox-clears.ts';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
@@ -16,6 +13,26 @@ export interface KafkaSecurity {
   /** TLS to the brokers; `true` trusts the system's CAs, an object names a CA file's contents. */
   readonly ssl: boolean | { readonly ca: string };
   readonly sasl: { readonly mechanism: SaslMechanism; readonly username: string; readonly password: string } | null;
+}
+
+// The sweep and outbox-clear knobs are spelled out here rather than imported: the configuration
+// sits below the families and the pipeline (docs/architecture.md), and their own option types
+// (SweeperTuning, OutboxClearOptions) are checked against these where src/worker.ts passes them on.
+export interface SweepConfig {
+  readonly enabled: boolean;
+  readonly batchSize: number;
+  readonly concurrency: number;
+  readonly claimLeaseMs: number;
+  readonly maxIdleMs: number;
+  readonly safetyNetIntervalMs: number;
+  readonly safetyNetLookaheadMs: number;
+  readonly parkAfter: number;
+}
+
+export interface OutboxClearConfig {
+  readonly delayMs: number;
+  readonly maxPending: number;
+  readonly batchSize: number;
 }
 
 export interface Config {
@@ -53,8 +70,8 @@ export interface Config {
   readonly lockWaitMs: number;
   readonly orgDecisionLimit: number;
   readonly orgDecisionWindowMs: number;
-  readonly sweep: SweeperTuning & { readonly enabled: boolean };
-  readonly outboxClears: OutboxClearOptions;
+  readonly sweep: SweepConfig;
+  readonly outboxClears: OutboxClearConfig;
   /** Pages (of 100) of owing aggregates the start-up recovery looks at per collection, in the background. */
   readonly outboxRecoveryPages: number;
   /** The broker's max.message.bytes: records are measured against it before they are produced. */
@@ -78,6 +95,29 @@ export interface Config {
 export interface LoadOptions {
   /** The process serves the read API whatever READ_API_ENABLED says (`npm run api`). */
   readonly readApi?: boolean;
+}
+
+/** Exactly one way to verify tokens: a JWKS URL (production), a PEM public key or a shared secret (development). */
+export type JwtKeySource =
+  | { readonly kind: 'jwks'; readonly url: string }
+  | { readonly kind: 'publicKey'; readonly pem: string; readonly algorithm: string }
+  | { readonly kind: 'secret'; readonly secret: string };
+
+export interface ApiConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly jwt: {
+    readonly key: JwtKeySource;
+    readonly issuer: string | null;
+    readonly audience: string | null;
+  };
+  /** Signs page tokens (HMAC-SHA256); every replica needs the same one. */
+  readonly pageTokenSecret: string;
+  readonly pageLimitDefault: number;
+  readonly pageLimitMax: number;
+  /** Requests per caller (per org on org routes) per fixed window, counted in Redis. */
+  readonly rateLimit: number;
+  readonly rateWindowMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;

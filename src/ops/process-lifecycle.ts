@@ -3,12 +3,15 @@
 // and the stop path: on SIGTERM/SIGINT readiness turns "stopping" at once, the work stops, the ops
 // listener closes last, and a stop that passes SHUTDOWN_TIMEOUT_MS exits 3 with what was done.
 import type { Registry } from 'prom-client';
-import { CONFIGURATION_EXIT_CODE } from '../config/load-or-exit.ts';
 import type { Logger } from '../logging/logger.ts';
 import { startOpsServer, type OpsServer } from './ops-server.ts';
 import type { Readiness } from './readiness.ts';
 
-export const EXIT = { clean: 0, failed: 1, configuration: CONFIGURATION_EXIT_CODE, stopDeadline: 3 } as const;
+/**
+ * The exit codes of both processes. `configuration` is also config/load-or-exit.ts's
+ * CONFIGURATION_EXIT_CODE (ops may not import config/; test/unit/ops/exit-codes.test.ts keeps them equal).
+ */
+export const EXIT = { clean: 0, failed: 1, configuration: 2, stopDeadline: 3 } as const;
 
 /** The ops listener, or exit 2 naming OPS_PORT: a taken port is the configuration's to fix. */
 export async function startOpsOrExit(ops: { readonly host: string; readonly port: number }, readiness: Readiness, metrics: Registry, logger: Logger): Promise<OpsServer> {

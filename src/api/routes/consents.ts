@@ -6,7 +6,7 @@ import { checkAccess, orgConsentList, ownedBy, userConsentView } from '../../dom
 import { ApiError } from '../errors.ts';
 import { mayReadOrg, mayReadUser } from '../policy.ts';
 import { accessDecision, consent, consentDto, errorResponses, IDENTIFIER_PATTERN, params, securedBy } from '../schemas.ts';
-import type { GuardedRequest, RouteOptions } from '../server.ts';
+import type { GuardedRequest, RouteOptions } from '../api-deps.ts';
 
 /** Request types come from each route's schema (the JSON-schema type provider), not from generics. */
 export const consentRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: RouteOptions }> = async (app, { deps, guard }) => {

@@ -7,7 +7,7 @@ import { isRejection } from '../../domain/status.ts';
 import { ApiError } from '../errors.ts';
 import { mayReadPermissions } from '../policy.ts';
 import { errorResponses, params, permissionState, securedBy } from '../schemas.ts';
-import type { GuardedRequest, RouteOptions } from '../server.ts';
+import type { GuardedRequest, RouteOptions } from '../api-deps.ts';
 
 /** Request types come from each route's schema (the JSON-schema type provider), not from generics. */
 export const permissionRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: RouteOptions }> = async (app, { deps, guard }) => {

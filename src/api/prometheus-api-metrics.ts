@@ -1,7 +1,7 @@
 // ApiMetrics as Prometheus series, on the registry of the process that serves the read API: its
 // own (`npm run api`) or the worker's (READ_API_ENABLED=true), so one /metrics shows both.
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { ApiMetrics } from '../api/api-metrics.ts';
+import type { ApiMetrics } from './api-metrics.ts';
 
 export const API_METRICS_PREFIX = 'consent_read_api_';
 
