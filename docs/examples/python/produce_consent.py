@@ -4,6 +4,8 @@ The example of docs/producers.md, run as it is by test/integration/python-produc
 Settings come from the worker's own variables (defaults: the local dev stack):
 KAFKA_BROKERS, SCHEMA_REGISTRY_URL, CONSENT_COMMANDS_TOPIC, CONSENT_RESULTS_TOPIC.
 """
+from __future__ import annotations  # the type hints below on Python 3.9 too
+
 import json
 import os
 import sys
