@@ -22,6 +22,8 @@ export interface CreateConsent {
   readonly consentData?: Readonly<Record<string, string>> | null;
   /** ISO 8601 with offset, in the future. */
   readonly expiryTime?: string | null;
+  /** A migrated consent's original creation time (ISO 8601 with offset, not in the future); now when absent. */
+  readonly createdAt?: string | null;
 }
 
 export interface UpdateConsent {

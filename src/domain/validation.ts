@@ -66,6 +66,14 @@ export function optionalFutureTime(field: string, value: unknown, now: Date): Ch
   return time;
 }
 
+/** A time that has already happened (a migrated consent's creation): one after `now` is a 400. */
+export function optionalPastTime(field: string, value: unknown, now: Date): Checked<Date | null> {
+  if (value === null || value === undefined) return null;
+  const time = isoTime(field, value);
+  if (time instanceof Date && time.getTime() > now.getTime()) return invalid(field, 'must not be in the future');
+  return time;
+}
+
 export function optionalString(field: string, value: unknown, max: number): Checked<string | null> {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'string' || value.length > max) return invalid(field, `must be a string of at most ${max} characters`);

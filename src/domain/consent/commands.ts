@@ -2,7 +2,7 @@
 // where each 400 of the consent family is decided, naming the field at fault.
 import { envelopeRejection, payloadRecordRejection, type Actor, type CommandEnvelope } from '../envelope.ts';
 import { invalid, isRejection, type Rejection } from '../status.ts';
-import { dataPairs, identifier, optionalFutureTime, optionalIdentifier, type Checked } from '../validation.ts';
+import { dataPairs, identifier, optionalFutureTime, optionalIdentifier, optionalPastTime, type Checked } from '../validation.ts';
 
 export interface CreateConsent {
   readonly type: 'CreateConsent';
@@ -14,6 +14,8 @@ export interface CreateConsent {
   readonly consentType: string | null;
   readonly consentData: Record<string, string>;
   readonly expiryTime: Date | null;
+  /** The original creation time of a migrated consent (consent-worker import); null: now. */
+  readonly createdAt: Date | null;
 }
 
 export interface UpdateConsent {
@@ -85,6 +87,7 @@ function parsePayloadAsConsentType(envelope: CommandEnvelope, now: Date): Consen
         consentData: dataPairs('consentData', p['consentData']),
         // Documented choice: an expiry already past when the consent is written is a 400.
         expiryTime: optionalFutureTime('expiryTime', p['expiryTime'], now),
+        createdAt: optionalPastTime('createdAt', p['createdAt'], now),
       };
       return fields(c) ?? ({ type: 'CreateConsent', commandId, ...c } as CreateConsent);
     }

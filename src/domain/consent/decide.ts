@@ -68,7 +68,8 @@ function create(c: CreateConsent, stored: Consent | null, now: Date): ConsentDec
     serviceId: c.serviceId, userId: c.userId, consentType: c.consentType, consentData: c.consentData,
     expiryTime: c.expiryTime?.toISOString() ?? null,
     sourceUserId: null, targetOrgId: null, targetOrgOwnerEmail: null, expiry: null, decidedBy: null,
-    createdAt: at, updatedAt: at,
+    // A migrated consent keeps the time it was first given; the write itself is updatedAt.
+    createdAt: c.createdAt?.toISOString() ?? at, updatedAt: at,
   }, c.commandId, now);
 }
 

@@ -49,6 +49,12 @@ describe('CreateConsent', () => {
     { name: 'rejects a bad userId with 400',
       stored: null, command: create({ userId: 'u!' }),
       expected: refused('400', 'VALIDATION_FAILED', 'userId') },
+    { name: 'rejects a createdAt in the future with 400 (a migration brings only past times)',
+      stored: null, command: create({ createdAt: FUTURE }),
+      expected: refused('400', 'VALIDATION_FAILED', 'createdAt') },
+    { name: 'rejects a createdAt without an offset with 400',
+      stored: null, command: create({ createdAt: '2029-01-01T00:00:00' }),
+      expected: refused('400', 'VALIDATION_FAILED', 'createdAt') },
   ];
 
   it.each(rows)('$name', ({ stored, command, expected }) => {
@@ -65,6 +71,11 @@ describe('CreateConsent', () => {
       sourceUserId: null, targetOrgId: null, targetOrgOwnerEmail: null, expiry: null, decidedBy: null,
       createdAt: NOW.toISOString(), updatedAt: NOW.toISOString(),
     });
+  });
+
+  it('keeps a migrated consent\'s original createdAt, in UTC, and stamps updatedAt with now', () => {
+    const consent = written(handle(create({ consentId: 'consent-migrated-1', createdAt: '2019-03-04T06:07:08+01:00' }), null));
+    expect(consent).toMatchObject({ createdAt: '2019-03-04T05:07:08.000Z', updatedAt: NOW.toISOString(), version: 1 });
   });
 
   it('shows the new consent as the result state and as the event state, caused by the command', () => {
