@@ -79,9 +79,9 @@ export default {
     },
     {
       name: 'nothing-imports-the-client',
-      comment: 'The worker never depends on its own producer client.',
+      comment: 'The worker never depends on its own producer client. The operator CLI may: `import` is a producer, sending its commands through the client like any producer service.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/client/' },
+      from: { path: '^src/', pathNot: '^src/(client|cli)/' },
       to: { path: '^src/client/' },
     },
     {

@@ -4,6 +4,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config/config.ts';
 import { listDeadLetters, replayDeadLetters, type DlqOptions } from './commands/dlq.ts';
+import { exportConsents, type ExportOptions } from './commands/export.ts';
+import { IMPORT_DEFAULTS, importConsents, type ImportOptions } from './commands/import.ts';
 import { listParked, retryParked } from './commands/parked.ts';
 import { registerSchemas } from './commands/schemas.ts';
 import { SHOWN_COLLECTIONS, showAggregate, type Shown } from './commands/show.ts';
@@ -13,6 +15,12 @@ export const HELP = `consent-worker — operator commands (connections from KAFK
 MONGODB_URI, MONGODB_DATABASE, REDIS_URL, REDIS_KEY_PREFIX and the topic variables, as the worker)
 
   schemas register                      register the six topic schemas (BACKWARD), print their ids
+  import <file.ndjson> [--rate N] [--state PATH] [--concurrency N] [--json]
+                                        create the file's consents through the commands topic
+                                        (docs/import-export.md); idempotent, resumable; refused lines
+                                        reported at the end (a table, NDJSON with --json), exit 1 if any
+  export --service S [--revisions]      NDJSON of the service's consents (read-time expiry applied),
+                                        with each one's revisions in order with --revisions
   dlq list   [dlq options] [--json]     list dead letters: partition@offset, key, reason, source
   dlq replay [dlq options] [--dry-run]  produce them again (original key and bytes, without the
                                         dlq.* headers) onto the commands topic they came from
@@ -44,6 +52,11 @@ function parse(argv: readonly string[]) {
     strict: true,
     options: {
       help: { type: 'boolean', short: 'h' },
+      rate: { type: 'string' },
+      state: { type: 'string' },
+      concurrency: { type: 'string' },
+      service: { type: 'string' },
+      revisions: { type: 'boolean' },
       json: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       topic: { type: 'string' },
@@ -57,6 +70,25 @@ function parse(argv: readonly string[]) {
 }
 
 type Parsed = ReturnType<typeof parse>;
+
+function importOptions(file: string | undefined, extra: readonly string[], values: Parsed['values']): ImportOptions {
+  if (file === undefined || extra.length > 0) throw new UsageError('import needs exactly one file (NDJSON, one consent a line)');
+  const rate = values.rate === undefined ? undefined : Number(values.rate);
+  if (rate !== undefined && !(rate > 0)) throw new UsageError(`--rate must be a positive number of commands per second, got ${JSON.stringify(values.rate)}`);
+  const concurrency = integer('concurrency', values.concurrency) ?? IMPORT_DEFAULTS.concurrency;
+  if (concurrency < 1) throw new UsageError('--concurrency must be at least 1');
+  return {
+    file, concurrency, timeoutMs: IMPORT_DEFAULTS.timeoutMs, json: values.json ?? false,
+    ...(rate !== undefined ? { rate } : {}),
+    ...(values.state !== undefined ? { statePath: values.state } : {}),
+  };
+}
+
+function exportOptions(extra: string | undefined, values: Parsed['values']): ExportOptions {
+  if (extra !== undefined) throw new UsageError(`export takes no positional argument, got ${JSON.stringify(extra)}`);
+  if (values.service === undefined) throw new UsageError('export needs --service S');
+  return { serviceId: values.service, revisions: values.revisions ?? false };
+}
 
 function dlqOptions(values: Parsed['values']): DlqOptions {
   const family = values.topic ?? 'consent';
@@ -89,6 +121,8 @@ export async function run(argv: readonly string[], config: () => Config, out: Ou
     return 0;
   }
   try {
+    if (group === 'import') return await importConsents(config(), importOptions(action, rest, values), out);
+    if (group === 'export') return await exportConsents(config(), exportOptions(action, values), out);
     switch (`${group} ${action ?? ''}`.trim()) {
       case 'schemas register':
         return await registerSchemas(config(), out);
