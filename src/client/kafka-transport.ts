@@ -6,6 +6,7 @@
 // client reads every result, and picks those of the commands it sent.
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { produceBatcher, type OutgoingMessage } from './produce-batcher.ts';
 import type { ClientTransport, ResultMessage } from './transport.ts';
 
 export interface KafkaClientTransportOptions {
@@ -38,6 +39,16 @@ export function createKafkaClientTransport(options: KafkaClientTransportOptions)
   let consumer: Consumer | null = null;
   let producerReady: Promise<void> | null = null;
   const joinTimeoutMs = options.joinTimeoutMs ?? 30_000;
+  const enqueue = produceBatcher(async (messages: readonly OutgoingMessage[]) => {
+    // A failed connect is forgotten, so the next send tries again instead of failing for good.
+    producerReady ??= producer.connect().catch((error: unknown) => { producerReady = null; throw error; });
+    await producerReady;
+    const topics = [...new Set(messages.map((m) => m.topic))];
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: topics.map((topic) => ({ topic, messages: messages.filter((m) => m.topic === topic).map(({ key, value }) => ({ key, value })) })),
+    });
+  });
 
   return {
     async listen(topics, onMessage) {
@@ -66,12 +77,7 @@ export function createKafkaClientTransport(options: KafkaClientTransportOptions)
         for (const p of partitions) c.seek({ topic, partition: p.partition, offset: p.high });
       }
     },
-    async produce(topic, key, value) {
-      // A failed connect is forgotten, so the next send tries again instead of failing for good.
-      producerReady ??= producer.connect().catch((error: unknown) => { producerReady = null; throw error; });
-      await producerReady;
-      await producer.send({ topic, acks: -1, messages: [{ key, value }] });
-    },
+    produce: (topic, key, value) => enqueue({ topic, key, value }),
     async close() {
       await consumer?.disconnect();
       if (producerReady) await producer.disconnect();
