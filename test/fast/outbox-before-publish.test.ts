@@ -7,6 +7,7 @@ import { InfrastructureError } from '../../src/pipeline/errors.ts';
 import { recoverOwedOutboxes } from '../../src/pipeline/recover-outboxes.ts';
 import { createConsent, updateConsent } from '../support/in-memory/commands.ts';
 import { consentWorld, type ConsentWorld } from '../support/in-memory/consent-world.ts';
+import { pollUntil } from '../support/poll-until.ts';
 
 const brokerDown = (): InfrastructureError => new InfrastructureError('kafka', new Error('broker unavailable'));
 const recover = (world: ConsentWorld): Promise<number> =>
@@ -62,6 +63,20 @@ describe('the outbox, written before the publish', () => {
     expect(answers).toHaveLength(2); // the owed result flushed from the outbox, then the answer to the redelivery
     expect(new Set(answers.map((r) => JSON.stringify(r))).size).toBe(1); // every copy is the same result
     expect(answers[0]?.statusCode).toBe('201');
+  });
+
+  it('has the consumer retry a chunk whose publish failed, publishing each event once and answering alike', async () => {
+    const world = consentWorld();
+    const commands = [createConsent('c-consumed'), updateConsent('c-consumed', 2)];
+    await world.bus.publish(world.messagesOf(commands).map((m) => ({ topic: m.topic, key: m.key as string, value: m.value as Buffer })));
+    world.bus.failPublishes(1, brokerDown()); // the first round's publish
+    const consumer = await world.consume();
+    await pollUntil(() => commands.every((c) => world.resultFor(c.commandId).length > 0), { timeoutMs: 5_000, intervalMs: 10, what: 'both answered' });
+    await consumer.stop();
+
+    expect(world.eventsPublished('c-consumed').map((e) => e.version)).toEqual([1, 2]);
+    for (const { commandId } of commands) expect(new Set(world.resultFor(commandId).map((r) => JSON.stringify(r))).size).toBe(1);
+    expect(world.resultFor(commands[1]!.commandId)).toHaveLength(1);
   });
 
   it('has the start-up recovery publish an outbox nobody touches again, in order, and nothing the second time', async () => {

@@ -1,9 +1,9 @@
 // A key's commands apply in offset order, however many share a chunk: the real pipeline
 // (handle-message.ts → apply-round.ts) over the in-memory ports.
 import { describe, expect, it } from 'vitest';
-import { pollUntil } from '../support/poll-until.ts';
 import { createConsent, updateConsent } from '../support/in-memory/commands.ts';
 import { consentWorld } from '../support/in-memory/consent-world.ts';
+import { pollUntil } from '../support/poll-until.ts';
 
 describe('per-key order within a chunk', () => {
   it('applies a create and the updates after it in offset order, each on the version before it', async () => {

@@ -2,7 +2,8 @@
 // worker wires in src/worker.ts, with the servers replaced by this folder's implementations of
 // the pipeline's own ports and the wall clock by `world.clock`. A fast test reads as its scenario:
 // send a chunk as the consumer would hand it over, then look at the topics and the store.
-import { CONSENTS, consentFamily } from '../../../src/families/consent-family.ts';
+import { CONSENTS } from '../../../src/catalogue/collections.ts';
+import { consentFamily } from '../../../src/families/consent-family.ts';
 import type { ConsumerHandle } from '../../../src/pipeline/ports.ts';
 import type { CommandEnvelope } from '../../../src/domain/envelope.ts';
 import { createLogger } from '../../../src/logging/logger.ts';

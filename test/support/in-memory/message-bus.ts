@@ -1,6 +1,7 @@
 // The pipeline's MessageBus over in-memory topics of one partition each: a publish is all or
 // nothing (acks=all), a consumer group gets every message after its committed offset, in order,
-// as one batch, and gets what it did not commit again after a failed batch (a redelivery). A test
+// as one batch, and gets what it did not commit again after a failed batch (a redelivery). Each
+// consume() is a group of its own, starting at the first offset. A test
 // can make the next publishes fail, as a broker outage would.
 import type { ConsumerHandle, InboundMessage, MessageBus, OutboundMessage, PartitionBatch } from '../../../src/pipeline/ports.ts';
 
@@ -63,8 +64,9 @@ export function inMemoryMessageBus(): InMemoryMessageBus {
               heartbeat: async () => undefined,
               isRunning: () => running,
             };
-            // A failed batch is fetched again from the committed offset, as after a rebalance.
-            await onBatch(batch).catch(() => undefined);
+            // A failed batch is fetched again from the committed offset, as after a rebalance,
+            // after a macrotask so a batch that always fails cannot starve the test's own work.
+            await onBatch(batch).catch(() => new Promise((resolve) => setImmediate(resolve)));
           }
           if (!delivered) await new Promise<void>((resolve) => { wake = resolve; });
         }
