@@ -10,6 +10,7 @@ export default defineConfig({
     include: ['test/unit/**/*.test.ts', 'test/fast/**/*.test.ts'],
     // No server to wait on; the margin is for a machine busy with other work (two cores, shared).
     testTimeout: 30_000,
+    hookTimeout: 60_000, // the boundaries test runs dependency-cruiser twice in its beforeAll
     maxWorkers: 2,
     // One worker runs many files: no file of these mocks a module or changes a global, and a new
     // worker per file costs more than most of the files take.
