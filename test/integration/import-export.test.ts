@@ -174,4 +174,31 @@ describe('consent-worker export', () => {
       await target.stop();
     }
   }, 120_000);
+
+  it('with --revisions, writes each consent\'s stored revisions in revision order, and the latest proof given', async () => {
+    const service = 'svc-export-rev';
+    const file = path.join(dir, 'export-rev.ndjson');
+    await writeFile(file, [consentLine(service, 1), consentLine(service, 2)].join('\n'));
+    expect((await runCli(harness.config, ['import', file])).code).toBe(0);
+    // Revisions numbered past any the worker writes in this test, stored out of order, as the
+    // ledger stores them (docs/ledger.md): whatever the worker wrote for c1 comes first.
+    const proof = { noticeId: 'notice-1', noticeVersion: '2', textSha256: 'a'.repeat(64), method: 'PAPER', locale: 'en', collectedAt: CREATED, artifactUri: null };
+    const consentId = `${service}-c1`;
+    const revisions = harness.mongo.db(harness.config.mongodbDatabase).collection<{ _id: string; consentId: string; revision: number; changeType: string; proof: unknown }>('consent_revisions');
+    await revisions.insertMany([
+      { _id: `${consentId}:8`, consentId, revision: 8, changeType: 'ConsentUpdated', proof: null },
+      { _id: `${consentId}:7`, consentId, revision: 7, changeType: 'ConsentUpdated', proof },
+    ]);
+    const stored = (await revisions.find({ consentId }, { projection: { _id: 0 } }).toArray()).sort((a, b) => a.revision - b.revision);
+
+    const withHistory = jsonLines<Record<string, unknown>>((await runCli(harness.config, ['export', '--service', service, '--revisions'])).stdout);
+    const without = jsonLines<Record<string, unknown>>((await runCli(harness.config, ['export', '--service', service])).stdout);
+
+    const first = withHistory.find((l) => l['consentId'] === consentId)!;
+    expect((first['revisions'] as { revision: number }[]).map((r) => r.revision).slice(-2)).toEqual([7, 8]);
+    expect(first['revisions']).toEqual(stored);
+    expect(first['proof']).toEqual(proof); // revision 8 gave none: 7's is the latest
+    expect(without.find((l) => l['consentId'] === consentId)).not.toHaveProperty('revisions');
+    expect(without.find((l) => l['consentId'] === consentId)?.['proof']).toEqual(proof);
+  }, 90_000);
 });

@@ -3,7 +3,7 @@
 // answers from its index (consent/read-keys.ts), so a pass over a million consents holds one page
 // in memory and never keeps a cursor open across pages (nor skips or repeats a consent).
 import type { Db, Document } from 'mongodb';
-import { CONSENTS } from '../../catalogue/collections.ts';
+import { CONSENT_REVISIONS, CONSENTS } from '../../catalogue/collections.ts';
 import type { Consent } from '../../domain/consent/consent.ts';
 import { prefixRange } from '../../domain/consent/read-keys.ts';
 import { infra } from './mongo-store.ts';
@@ -26,4 +26,20 @@ export async function* serviceConsentPages(db: Db, serviceId: string, pageSize: 
     after = docs[docs.length - 1]!.ownerKey;
     if (docs.length < pageSize) return;
   }
+}
+
+/** A revision as the ledger stored it, without the storage's `_id` (the revision's own revisionId stays). */
+export type StoredRevision = Readonly<Record<string, unknown>> & { readonly consentId: string; readonly revision: number };
+
+/**
+ * The revisions of a page's consents, each consent's in revision order: one query per page. Put in
+ * order here rather than by the server: an $in with a sort is a scan and a sort on FerretDB.
+ */
+export async function revisionsOfConsents(db: Db, consentIds: readonly string[]): Promise<Map<string, StoredRevision[]>> {
+  const found = new Map<string, StoredRevision[]>(consentIds.map((id) => [id, []]));
+  if (consentIds.length === 0) return found;
+  const docs = await infra(() => db.collection<Document>(CONSENT_REVISIONS).find({ consentId: { $in: [...consentIds] } }, { projection: { _id: 0 } }).toArray());
+  for (const doc of docs as unknown as StoredRevision[]) found.get(String(doc.consentId))?.push(doc);
+  for (const list of found.values()) list.sort((a, b) => Number(a.revision) - Number(b.revision));
+  return found;
 }

@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { connectMongo } from '../../adapters/mongodb/mongo-store.ts';
-import { serviceConsentPages } from '../../adapters/mongodb/service-consents.ts';
+import { revisionsOfConsents, serviceConsentPages } from '../../adapters/mongodb/service-consents.ts';
 import type { Config } from '../../config/config.ts';
 import { exportLineOf } from '../export/export-line.ts';
 import type { Output } from '../output.ts';
@@ -30,9 +30,14 @@ export async function exportConsents(config: Config, options: ExportOptions, out
   const started = Date.now();
   try {
     for await (const page of serviceConsentPages(mongo.db, options.serviceId, PAGE)) {
+      // The ledger is read for each page (one query): for the proof always, for the history with --revisions.
+      const revisions = await revisionsOfConsents(mongo.db, page.map((c) => c.consentId));
       const now = new Date();
       let text = '';
-      for (const consent of page) text += `${JSON.stringify(exportLineOf(consent, now))}\n`;
+      for (const consent of page) {
+        const history = { revisions: revisions.get(consent.consentId) ?? [], include: options.revisions };
+        text += `${JSON.stringify(exportLineOf(consent, now, history))}\n`;
+      }
       await write(stream, text);
       count += page.length;
       progress.advance(page.length, page.length);

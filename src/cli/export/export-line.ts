@@ -14,11 +14,29 @@ export interface ExportLine {
   readonly consentData: Readonly<Record<string, string>>;
   readonly expiryTime: string | null;
   readonly createdAt: string;
+  /** The proof given with the latest change that had one (the terms last agreed to); null when none. */
+  readonly proof?: unknown;
   readonly consentVersion: number;
   readonly updatedAt: string;
+  /** With --revisions: the consent's revisions as the ledger stored them, in order. */
+  readonly revisions?: readonly Readonly<Record<string, unknown>>[];
 }
 
-export function exportLineOf(consent: Consent, now: Date): ExportLine {
+/** The revisions known for the consent, when they were read (always with --revisions). */
+export interface History {
+  readonly revisions: readonly Readonly<Record<string, unknown>>[];
+  readonly include: boolean;
+}
+
+function latestProof(revisions: readonly Readonly<Record<string, unknown>>[]): unknown {
+  for (let i = revisions.length - 1; i >= 0; i -= 1) {
+    const proof = revisions[i]!['proof'];
+    if (proof !== null && proof !== undefined) return proof;
+  }
+  return null;
+}
+
+export function exportLineOf(consent: Consent, now: Date, history: History | null = null): ExportLine {
   return {
     consentId: consent.consentId,
     serviceId: consent.serviceId,
@@ -28,7 +46,9 @@ export function exportLineOf(consent: Consent, now: Date): ExportLine {
     consentData: consent.consentData,
     expiryTime: consent.expiryTime,
     createdAt: consent.createdAt,
+    ...(history ? { proof: latestProof(history.revisions) } : {}),
     consentVersion: consent.version,
     updatedAt: consent.updatedAt,
+    ...(history?.include ? { revisions: history.revisions } : {}),
   };
 }
