@@ -144,11 +144,12 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       : null;
     logger.info({ consume: options.consume, sweep: options.sweep, groupId: config.consumerGroup }, 'worker started');
 
-    // Bounded, in the background: what a crash left owed (see recover-outboxes.ts).
+    // In the background, page by page until done or stopped: what a crash left owed (see recover-outboxes.ts).
+    const stopRecovery = new AbortController();
     const recovery = (async () => {
-      const pages = { pages: config.outboxRecoveryPages };
-      await recoverOwedOutboxes(deps, consents, [CONSENTS], pages, logger);
-      await recoverOwedOutboxes(deps, permissions, Object.values(PERMISSION_COLLECTIONS), pages, logger);
+      const options = { burstPages: config.outboxRecoveryPages, signal: stopRecovery.signal };
+      await recoverOwedOutboxes(deps, consents, [CONSENTS], options, logger);
+      await recoverOwedOutboxes(deps, permissions, Object.values(PERMISSION_COLLECTIONS), options, logger);
     })().catch((error: unknown) => logger.warn({ err: error }, 'start-up outbox recovery failed; owed outboxes are published when next loaded'));
 
     // Idempotent: a second stop (a signal during shutdown, a test's teardown) awaits the first.
@@ -160,6 +161,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
         stopped ??= (async () => {
           await sweeper?.stop();
           await consumer?.stop();
+          stopRecovery.abort();
           await recovery;
           await stopAll();
           logger.info('worker stopped');

@@ -71,7 +71,7 @@ export interface Config {
   readonly orgDecisionWindowMs: number;
   readonly sweep: SweepConfig;
   readonly outboxClears: OutboxClearConfig;
-  /** Pages (of 100) of owing aggregates the start-up recovery looks at per collection, in the background. */
+  /** Pages (of 100) of owing aggregates the start-up recovery takes in one burst before pausing as long as it took; 0 skips it. */
   readonly outboxRecoveryPages: number;
   /** The broker's max.message.bytes: records are measured against it before they are produced. */
   readonly kafkaMaxMessageBytes: number;
@@ -179,7 +179,7 @@ export const ENV_SCHEMA = z.object({
   OUTBOX_CLEAR_DELAY_MS: integer(0, MAX_OUTBOX_CLEAR_DELAY_MS).default(30_000), // 30 s, past a burst of expiries; 0 clears right after the publish
   OUTBOX_CLEAR_MAX_PENDING: integer(0).default(20_000), // bounds the start-up recovery after a crash
   OUTBOX_CLEAR_BATCH_SIZE: integer(1).default(200),
-  OUTBOX_RECOVERY_PAGES: integer(0).default(10), // pages of 100 of the owing index at start-up; bounded, never waits for a busy peer
+  OUTBOX_RECOVERY_PAGES: integer(0).default(10), // pages of 100 per burst of the start-up recovery (which goes through all); 0 skips it
   KAFKA_MAX_MESSAGE_BYTES: integer(64 * 1024).default(1_048_588), // Kafka's default max.message.bytes (1 MiB + 12)
   RESULT_RETENTION_MS: integer(60_000).default(7 * 24 * 3_600_000), // 7 days; a redelivery later than this is applied as new
   RESULT_PURGE_INTERVAL_MS: integer(1_000).default(60_000), // 1 min; only where the server has no TTL index
