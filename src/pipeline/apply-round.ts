@@ -364,8 +364,10 @@ export async function applyRound<C extends DomainCommand, S extends Versioned, X
       runtime.family.afterWrites(changes).catch((error: unknown) =>
         deps.logger.warn({ err: error, writes: changes.length }, 'after-write step failed; the safety net will repair it')),
       held.release(),
-      // A failed write may have happened (a timeout), so it stays marked for the recovery to look at.
-      deps.owing.unmark(answeredKeys, mark),
+      // A failed write may have happened (a timeout), so it stays marked for the recovery to look
+      // at. Nor does a failed unmark fail the round, whose answers are out: the recovery unmarks it.
+      deps.owing.unmark(answeredKeys, mark).catch((error: unknown) =>
+        deps.logger.warn({ err: error, keys: answeredKeys.length }, 'unmarking answered aggregates failed; the start-up recovery unmarks them')),
       clearFound(deps, foundOwing),
     ]);
 
