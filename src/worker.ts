@@ -34,6 +34,8 @@ export interface WorkerOptions {
   readonly observer?: PipelineObserver;
   /** Called with the name of every command the MongoDB driver sends (tests count round trips by it). */
   readonly onStoreCommand?: (commandName: string) => void;
+  /** Called with the API name of every request the worker's Kafka producer and consumers send (tests count round trips by it). */
+  readonly onKafkaRequest?: (apiName: string) => void;
 }
 
 export interface Worker {
@@ -55,7 +57,10 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase, options.onStoreCommand);
   const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls);
   logConnectionState(redis.client, logger);
-  const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger, maxMessageBytes: config.kafkaMaxMessageBytes, ...config.kafkaSecurity });
+  const bus = createKafkaBus({
+    brokers: config.kafkaBrokers, clientId: config.clientId, logger, maxMessageBytes: config.kafkaMaxMessageBytes, ...config.kafkaSecurity,
+    ...(options.onKafkaRequest ? { onRequest: options.onKafkaRequest } : {}),
+  });
   let clears: OutboxClears | null = null;
   let retention: ResultRetention | null = null;
   const stopAll = async (): Promise<void> => {

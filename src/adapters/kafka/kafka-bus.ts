@@ -18,6 +18,8 @@ export interface KafkaBusOptions {
   /** TLS to the brokers: true trusts the system's CAs; `{ca}` adds a CA (PEM). */
   readonly ssl?: boolean | { readonly ca: string };
   readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string } | null;
+  /** Hears the API name of every request the producer and the consumers send (kafkajs instrumentation). */
+  readonly onRequest?: (apiName: string) => void;
 }
 
 // The broker's answers to a record (or a batch) over its size limit. kafkajs marks both as not
@@ -110,6 +112,8 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
     createPartitioner: Partitioners.DefaultPartitioner,
     retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
   });
+  const onRequest = options.onRequest;
+  if (onRequest) producer.on(producer.events.REQUEST, (event) => onRequest(event.payload.apiName));
   // For set-up steps whose "not yet" answers are expected (fresh topics, a fresh group
   // coordinator): kafkajs logs every such refusal at ERROR, which would read as a fault.
   const quiet = new Kafka({ clientId: `${options.clientId}-setup`, brokers: [...options.brokers], logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100 }, ...security });
@@ -191,6 +195,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
       }
       const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
       consumers.push(consumer);
+      if (onRequest) consumer.on(consumer.events.REQUEST, (event) => onRequest(event.payload.apiName));
       // Group membership for readiness: joined once the group assigned partitions, out again
       // while it rebalances and once the consumer stops or crashes.
       let joined = false;
