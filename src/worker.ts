@@ -52,7 +52,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const clock = options.clock ?? (() => new Date());
   const observer = options.observer ?? NO_OBSERVER;
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase, options.onStoreCommand);
-  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls);
+  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls, config.redisPassword);
   logConnectionState(redis.client, logger);
   const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger, maxMessageBytes: config.kafkaMaxMessageBytes, ...config.kafkaSecurity });
   let clears: OutboxClears | null = null;
@@ -72,7 +72,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       .map((name) => ({ name, partitions: config.topicPartitions })));
 
     // Registered before anything is consumed: an incompatible schema stops the start here.
-    const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth);
+    const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth, config.schemaRegistryTls);
     const schema = async (topic: string, name: Parameters<typeof registerTopicSchema>[2]) => registerTopicSchema(registry, topic, name);
     const [consentCommands, consentResults, consentEvents, permissionCommands, permissionResults, permissionEvents] = await Promise.all([
       schema(t.consentCommands, 'consent-commands'), schema(t.consentResults, 'consent-results'), schema(t.consentEvents, 'consent-events'),
@@ -128,7 +128,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     const readinessChecks: Worker['readinessChecks'] = {
       ...(joined ? { consumerGroup: async () => { if (!joined.joined()) throw new Error(`not a member of ${config.consumerGroup} (joining or rebalancing)`); } } : {}),
       kafka: () => bus.ping(),
-      registry: registryPing(config.schemaRegistryUrl, config.schemaRegistryAuth),
+      registry: registryPing(config.schemaRegistryUrl, config.schemaRegistryAuth, config.schemaRegistryTls),
       mongodb: () => mongo.db.command({ ping: 1 }),
       redis: async () => {
         // ioredis queues commands while disconnected; a probe wants "down" at once.

@@ -19,7 +19,7 @@ export interface ReadApi {
 
 export async function startReadApi(config: Config, api: ApiConfig, logger: Logger): Promise<ReadApi> {
   const store = await connectReadStore(config.mongodbUri, config.mongodbDatabase);
-  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix);
+  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls, config.redisPassword);
   try {
     await store.ensureIndexes();
     const app = await buildApiServer({

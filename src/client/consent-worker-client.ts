@@ -7,14 +7,10 @@ import { createKafkaClientTransport } from '../adapters/kafka/client-transport.t
 import { createRegistry } from '../adapters/registry/avro-codec.ts';
 import { familyOf, keyOf, type Command, type CommandType } from './commands.ts';
 import { toCommandResult, type CommandResult } from './results.ts';
+import { ClientOptionsError, problemsOf, type ClientOptions, type ClientTopics } from './options.ts';
 import type { ClientTransport, ResultMessage } from './transport.ts';
 
-export interface ClientTopics {
-  readonly consentCommands: string;
-  readonly consentResults: string;
-  readonly permissionCommands: string;
-  readonly permissionResults: string;
-}
+export type { ClientOptions, ClientTopics } from './options.ts';
 
 export const DEFAULT_TOPICS: ClientTopics = {
   consentCommands: 'consent.commands.v1',
@@ -22,17 +18,6 @@ export const DEFAULT_TOPICS: ClientTopics = {
   permissionCommands: 'permission.commands.v1',
   permissionResults: 'permission.results.v1',
 };
-
-export interface ClientOptions {
-  readonly brokers: readonly string[];
-  /** Confluent-compatible API, e.g. http://registry:8081 (Apicurio: …/apis/ccompat/v7). */
-  readonly registryUrl: string;
-  /** Topic names, when they differ from the defaults. */
-  readonly topics?: Partial<ClientTopics>;
-  readonly clientId?: string;
-  /** How long send() waits for the result before rejecting with CommandTimeoutError. */
-  readonly timeoutMs?: number;
-}
 
 export interface SendOptions {
   readonly timeoutMs?: number;
@@ -71,13 +56,18 @@ export class ConsentWorkerClient {
   private constructor(options: ClientOptions, transport: ClientTransport) {
     this.topics = { ...DEFAULT_TOPICS, ...options.topics };
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.registry = createRegistry(options.registryUrl);
+    this.registry = createRegistry(options.registryUrl, options.registryAuth ?? null, options.registryCa !== undefined ? { ca: options.registryCa } : null);
     this.transport = transport;
   }
 
   /** Connects and starts reading the results topics; resolves once no result can be missed. */
   static async connect(options: ClientOptions): Promise<ConsentWorkerClient> {
-    const transport = createKafkaClientTransport({ brokers: options.brokers, clientId: options.clientId ?? 'consent-worker-client' });
+    const problems = problemsOf(options);
+    if (problems.length > 0) throw new ClientOptionsError(problems);
+    const transport = createKafkaClientTransport({
+      brokers: options.brokers, clientId: options.clientId ?? 'consent-worker-client',
+      ...(options.ssl !== undefined ? { ssl: options.ssl } : {}), ...(options.sasl ? { sasl: options.sasl } : {}),
+    });
     const client = new ConsentWorkerClient(options, transport);
     try {
       await transport.listen([client.topics.consentResults, client.topics.permissionResults], (m) => { void client.onResult(m); });

@@ -5,8 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import type { ClientTransport, ResultMessage } from '../../client/transport.ts';
+import { kafkajsSecurity, type KafkaSecurityOptions } from './kafka-security.ts';
 
-export interface KafkaClientTransportOptions {
+export interface KafkaClientTransportOptions extends KafkaSecurityOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
   /** How long the results topics may take to be ready, and the results consumer to join its group. */
@@ -30,7 +31,7 @@ async function endsOf(admin: Admin, topic: string, timeoutMs: number): Promise<{
 }
 
 export function createKafkaClientTransport(options: KafkaClientTransportOptions): ClientTransport {
-  const kafka = new Kafka({ clientId: options.clientId, brokers: [...options.brokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: options.clientId, brokers: [...options.brokers], logLevel: logLevel.NOTHING, ...kafkajsSecurity(options) });
   // Java's murmur2 partitioner: the same key lands on the same partition as from any other client.
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   let consumer: Consumer | null = null;
