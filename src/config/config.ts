@@ -24,7 +24,10 @@ export interface Config {
   readonly schemaRegistryAuth: { readonly username: string; readonly password: string } | null;
   /** The CA (PEM contents) that signed an https registry's certificate, when not a system CA. */
   readonly schemaRegistryTls: { readonly ca: string } | null;
-  /** Credentials and TLS travel in the URI (mongodb://user:pass@host/?tls=true&tlsCAFile=…). */
+  /**
+   * Credentials and TLS travel in the URI (mongodb://user@host/?tls=true&tlsCAFile=…); a password
+   * from MONGODB_PASSWORD_FILE is put into it here, so every client of the process has it.
+   */
   readonly mongodbUri: string;
   readonly mongodbDatabase: string;
   /** redis:// or rediss:// (TLS); AUTH as redis://user:password@host. */
@@ -137,6 +140,7 @@ export const ENV_SCHEMA = z.object({
   SCHEMA_REGISTRY_PASSWORD_FILE: text.optional(), // instead of SCHEMA_REGISTRY_PASSWORD
   SCHEMA_REGISTRY_CA_FILE: text.optional(), // PEM, for an https registry signed by a private CA
   MONGODB_URI: urlOf(['mongodb', 'mongodb+srv']).default('mongodb://127.0.0.1:27027/'),
+  MONGODB_PASSWORD_FILE: text.optional(), // the URI's user's password, instead of one in MONGODB_URI
   MONGODB_DATABASE: z.string().regex(/^[^/\\. "$*<>:|?]{1,63}$/, 'must be a MongoDB database name (no /\\. "$*<>:|?)').default('consent_worker'),
   REDIS_URL: urlOf(['redis', 'rediss']).default('redis://127.0.0.1:16379'),
   REDIS_TLS: flag.default(false),
@@ -201,6 +205,12 @@ function crossChecks(raw: Record<string, string | undefined>): ConfigIssue[] {
       ? { variable: 'SCHEMA_REGISTRY_PASSWORD', message: 'or SCHEMA_REGISTRY_PASSWORD_FILE is required when SCHEMA_REGISTRY_USERNAME is set' }
       : { variable: 'SCHEMA_REGISTRY_USERNAME', message: 'is required when SCHEMA_REGISTRY_PASSWORD(_FILE) is set' });
   }
+  for (const [file, url] of [['MONGODB_PASSWORD_FILE', 'MONGODB_URI']] as const) {
+    const parsed = raw[url] !== undefined && URL.canParse(raw[url]) ? new URL(raw[url]) : null;
+    if (given(file) && parsed && (parsed.username === '' || parsed.password !== '')) {
+      issues.push({ variable: file, message: `needs ${url} with a user and no password (mongodb://user@host/…)` });
+    }
+  }
   if (given('REDIS_PASSWORD_FILE') && raw['REDIS_URL'] !== undefined && URL.canParse(raw['REDIS_URL']) && new URL(raw['REDIS_URL']).password !== '') {
     issues.push({ variable: 'REDIS_PASSWORD_FILE', message: 'is set but REDIS_URL carries a password too: set one' });
   }
@@ -255,6 +265,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
   const kafkaPassword = secretOf('KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_FILE');
   const registryPassword = secretOf('SCHEMA_REGISTRY_PASSWORD', 'SCHEMA_REGISTRY_PASSWORD_FILE');
   const redisPassword = secretOf(null, 'REDIS_PASSWORD_FILE');
+  const mongodbPassword = secretOf(null, 'MONGODB_PASSWORD_FILE');
   if (!parsed.success || issues.length > 0) throw new ConfigError(issues);
   const e = parsed.data;
 
@@ -271,7 +282,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
       ? { username: e.SCHEMA_REGISTRY_USERNAME, password: registryPassword }
       : null,
     schemaRegistryTls: registryCa,
-    mongodbUri: e.MONGODB_URI,
+    mongodbUri: mongodbPassword === null ? e.MONGODB_URI : withUriPassword(e.MONGODB_URI, mongodbPassword),
     mongodbDatabase: e.MONGODB_DATABASE,
     redisUrl: e.REDIS_URL,
     redisTls: redisCa ?? (e.REDIS_TLS || e.REDIS_URL.startsWith('rediss:')),
@@ -318,6 +329,13 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     ops: { host: e.OPS_HOST, port: e.OPS_PORT },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
+}
+
+/** The URI with its user's password set; the password is URI-encoded as the driver expects. */
+function withUriPassword(uri: string, password: string): string {
+  // Not through URL: a mongodb:// URI may name several hosts, which URL does not parse.
+  const at = uri.indexOf('@');
+  return `${uri.slice(0, at)}:${encodeURIComponent(password)}${uri.slice(at)}`;
 }
 
 function defaultReadFile(path: string): string {

@@ -3,13 +3,14 @@
 #   ca.pem / ca.key               the stack's CA: every client trusts it, nothing else
 #   server.pem / server.key       every server (SAN 127.0.0.1, localhost); also Kafka's broker
 #                                 identity towards its controller (mTLS), hence clientAuth too
-#   client.pem / client.key       a client certificate of the CA (for Redis, which checks one
-#                                 when it is presented)
+#   client.pem / client.key       a client certificate of the CA: FerretDB asks for one (mutual
+#                                 TLS), Redis checks one when it is presented
+#   client-bundle.pem             key + certificate in one file, as the MongoDB driver reads them
 #   expired.pem / expired.key     signed by the CA, valid only in 2020: must be refused
 #   other-ca.pem, other-server.*  another CA and a server certificate of it: must not be trusted
 # Keys are PKCS#8 (Kafka's PEM key store reads nothing else), unencrypted, mode 600.
 
-secure_certs_made() { [[ -f $SECURE_TLS/ca.pem && -f $SECURE_TLS/server.pem && -f $SECURE_TLS/expired.pem && -f $SECURE_TLS/other-ca.pem ]]; }
+secure_certs_made() { [[ -f $SECURE_TLS/ca.pem && -f $SECURE_TLS/server.pem && -f $SECURE_TLS/expired-bundle.pem && -f $SECURE_TLS/client-bundle.pem && -f $SECURE_TLS/other-ca.pem ]]; }
 
 # A key (PKCS#8) and a CSR with the given subject.
 secure_key_and_csr() {
@@ -67,9 +68,12 @@ EOT
       -startdate 20200101000000Z -enddate 20200102000000Z -notext -out expired.pem
     # Kafka's PEM key store: the private key and its certificate chain in one file.
     cat server.key server.pem >server-keystore.pem
+    # The MongoDB driver's tlsCertificateKeyFile: the client's key and certificate in one file.
+    cat client.key client.pem >client-bundle.pem
+    cat expired.key expired.pem >expired-bundle.pem
     rm -f ./*.csr
     chmod 644 ./*.pem
-    chmod 600 ./*.key server-keystore.pem
+    chmod 600 ./*.key server-keystore.pem client-bundle.pem expired-bundle.pem
   ) >"$d/openssl.log" 2>&1 || { fail "secure: openssl could not make the certificates; see $d/openssl.log"; return 1; }
   say "secure: private CA and certificates made in $d"
 }

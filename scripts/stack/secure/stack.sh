@@ -3,7 +3,8 @@
 # installs), where every server speaks TLS with a private CA and asks for credentials.
 #   bash scripts/stack/secure/stack.sh up|down|status   (or: npm run stack:up -- --secure)
 # Kafka: SASL_SSL + SCRAM-SHA-512, users made at format time, StandardAuthorizer and ACLs per
-# principal (acls.ts). Redis: TLS only, ACL users, the default user off. FerretDB: TLS only.
+# principal (acls.ts). Redis: TLS only, ACL users, the default user off. FerretDB: TLS only,
+# SCRAM users (its experimental auth mode).
 # Apicurio: HTTPS only, HTTP basic auth (Quarkus' embedded users). Passwords are random per run
 # dir, in files of mode 600; clients get them by path. Endpoints and the paths a client needs:
 # $SECURE_RUN/endpoints.env (worker), $SECURE_RUN/principals.env (the other principals).
@@ -97,12 +98,18 @@ secure_mongo_start() {
   mkdir -p "$dir/data"
   [[ $(mongo_kind) == ferretdb ]] || { fail "mongo: the secure stack runs FerretDB only (a mongod on PATH is not set up for TLS here)"; return 1; }
   rm -f "$dir"/data/cwtest_*.sqlite* "$dir"/data/smoke_*.sqlite*
-  # TLS only: no plaintext listener (--listen-addr empty).
+  # TLS only: no plaintext listener (--listen-addr empty); with a CA file FerretDB requires a
+  # client certificate of that CA (mutual TLS). Authentication: FerretDB 1.24's
+  # experimental mode (SCRAM-SHA-256, users stored by FerretDB itself, which also works on SQLite),
+  # its first user made at start; the password by environment, not on the command line.
+  # No authorisation: every authenticated user may use every database (FerretDB 1.x has no roles).
+  (export FERRETDB_SETUP_PASSWORD="$(secret worker)"
   start_process mongo env GOGC=off GOMEMLIMIT=512MiB "$FERRETDB_BIN" --handler=sqlite \
+    --test-enable-new-auth --setup-database=admin --setup-username=worker \
     --sqlite-url="file:$dir/data/?_pragma=synchronous(normal)" --listen-addr="" \
     --listen-tls="127.0.0.1:$STACK_MONGO_PORT" --listen-tls-cert-file="$SECURE_TLS/server.pem" \
     --listen-tls-key-file="$SECURE_TLS/server.key" --listen-tls-ca-file="$SECURE_TLS/ca.pem" \
-    --state-dir="$dir" --telemetry=disable --debug-addr=- --log-level=warn
+    --state-dir="$dir" --telemetry=disable --debug-addr=- --log-level=warn)
 }
 secure_mongo_ready() { secure_probe mongo; }
 
@@ -147,7 +154,8 @@ SCHEMA_REGISTRY_URL=https://127.0.0.1:$STACK_REGISTRY_PORT/apis/ccompat/v7
 SCHEMA_REGISTRY_CA_FILE=$SECURE_TLS/ca.pem
 SCHEMA_REGISTRY_USERNAME=worker
 SCHEMA_REGISTRY_PASSWORD_FILE=$(secret_file worker)
-MONGODB_URI=mongodb://127.0.0.1:$STACK_MONGO_PORT/?tls=true&tlsCAFile=$SECURE_TLS/ca.pem
+MONGODB_URI=mongodb://worker@127.0.0.1:$STACK_MONGO_PORT/?tls=true&tlsCAFile=$SECURE_TLS/ca.pem&tlsCertificateKeyFile=$SECURE_TLS/client-bundle.pem&authSource=admin&authMechanism=SCRAM-SHA-256
+MONGODB_PASSWORD_FILE=$(secret_file worker)
 REDIS_URL=rediss://worker@127.0.0.1:$STACK_REDIS_PORT
 REDIS_TLS_CA_FILE=$SECURE_TLS/ca.pem
 REDIS_PASSWORD_FILE=$(secret_file worker)
@@ -161,7 +169,17 @@ SECURE_EVENTS_PASSWORD_FILE=$(secret_file events)
 EOT
 }
 
-secure_probe() { (set -a; source "$SECURE_RUN/endpoints.env"; set +a; probe_secure "$1"); }
+# The env files are KEY=value lines read literally (a URI's `&` would mean something to `source`).
+with_env_files() {
+  (
+    local file key value
+    for file in "$SECURE_RUN/endpoints.env" "$SECURE_RUN/principals.env"; do
+      while IFS='=' read -r key value; do [[ -n $key ]] && export "$key=$value"; done <"$file"
+    done
+    "$@"
+  )
+}
+secure_probe() { with_env_files probe_secure "$1"; }
 probe_secure() { node --no-warnings "$SECURE_DIR/probe.ts" "$@"; }
 
 SECURE_COMPONENTS=(redis mongo kafka registry)
@@ -203,7 +221,9 @@ secure_up_one() {
 ready_timeout() { case $1 in kafka) echo 90 ;; registry) echo 120 ;; *) echo 30 ;; esac; }
 
 cmd_up() {
-  bash "$ROOT/scripts/bootstrap.sh" || return 1
+  # No bootstrap here: scripts/test.sh runs it first, and `npm ci` from a second checkout that
+  # shares node_modules would reinstall it under every running process.
+  [[ -x $ROOT/node_modules/.bin/node ]] || { fail "node_modules is missing: run npm ci (or scripts/bootstrap.sh) first"; return 1; }
   export PATH="$ROOT/node_modules/.bin:$PATH"
   secure_certs_made || secure_make_certs || return 1
   make_secrets
@@ -211,8 +231,7 @@ cmd_up() {
   local c
   for c in "${SECURE_COMPONENTS[@]}"; do secure_up_one "$c" || return 1; done
   # ACLs for the default topic names and consumer group (idempotent: Kafka keeps one copy of each).
-  (set -a; source "$SECURE_RUN/endpoints.env"; source "$SECURE_RUN/principals.env"; set +a
-   node --no-warnings "$SECURE_DIR/grant-acls.ts") || { fail "kafka: granting the ACLs failed"; return 1; }
+  with_env_files node --no-warnings "$SECURE_DIR/grant-acls.ts" || { fail "kafka: granting the ACLs failed"; return 1; }
   say "secure stack up in $(( $(date +%s) - STACK_T0 ))s; endpoints in $SECURE_RUN/endpoints.env"
 }
 
