@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { createRegistry } from '../src/adapters/registry/avro-codec.ts';
 import { kafkajsSecurity } from '../src/adapters/kafka/kafka-security.ts';
-import { clientConnectionOf } from '../src/config/client-connection.ts';
+import { clientConnectionOf } from './client-connection.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { ConsentWorkerClient } from '../src/client/index.ts';
 import { TopicCollector } from '../test/support/topic-collector.ts';

@@ -2,11 +2,12 @@
 // of `<topic>-value`, looked up once per topic), produces it to its family's commands topic
 // under the contract's key, and resolves with the CommandResult of the same commandId.
 import { randomUUID } from 'node:crypto';
-import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { createKafkaClientTransport } from '../adapters/kafka/client-transport.ts';
-import { createRegistry } from '../adapters/registry/avro-codec.ts';
+import type { Agent as HttpAgent } from 'node:http';
+import https from 'node:https';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { familyOf, keyOf, type Command, type CommandType } from './commands.ts';
 import { toCommandResult, type CommandResult } from './results.ts';
+import { createKafkaClientTransport } from './kafka-transport.ts';
 import { ClientOptionsError, problemsOf, type ClientOptions, type ClientTopics } from './options.ts';
 import type { ClientTransport, ResultMessage } from './transport.ts';
 
@@ -56,7 +57,14 @@ export class ConsentWorkerClient {
   private constructor(options: ClientOptions, transport: ClientTransport) {
     this.topics = { ...DEFAULT_TOPICS, ...options.topics };
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.registry = createRegistry(options.registryUrl, options.registryAuth ?? null, options.registryCa !== undefined ? { ca: options.registryCa } : null);
+    // Built here rather than by the worker's registry adapter: the client imports no worker internals.
+    this.registry = new SchemaRegistry({
+      host: options.registryUrl,
+      retry: { retries: 3 },
+      ...(options.registryAuth ? { auth: { ...options.registryAuth } } : {}),
+      // mappersmith types its agent as http's; an https.Agent is what it hands to https requests.
+      ...(options.registryCa !== undefined ? { agent: new https.Agent({ ca: options.registryCa, keepAlive: true }) as unknown as HttpAgent } : {}),
+    });
     this.transport = transport;
   }
 

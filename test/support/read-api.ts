@@ -8,7 +8,8 @@ import { mongoReadStore } from '../../src/adapters/mongodb/consent-reads.ts';
 import { connectRedis, type RedisServices } from '../../src/adapters/redis/redis-services.ts';
 import { tokenVerifier } from '../../src/api/auth.ts';
 import { pageTokens } from '../../src/api/page-token.ts';
-import { buildApiServer, type ApiDeps } from '../../src/api/server.ts';
+import type { ApiDeps } from '../../src/api/api-deps.ts';
+import { buildApiServer } from '../../src/api/server.ts';
 import type { Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { startHarness, type Harness } from './worker-harness.ts';
@@ -37,7 +38,7 @@ export async function startReadApiUnderTest(config: Config, db: Db, options: Rea
   const store = mongoReadStore(db);
   await store.ensureIndexes();
   const deps: ApiDeps = {
-    store, rates: redis.rates,
+    store, redis: redis.client,
     verify: await tokenVerifier({ key: { kind: 'secret', secret: JWT_SECRET }, issuer: null, audience: null }),
     tokens: pageTokens(PAGE_SECRET),
     limits: {

@@ -1,7 +1,7 @@
 // The producer client's connection options from the worker's configuration (the same variables:
 // brokers, registry, TLS, SASL, registry auth), for the tools and tests that run it beside a worker.
-import type { ClientOptions } from '../client/options.ts';
-import type { Config } from './config.ts';
+import type { ClientOptions } from '../src/client/options.ts';
+import type { Config } from '../src/config/config.ts';
 
 export type ClientConnection = Pick<ClientOptions, 'brokers' | 'registryUrl' | 'ssl' | 'sasl' | 'registryAuth' | 'registryCa'>;
 

@@ -1,13 +1,15 @@
-// The producer client's Kafka transport over kafkajs (see src/client/transport.ts).
+// The producer client's Kafka transport over kafkajs (see transport.ts). It lives in the client,
+// not in src/adapters, because the client is a package of its own that never imports the worker's
+// internals (docs/architecture.md); the worker's Kafka adapter is src/adapters/kafka/kafka-bus.ts.
 // Results are read by a consumer group of the client's own (a fresh id per client, never
 // committed), positioned at each partition's end as it was before the group joined: every
 // client reads every result, and picks those of the commands it sent.
 import { randomUUID } from 'node:crypto';
-import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
-import type { ClientTransport, ResultMessage } from '../../client/transport.ts';
-import { kafkajsSecurity, type KafkaSecurityOptions } from './kafka-security.ts';
+import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer, type SASLOptions } from 'kafkajs';
+import type { ClientOptions } from './options.ts';
+import type { ClientTransport, ResultMessage } from './transport.ts';
 
-export interface KafkaClientTransportOptions extends KafkaSecurityOptions {
+export interface KafkaClientTransportOptions extends Pick<ClientOptions, 'ssl' | 'sasl'> {
   readonly brokers: readonly string[];
   readonly clientId: string;
   /** How long the results topics may take to be ready, and the results consumer to join its group. */
@@ -31,7 +33,11 @@ async function endsOf(admin: Admin, topic: string, timeoutMs: number): Promise<{
 }
 
 export function createKafkaClientTransport(options: KafkaClientTransportOptions): ClientTransport {
-  const kafka = new Kafka({ clientId: options.clientId, brokers: [...options.brokers], logLevel: logLevel.NOTHING, ...kafkajsSecurity(options) });
+  const kafka = new Kafka({
+    clientId: options.clientId, brokers: [...options.brokers], logLevel: logLevel.NOTHING,
+    ...(options.ssl ? { ssl: options.ssl === true ? true : { ca: [options.ssl.ca] } } : {}),
+    ...(options.sasl ? { sasl: { ...options.sasl } as SASLOptions } : {}),
+  });
   // Java's murmur2 partitioner: the same key lands on the same partition as from any other client.
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   let consumer: Consumer | null = null;
