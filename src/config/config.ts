@@ -277,11 +277,9 @@ function crossChecks(raw: Record<string, string | undefined>): ConfigIssue[] {
       ? { variable: 'SCHEMA_REGISTRY_PASSWORD', message: 'or SCHEMA_REGISTRY_PASSWORD_FILE is required when SCHEMA_REGISTRY_USERNAME is set' }
       : { variable: 'SCHEMA_REGISTRY_USERNAME', message: 'is required when SCHEMA_REGISTRY_PASSWORD(_FILE) is set' });
   }
-  for (const [file, url] of [['MONGODB_PASSWORD_FILE', 'MONGODB_URI']] as const) {
-    const parsed = raw[url] !== undefined && URL.canParse(raw[url]) ? new URL(raw[url]) : null;
-    if (given(file) && parsed && (parsed.username === '' || parsed.password !== '')) {
-      issues.push({ variable: file, message: `needs ${url} with a user and no password (mongodb://user@host/…)` });
-    }
+  // A user and no password before the hosts (by pattern: a URI naming several hosts is no URL).
+  if (given('MONGODB_PASSWORD_FILE') && !/^mongodb(\+srv)?:\/\/[^:@/]+@/.test(raw['MONGODB_URI'] ?? '')) {
+    issues.push({ variable: 'MONGODB_PASSWORD_FILE', message: 'needs MONGODB_URI with a user and no password (mongodb://user@host/…)' });
   }
   if (given('REDIS_PASSWORD_FILE') && raw['REDIS_URL'] !== undefined && URL.canParse(raw['REDIS_URL']) && new URL(raw['REDIS_URL']).password !== '') {
     issues.push({ variable: 'REDIS_PASSWORD_FILE', message: 'is set but REDIS_URL carries a password too: set one' });
