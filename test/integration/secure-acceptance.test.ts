@@ -3,6 +3,7 @@
 // through the typed client as the `producer` principal, an event consumer reads as `events`.
 // Last, the logs of the whole run (the worker's and every server's) are searched for each
 // password, token secret and private key the run used.
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import { pollUntil, startWorkerProcess, type WorkerProcess } from '../support/wo
 
 process.removeAllListeners('warning'); // kafkajs's TimeoutNegativeWarning on Node 24 (harmless)
 
+const CLI = path.resolve(import.meta.dirname, '../../bin/consent-worker.mjs');
 const JWT_SECRET = `jwt-${randomUUID()}-${randomUUID()}`;
 const PAGE_SECRET = `page-${randomUUID()}-${randomUUID()}`;
 
@@ -100,6 +102,18 @@ describe.skipIf(SKIPPED)('on the secure stack (TLS and credentials on every conn
     const response = await fetch(`${apiUrl}/v1/services/${serviceId}/users/${userId}/consents/${consentId}`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ data: { consentId, status: 'ACTIVE' } });
+  });
+
+  it('runs the operator CLI over the same secured connections (registry, Kafka)', async () => {
+    const cli = (args: string[]): { code: number; stdout: string; stderr: string } => {
+      const run = spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env, LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 60_000 });
+      return { code: run.status ?? 1, stdout: run.stdout, stderr: run.stderr };
+    };
+    const schemas = cli(['schemas', 'register']);
+    expect(schemas, schemas.stderr).toMatchObject({ code: 0 });
+    expect(schemas.stdout.trim().split('\n')).toHaveLength(6);
+    const dlq = cli(['dlq', 'list', '--json']);
+    expect(dlq, dlq.stderr).toMatchObject({ code: 0 });
   });
 
   it('is ready on /readyz with every check green over the secured connections', async () => {

@@ -125,6 +125,15 @@ describe.skipIf(SKIPPED)('Redis (TLS only, ACL user, default user off)', () => {
   it('is not trusted by a client that trusts another CA', async () => {
     await expect(redisPing(redisUrl(s.password('worker')), { ca: pem('other-ca.pem') })).rejects.toThrow(/certificate|self.signed/i);
   });
+  it('refuses the worker user the admin commands (its ACL: no CONFIG, no FLUSHALL)', async () => {
+    const redis = new Redis(redisUrl(s.password('worker')), { tls: { ca: pem('ca.pem') }, maxRetriesPerRequest: 0 });
+    try {
+      await expect(redis.config('GET', 'requirepass')).rejects.toThrow(/NOPERM/);
+      await expect(redis.flushall()).rejects.toThrow(/NOPERM/);
+    } finally {
+      redis.disconnect();
+    }
+  });
   it('refuses an expired client certificate (and accepts a valid one)', async () => {
     await expect(redisPing(redisUrl(s.password('worker')), { ca: pem('ca.pem'), cert: pem('client.pem'), key: pem('client.key') })).resolves.toBe('PONG');
     await expect(redisPing(redisUrl(s.password('worker')), { ca: pem('ca.pem'), cert: pem('expired.pem'), key: pem('expired.key') })).rejects.toThrow();
