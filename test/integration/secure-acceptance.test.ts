@@ -16,7 +16,7 @@ import { TopicCollector } from '../support/topic-collector.ts';
 import { inMs } from '../support/worker-harness.ts';
 
 const SKIPPED = process.env['SECURE_STACK'] === '0'; // scripts/test.sh: no secure stack asked for
-import { pollUntil, startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
+import { pollUrlUntil, startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 
 process.removeAllListeners('warning'); // kafkajs's TimeoutNegativeWarning on Node 24 (harmless)
 
@@ -117,7 +117,7 @@ describe.skipIf(SKIPPED)('on the secure stack (TLS and credentials on every conn
   });
 
   it('is ready on /readyz with every check green over the secured connections', async () => {
-    const { body } = await pollUntil(`${await worker.opsUrl()}/readyz`, (status) => status === 200, 'ready');
+    const { body } = await pollUrlUntil(`${await worker.opsUrl()}/readyz`, (status) => status === 200, 'ready');
     expect(JSON.parse(body)).toMatchObject({ ready: true, checks: { kafka: 'ok', registry: 'ok', mongodb: 'ok', redis: 'ok' } });
   });
 

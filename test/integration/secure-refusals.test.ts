@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkajsSecurity } from '../../src/adapters/kafka/kafka-security.ts';
 import { registryPing } from '../../src/adapters/registry/registry-ping.ts';
 import { deleteSecureTopics, grantTestAcls, kafkaAs, secureStack, secureWorkerEnv, type Principal, type SecureStack } from '../support/secure-stack.ts';
-import { pollUntil, startWorkerProcess } from '../support/worker-process.ts';
+import { pollUrlUntil, startWorkerProcess } from '../support/worker-process.ts';
 
 process.removeAllListeners('warning'); // kafkajs's TimeoutNegativeWarning on Node 24 (harmless)
 
@@ -212,7 +212,7 @@ describe.skipIf(SKIPPED)('a worker refused by a server', () => {
       const line = await worker.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('a server refused the worker'), 'the refusal', 60_000);
       expect(line.level).toBe(50);
       expect(String(line['refusal'])).toMatch(reason);
-      const { status, body } = await pollUntil(`${await worker.opsUrl()}/readyz`, (code, text) => code === 503 && text.includes('refused'), 'readiness red with the reason');
+      const { status, body } = await pollUrlUntil(`${await worker.opsUrl()}/readyz`, (code, text) => code === 503 && text.includes('refused'), 'readiness red with the reason');
       expect(status).toBe(503);
       const report = JSON.parse(body) as { ready: boolean; checks: Record<string, string> };
       expect(report.ready).toBe(false);

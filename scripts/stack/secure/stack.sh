@@ -52,15 +52,16 @@ make_secrets() {
 }
 
 # ---- Kafka ---------------------------------------------------------------------------------------
+# The plain stack's version (STACK_KAFKA_VERSION, kafka.sh), its data dir per version (KAFKA_DATA).
 secure_kafka_start() {
   local dir="$SECURE_RUN/kafka" props
-  mkdir -p "$dir/data"
+  mkdir -p "$KAFKA_DATA"
   props="$dir/server.properties"
   (umask 077; sed -e "s|@PORT@|$STACK_KAFKA_PORT|g" -e "s|@CONTROLLER_PORT@|$STACK_KAFKA_CONTROLLER_PORT|g" \
-      -e "s|@DATA@|$dir/data|g" -e "s|@TLS@|$SECURE_TLS|g" -e "s|@ADMIN_PASSWORD@|$(secret admin)|g" \
+      -e "s|@DATA@|$KAFKA_DATA|g" -e "s|@TLS@|$SECURE_TLS|g" -e "s|@ADMIN_PASSWORD@|$(secret admin)|g" \
       "$SECURE_DIR/server.properties" >"$props")
-  if [[ ! -f $dir/data/meta.properties ]]; then
-    say "kafka: formatting KRaft storage with the SCRAM users ${KAFKA_USERS[*]}"
+  if [[ ! -f $KAFKA_DATA/meta.properties ]]; then
+    say "kafka: formatting KRaft storage of Kafka $KAFKA_VERSION with the SCRAM users ${KAFKA_USERS[*]}"
     local cluster_id user scram=()
     cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
     for user in "${KAFKA_USERS[@]}"; do scram+=(--add-scram "SCRAM-SHA-512=[name=$user,password=$(secret "$user")]"); done
@@ -69,7 +70,7 @@ secure_kafka_start() {
       || { fail "kafka: storage format failed; see $(log_file kafka)"; return 1; }
   fi
   start_process kafka java -Xms256m -Xmx"${STACK_KAFKA_HEAP:-512m}" -XX:+UseG1GC -cp "$KAFKA_HOME/lib/*" \
-    -Dlog4j.configuration="file:$STACK_DIR/kafka/log4j.properties" kafka.Kafka "$props"
+    "${KAFKA_LOG_CONFIG[@]}" kafka.Kafka "$props"
 }
 secure_kafka_ready() { secure_probe kafka; }
 
