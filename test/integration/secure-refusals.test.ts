@@ -224,5 +224,5 @@ describe.skipIf(SKIPPED)('a worker refused by a server', () => {
     } finally {
       await worker.stop();
     }
-  });
+  }, 120_000); // a Redis refusal shows on /readyz once the worker runs (its group joined)
 });
