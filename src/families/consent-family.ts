@@ -9,6 +9,8 @@ import type { CommandFamily, TaggedState } from '../pipeline/family.ts';
 import type { ExpirySchedule, RateCounter } from '../pipeline/ports.ts';
 
 export const CONSENTS = 'consents';
+/** Each consent change's revision, `_id` = revisionId (domain/consent/revision.ts). */
+export const CONSENT_REVISIONS = 'consent_revisions';
 const STATUSES = new Set(['ACTIVE', 'REQUESTED', 'REJECTED', 'REVOKED', 'EXPIRED']);
 
 export interface ConsentFamilyDeps {
@@ -35,6 +37,7 @@ export type DecisionCount = number | null;
 export function consentFamily(deps: ConsentFamilyDeps): CommandFamily<ConsentCommand, Consent, ConsentContext, DecisionCount> {
   return {
     name: 'consent',
+    revisionCollection: CONSENT_REVISIONS,
     parse: (envelope, now) => parseConsentCommand(envelope, now),
     target: async (command) => ({ collection: CONSENTS, id: command.consentId }),
     revive: (raw) => revive(raw),
