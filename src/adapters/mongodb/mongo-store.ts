@@ -3,12 +3,11 @@
 // Every write is a single-document operation (insert, or replace conditional on the version),
 // so it needs no transaction: FerretDB has none, and MongoDB does not need one for this.
 import { MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Db, type Document } from 'mongodb';
+import { CONSENT_REVISIONS } from '../../families/consent-family.ts';
 import { InfrastructureError } from '../../pipeline/errors.ts';
 import type { AggregateRecord, AggregateStore, DueConsentQuery, ExternalKeyIndex, OutboxEntry, PendingRevision, ResultStore, StoredResult } from '../../pipeline/ports.ts';
 
 const DUPLICATE_KEY = 11000;
-/** The consent family's revisions (src/families/consent-family.ts names it for the pipeline). */
-export const CONSENT_REVISIONS = 'consent_revisions';
 /**
  * Documents per insert command. FerretDB 1.24 hangs on write commands of about 100 statements,
  * so many documents go as several commands of at most this many.
