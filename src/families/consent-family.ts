@@ -1,5 +1,6 @@
 // The consent family on the shared pipeline: its domain functions, its one collection, the
 // per-org decision counter, and the expiry schedule fed after every write.
+import { CONSENT_REVISIONS, CONSENTS } from '../catalogue/collections.ts';
 import { CONSENT_COMMAND_TYPES, parseConsentCommand, type ConsentCommand } from '../domain/consent/commands.ts';
 import { dueAt, type Consent } from '../domain/consent/consent.ts';
 import { readKeysOf } from '../domain/consent/read-keys.ts';
@@ -8,9 +9,6 @@ import { CorruptAggregateError } from '../pipeline/errors.ts';
 import type { CommandFamily, TaggedState } from '../pipeline/family.ts';
 import type { ExpirySchedule, RateCounter } from '../pipeline/ports.ts';
 
-export const CONSENTS = 'consents';
-/** Each consent change's revision, `_id` = revisionId (domain/consent/revision.ts). */
-export const CONSENT_REVISIONS = 'consent_revisions';
 const STATUSES = new Set(['ACTIVE', 'REQUESTED', 'REJECTED', 'REVOKED', 'EXPIRED']);
 
 export interface ConsentFamilyDeps {

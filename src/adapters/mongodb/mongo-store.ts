@@ -3,7 +3,7 @@
 // Every write is a single-document operation (insert, or replace conditional on the version),
 // so it needs no transaction: FerretDB has none, and MongoDB does not need one for this.
 import { MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Db, type Document } from 'mongodb';
-import { CONSENT_REVISIONS } from '../../families/consent-family.ts';
+import { CONSENT_REVISIONS } from '../../catalogue/collections.ts';
 import { InfrastructureError } from '../../pipeline/errors.ts';
 import type { AggregateRecord, AggregateStore, DueConsentQuery, ExternalKeyIndex, OutboxEntry, PendingRevision, ResultStore, StoredResult } from '../../pipeline/ports.ts';
 

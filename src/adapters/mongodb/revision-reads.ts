@@ -4,7 +4,7 @@
 // order here rather than by the server: an $in with a sort is a scan and a sort on FerretDB.
 import type { Db, Document } from 'mongodb';
 import type { ChainTail, StoredRevision } from '../../domain/ledger/verify-chain.ts';
-import { CONSENT_REVISIONS, CONSENTS } from '../../families/consent-family.ts';
+import { CONSENT_REVISIONS, CONSENTS } from '../../catalogue/collections.ts';
 import { infra } from './mongo-store.ts';
 
 /** A consent document as verification sees it: its end of the chain, and a revision it still owes. */
