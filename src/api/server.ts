@@ -8,6 +8,7 @@ import type { ApiDeps, Guard } from './api-deps.ts';
 import { ApiError, errorBody } from './errors.ts';
 import { consentRoutes } from './routes/consents.ts';
 import { permissionRoutes } from './routes/permissions.ts';
+import { revisionRoutes } from './routes/revisions.ts';
 import { cspErrorResponse } from './schemas.ts';
 
 export const API_PREFIX = '/v1';
@@ -79,6 +80,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(async (v1) => {
     consentRoutes(v1, deps, guard);
     permissionRoutes(v1, deps, guard);
+    revisionRoutes(v1, deps, guard);
   }, { prefix: API_PREFIX });
   return app;
 }
