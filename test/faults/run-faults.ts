@@ -249,7 +249,7 @@ async function main(): Promise<number> {
   const missing = expectedIds.filter((id) => !byCommand.has(id));
   const several = expectedIds.filter((id) => (byCommand.get(id)?.size ?? 0) > 1);
   check('every command has exactly one outcome', missing.length === 0 && several.length === 0,
-    `${expectedIds.length} commands; ${missing.length} without a result${missing.length ? ` (e.g. ${missing.slice(0, 3).join(', ')})` : ''}; ${several.length} with more than one outcome`);
+    `${expectedIds.length} commands; ${missing.length} without a result${missing.length ? ` (e.g. ${missing.slice(0, 3).join(', ')})` : ''}; ${several.length} with more than one outcome${several.length ? ` (e.g. ${several.slice(0, 3).map((id) => `${id}: ${[...(byCommand.get(id) ?? [])].join(', ')}`).join('; ')})` : ''}`);
   const wrong = expectedIds.filter((id) => {
     const got = [...(byCommand.get(id) ?? [])][0]?.split('/')[0];
     return got !== undefined && got !== prediction.outcomes.get(id);
