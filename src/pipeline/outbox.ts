@@ -154,13 +154,16 @@ async function publishWithAnswers<C extends DomainCommand, S extends Versioned, 
   const encoded = await Promise.all(answers.map((answer) => encodeAnswer(runtime, answer, deps.maxMessageBytes)));
   const fresh = encoded.map(({ answer }) => answer).filter((answer) => answer.store);
   const entries = written.flatMap(({ record }) => record.outbox);
-  // Both before the publish, and independent of each other: one round trip's wait, not two.
-  await Promise.all([
+  // Both before the publish, and independent of each other: one round trip's wait, not two. Both
+  // settle before a failure is thrown: a retry must not start while this round's answers are
+  // still being stored, or it would answer the same commands again under new requestIds.
+  const stored = await Promise.allSettled([
     fresh.length === 0 ? undefined : deps.results.putMany(fresh.map((answer) => ({
       commandId: answer.body.commandId, family: runtime.family.name, body: answer.body, payloadHash: answer.payloadHash,
     }))),
     storeRevisions(deps, runtime, entries),
   ]);
+  for (const outcome of stored) if (outcome.status === 'rejected') throw outcome.reason;
   const messages = await messagesOf(runtime, entries, encoded);
   await deps.bus.publish(messages);
 }
