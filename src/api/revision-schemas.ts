@@ -1,9 +1,11 @@
 // JSON schemas of a consent's revisions on the read API (docs/ledger.md): every field named, as
 // fastify serialises only what a schema names. A revision is shown as it was stored.
 const nullableString = { type: ['string', 'null'] } as const;
+// Closed, as in schemas.ts: the type provider then checks the handlers' returns against these fields.
+const closed = { additionalProperties: false } as const;
 
 const consentSnapshot = {
-  type: 'object',
+  type: 'object', ...closed,
   description: 'the consent state after the change, as stored then (no read-time expiry applied)',
   properties: {
     consentId: { type: 'string' },
@@ -25,7 +27,7 @@ const consentSnapshot = {
 } as const;
 
 const proof = {
-  type: ['object', 'null'],
+  type: ['object', 'null'], ...closed,
   required: ['noticeId', 'noticeVersion', 'textSha256', 'method', 'locale', 'collectedAt', 'artifactUri'],
   properties: {
     noticeId: { type: 'string' },
@@ -39,7 +41,7 @@ const proof = {
 } as const;
 
 export const consentRevision = {
-  type: 'object',
+  type: 'object', ...closed,
   required: ['revisionId', 'consentId', 'revision', 'at', 'changeType', 'causationId', 'actor', 'changedFields', 'state', 'proof', 'previousHash', 'hash'],
   properties: {
     revisionId: { type: 'string', description: '<consentId>:<revision>' },
@@ -49,7 +51,7 @@ export const consentRevision = {
     changeType: { type: 'string' },
     causationId: { type: 'string', description: 'the commandId, or the expiry sweep' },
     actor: {
-      type: ['object', 'null'],
+      type: ['object', 'null'], ...closed,
       required: ['userId', 'orgId', 'roles'],
       properties: { userId: { type: 'string' }, orgId: nullableString, roles: { type: 'array', items: { type: 'string' } } },
     },

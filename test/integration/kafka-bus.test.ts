@@ -14,6 +14,7 @@ import { isRetryable, OversizedRecordError } from '../../src/pipeline/errors.ts'
 import { NO_OBSERVER } from '../../src/pipeline/observer.ts';
 import { batchHandler } from '../../src/pipeline/partition-batch.ts';
 import type { MessageBus } from '../../src/pipeline/ports.ts';
+import { pollUntil } from '../support/poll-until.ts';
 
 const brokers = inject('servers').kafkaBrokers.split(',');
 const logger = createLogger('warn', 'kafka-bus-test');
@@ -26,15 +27,10 @@ async function topic(configEntries: { name: string; value: string }[] = []): Pro
   created.push(name);
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic: name, numPartitions: 1, replicationFactor: -1, configEntries }] });
   // The metadata names a leader a moment before it serves the partition (see kafka-bus.ts).
-  for (let tries = 0; ; tries++) {
-    try {
-      await admin.fetchTopicOffsets(name);
-      return name;
-    } catch (error) {
-      if (tries > 50) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  let refusal: unknown = null;
+  const served = (): Promise<boolean> => admin.fetchTopicOffsets(name).then(() => true, (error: unknown) => { refusal = error; return false; });
+  await pollUntil(served, { timeoutMs: 5_000, intervalMs: 100 }).catch(() => { throw refusal; });
+  return name;
 }
 
 beforeAll(async () => {

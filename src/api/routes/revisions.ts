@@ -1,9 +1,9 @@
 // A user consent's history on the read API: its revisions (paged) and one revision, for the same
 // callers as the consent itself. Revisions are shown as stored: read-time expiry applies to the
 // current state only (the consent routes), never to history.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { ownedBy } from '../../domain/consent/read-view.ts';
-import type { ApiDeps, Guard } from '../api-deps.ts';
+import type { GuardedRequest, RouteOptions } from '../api-deps.ts';
 import { ApiError } from '../errors.ts';
 import { mayReadUser } from '../policy.ts';
 import { consentRevision } from '../revision-schemas.ts';
@@ -13,9 +13,16 @@ interface ConsentParams { serviceId: string; userId: string; consentId: string }
 
 const listOf = (consentId: string): string => `revisions:${consentId}`;
 
-export function revisionRoutes(app: FastifyInstance, deps: ApiDeps, guard: Guard): void {
+const revisionParams = {
+  ...params.consent,
+  required: [...params.consent.required, 'revision'],
+  properties: { ...params.consent.properties, revision: { type: 'integer', minimum: 1 } },
+} as const;
+
+/** Request types come from each route's schema (the JSON-schema type provider), not from generics. */
+export const revisionRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: RouteOptions }> = async (app, { deps, guard }) => {
   const { pageLimitDefault, pageLimitMax } = deps.limits;
-  const consentGuard = async (request: { params: ConsentParams } & Parameters<Guard>[0]): Promise<void> => {
+  const consentGuard = async (request: GuardedRequest & { params: ConsentParams }): Promise<void> => {
     await guard(request, (caller) => mayReadUser(caller, request.params.serviceId, request.params.userId), (caller) => `caller:${caller.subject}`);
   };
   /** 404 unless the consent is this user's with this service, as for the consent itself. */
@@ -25,7 +32,7 @@ export function revisionRoutes(app: FastifyInstance, deps: ApiDeps, guard: Guard
     }
   };
 
-  app.get<{ Params: ConsentParams; Querystring: { limit?: number; pageToken?: string } }>('/services/:serviceId/users/:userId/consents/:consentId/revisions', {
+  app.get('/services/:serviceId/users/:userId/consents/:consentId/revisions', {
     schema: {
       summary: "A user consent's revisions (every change, hash-chained), in revision order, paged",
       description: `limit defaults to ${pageLimitDefault}, at most ${pageLimitMax}. nextPageToken is opaque and signed, and valid for this consent's list only. `
@@ -60,11 +67,11 @@ export function revisionRoutes(app: FastifyInstance, deps: ApiDeps, guard: Guard
     return { data: page, nextPageToken: found.length > limit && last ? deps.tokens.issue(serviceId, userId, String(last.revision), listOf(consentId)) : null };
   });
 
-  app.get<{ Params: ConsentParams & { revision: number } }>('/services/:serviceId/users/:userId/consents/:consentId/revisions/:revision', {
+  app.get('/services/:serviceId/users/:userId/consents/:consentId/revisions/:revision', {
     schema: {
       summary: 'One revision of a user consent, as stored',
       tags: ['consents'], security: securedBy,
-      params: { ...params.consent, required: [...params.consent.required, 'revision'], properties: { ...params.consent.properties, revision: { type: 'integer', minimum: 1 } } },
+      params: revisionParams,
       response: { 200: { type: 'object', required: ['data'], properties: { data: consentRevision } }, ...errorResponses(400, 401, 403, 404, 429, 500) },
     },
     preHandler: consentGuard,
@@ -75,4 +82,4 @@ export function revisionRoutes(app: FastifyInstance, deps: ApiDeps, guard: Guard
     if (found === null) throw new ApiError('404', 'REVISION_NOT_FOUND', `no revision ${revision} of consent ${consentId}`);
     return { data: found };
   });
-}
+};

@@ -11,7 +11,7 @@ import type { ConsentProof } from './proof.ts';
 export interface RevisionActor {
   readonly userId: string;
   readonly orgId: string | null;
-  readonly roles: readonly string[];
+  readonly roles: string[];
 }
 
 /** The consent as a revision records it: every field of the state except the chain's own bookkeeping. */
@@ -32,7 +32,7 @@ export interface ConsentRevision {
   /** null for the expiry sweep and for commands sent without an actor. */
   readonly actor: RevisionActor | null;
   /** Names of the state's fields this change set or changed, sorted (every set field for a creation). */
-  readonly changedFields: readonly string[];
+  readonly changedFields: string[];
   readonly state: ConsentSnapshot;
   readonly proof: ConsentProof | null;
   /** The previous revision's hash; 64 zeros for the first revision of the chain. */
