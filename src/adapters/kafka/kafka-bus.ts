@@ -18,6 +18,21 @@ export interface KafkaBusOptions {
   /** TLS to the brokers: true trusts the system's CAs; `{ca}` adds a CA (PEM). */
   readonly ssl?: boolean | { readonly ca: string };
   readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string } | null;
+  /** How long the group waits for a silent member (a killed replica) before its partitions move. */
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+}
+
+// Stock brokers refuse a session under 6 s (group.min.session.timeout.ms); see docs/supported-versions.md.
+const DEFAULT_SESSION_TIMEOUT_MS = 6_000;
+const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
+
+/** The broker's answer to a session timeout outside its group.min/max.session.timeout.ms. */
+function isInvalidSessionTimeout(error: unknown): boolean {
+  for (let e = error as { type?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (e.type === 'INVALID_SESSION_TIMEOUT') return true;
+  }
+  return false;
 }
 
 // The broker's answers to a record (or a batch) over its size limit. kafkajs marks both as not
@@ -189,7 +204,12 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
       } finally {
         await admin.disconnect();
       }
-      const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+      const sessionTimeout = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+      const heartbeatInterval = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+      // kafkajs has neither cooperative rebalancing nor static membership: a killed replica's
+      // partitions, and (eager rebalance) every other replica's too, wait for its session to
+      // expire. A short session is what keeps that pause short.
+      const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout, heartbeatInterval });
       consumers.push(consumer);
       // Group membership for readiness: joined once the group assigned partitions, out again
       // while it rebalances and once the consumer stops or crashes.
@@ -230,7 +250,15 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
             isRunning: () => payload.isRunning() && !payload.isStale(),
             highWatermark: batch.highWatermark,
           };
-          await onBatch(partitionBatch);
+          // kafkajs heartbeats only between batches or when asked: a round longer than the
+          // session (a slow store, the pauses of an outage) would cost this live replica its
+          // partitions. So it is asked every interval while the batch runs (it sends only when due).
+          const keepAlive = setInterval(() => { payload.heartbeat().catch(() => undefined); }, heartbeatInterval);
+          try {
+            await onBatch(partitionBatch);
+          } finally {
+            clearInterval(keepAlive);
+          }
         },
       };
       // kafkajs restarts its consumer after a crash only when the error was retriable; after any
@@ -240,7 +268,12 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
       let stopping = false;
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         if (payload.restart || stopping) return;
-        options.logger.error({ err: payload.error, groupId }, 'the Kafka consumer stopped on an error kafkajs does not retry; restarting it');
+        if (isInvalidSessionTimeout(payload.error)) {
+          options.logger.error({ err: payload.error, groupId, sessionTimeoutMs: sessionTimeout },
+            'the broker refuses this session timeout: lower its group.min.session.timeout.ms or raise KAFKA_SESSION_TIMEOUT_MS; retrying');
+        } else {
+          options.logger.error({ err: payload.error, groupId }, 'the Kafka consumer stopped on an error kafkajs does not retry; restarting it');
+        }
         void (async () => {
           for (let attempt = 1; !stopping; attempt++) {
             await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt)));
