@@ -266,8 +266,14 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
       // stopped while the process lives on, consuming nothing. Restarted here instead, with the
       // one backoff: what was not committed is redelivered and answered idempotently.
       let stopping = false;
+      // A consumer that crashes again right after each restart (a broker refusing its session
+      // timeout does so at every join) backs off further each time, not from the start: counted
+      // until it joins the group again.
+      let crashesSinceJoin = 0;
+      consumer.on(consumer.events.GROUP_JOIN, () => { crashesSinceJoin = 0; });
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         if (payload.restart || stopping) return;
+        crashesSinceJoin++;
         if (isInvalidSessionTimeout(payload.error)) {
           options.logger.error({ err: payload.error, groupId, sessionTimeoutMs: sessionTimeout },
             'the broker refuses this session timeout: lower its group.min.session.timeout.ms or raise KAFKA_SESSION_TIMEOUT_MS; retrying');
@@ -275,7 +281,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
           options.logger.error({ err: payload.error, groupId }, 'the Kafka consumer stopped on an error kafkajs does not retry; restarting it');
         }
         void (async () => {
-          for (let attempt = 1; !stopping; attempt++) {
+          for (let attempt = crashesSinceJoin; !stopping; attempt++) {
             await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt)));
             if (stopping) return;
             try {
