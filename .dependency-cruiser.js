@@ -53,7 +53,14 @@ export default {
     mayImportOnly('ops-on-the-pipeline', 'The ops server and metrics observe the pipeline through its observer port.',
       '^src/ops/', '^src/(ops|pipeline|domain|catalogue|logging)/'),
     mayImportOnly('api-uses-pipeline-ports-only', 'The read API uses the domain and, of the pipeline, only its port modules (ports.ts, read-ports.ts).',
-      '^src/api/', ['^src/(api|domain|catalogue|logging|config|adapters)/', '^src/pipeline/(ports|read-ports)\\.ts$']),
+      '^src/api/', ['^src/(api|domain|catalogue|logging|config|adapters|ops)/', '^src/pipeline/(ports|read-ports)\\.ts$']),
+    {
+      name: 'api-process-root-uses-ops',
+      comment: 'The read API process (api/main.ts) runs on the one ops module the worker uses (listener, stop path, readiness); the server, routes and start-api know nothing of it.',
+      severity: 'error',
+      from: { path: '^src/api/', pathNot: '^src/api/main\\.ts$' },
+      to: { path: '^src/ops/' },
+    },
     {
       name: 'api-wires-adapters-only-at-its-root',
       comment: 'Only the read API\'s composition root (start-api.ts) connects adapters; the server and routes get ports.',

@@ -1,7 +1,8 @@
-// The worker's whole configuration, read once from the environment and validated by one zod
-// schema before anything connects. Defaults sit beside each variable and point at the native
-// stack (scripts/stack), so `npm start` needs no variables there. Every bad variable is reported
-// at once (ConfigError.issues), each naming the variable, so an operator fixes them in one go.
+// The configuration of both processes (the worker and the read API), read once from the
+// environment and validated by one zod schema before anything connects. Defaults sit beside each
+// variable and point at the native stack (scripts/stack), so `npm start` needs no variables there.
+// Every bad variable is reported at once (ConfigError.issues), each naming the variable, so an
+// operator fixes them in one go.
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { z } from 'zod';
@@ -86,6 +87,39 @@ export interface Config {
   readonly ops: { readonly host: string; readonly port: number };
   /** How long a stop may take before the process gives up on the rest and exits non-zero. */
   readonly shutdownTimeoutMs: number;
+  /**
+   * The read API's settings when this process serves it (`npm run api`, or READ_API_ENABLED=true
+   * beside the worker), else null: its required secrets are required only then.
+   */
+  readonly readApi: ApiConfig | null;
+}
+
+export interface LoadOptions {
+  /** The process serves the read API whatever READ_API_ENABLED says (`npm run api`). */
+  readonly readApi?: boolean;
+}
+
+/** Exactly one way to verify tokens: a JWKS URL (production), a PEM public key or a shared secret (development). */
+export type JwtKeySource =
+  | { readonly kind: 'jwks'; readonly url: string }
+  | { readonly kind: 'publicKey'; readonly pem: string; readonly algorithm: string }
+  | { readonly kind: 'secret'; readonly secret: string };
+
+export interface ApiConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly jwt: {
+    readonly key: JwtKeySource;
+    readonly issuer: string | null;
+    readonly audience: string | null;
+  };
+  /** Signs page tokens (HMAC-SHA256); every replica needs the same one. */
+  readonly pageTokenSecret: string;
+  readonly pageLimitDefault: number;
+  readonly pageLimitMax: number;
+  /** Requests per caller (per org on org routes) per fixed window, counted in Redis. */
+  readonly rateLimit: number;
+  readonly rateWindowMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -103,6 +137,9 @@ export class ConfigError extends Error {
     this.issues = issues;
   }
 }
+
+/** HS256 wants a key at least as long as its 256-bit output. */
+const MIN_SECRET_LENGTH = 32;
 
 // ---- value types ------------------------------------------------------------------------------
 const text = z.string().min(1);
@@ -128,6 +165,8 @@ const brokerList = z.string().transform((raw, ctx) => {
   }
   return brokers;
 });
+const secret = z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`);
+const JWS_ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$/;
 const LOG_LEVELS = Object.keys(pino.levels.values).concat('silent') as [string, ...string[]];
 const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 
@@ -193,6 +232,21 @@ export const ENV_SCHEMA = z.object({
   OPS_HOST: text.default('0.0.0.0'), // every interface, so an orchestrator's probes and Prometheus reach it
   OPS_PORT: integer(0, 65_535).default(9_464), // Prometheus exporters' customary port; 0 = any free port
   SHUTDOWN_TIMEOUT_MS: integer(100).default(25_000), // 25 s, inside Kubernetes' default 30 s grace period
+  // The read API (`npm run api`, or beside the worker with READ_API_ENABLED=true).
+  READ_API_ENABLED: flag.default(false),
+  API_PORT: integer(0, 65_535).default(8_080),
+  API_HOST: text.default('127.0.0.1'),
+  API_JWT_JWKS_URL: urlOf(['http', 'https']).optional(), // production: keys fetched and cached by jose
+  API_JWT_PUBLIC_KEY: z.string().refine((pem) => pem.includes('-----BEGIN PUBLIC KEY-----'), 'must be a PEM (SPKI) public key').optional(),
+  API_JWT_ALGORITHM: z.string().regex(JWS_ASYMMETRIC, 'is not an asymmetric JWS algorithm').default('RS256'), // with API_JWT_PUBLIC_KEY
+  API_JWT_SECRET: secret.optional(), // development: HS256
+  API_JWT_ISSUER: text.optional(),
+  API_JWT_AUDIENCE: text.optional(),
+  API_PAGE_TOKEN_SECRET: secret.optional(), // required when the read API runs; the same on every replica
+  API_PAGE_LIMIT_DEFAULT: integer(1, 1_000).default(20),
+  API_PAGE_LIMIT_MAX: integer(1, 1_000).default(100),
+  API_RATE_LIMIT: integer(1).default(1_200), // reads per caller (per org on org routes) per window
+  API_RATE_WINDOW_MS: integer(1).default(60_000), // 1 min
 });
 
 export type EnvVariable = keyof typeof ENV_SCHEMA.shape;
@@ -222,14 +276,37 @@ function crossChecks(raw: Record<string, string | undefined>): ConfigIssue[] {
   return issues;
 }
 
+/** The read API's rules between variables, checked only where it runs. */
+function readApiChecks(raw: Record<string, string | undefined>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const keys = ['API_JWT_JWKS_URL', 'API_JWT_PUBLIC_KEY', 'API_JWT_SECRET'] as const;
+  const set = keys.filter((v) => raw[v] !== undefined).length;
+  if (set !== 1) issues.push({ variable: keys.join(', '), message: `exactly one of them must be set, got ${set}` });
+  if (raw['API_PAGE_TOKEN_SECRET'] === undefined) {
+    issues.push({ variable: 'API_PAGE_TOKEN_SECRET', message: 'must be set (signs page tokens; the same on every replica)' });
+  }
+  const limit = (name: string, fallback: number): number => (raw[name] === undefined ? fallback : Number(raw[name]?.replaceAll('_', '')));
+  if (limit('API_PAGE_LIMIT_DEFAULT', 20) > limit('API_PAGE_LIMIT_MAX', 100)) {
+    issues.push({ variable: 'API_PAGE_LIMIT_DEFAULT', message: 'must be at most API_PAGE_LIMIT_MAX' });
+  }
+  return issues;
+}
+
+function jwtKeyOf(e: z.infer<typeof ENV_SCHEMA>): JwtKeySource {
+  if (e.API_JWT_JWKS_URL) return { kind: 'jwks', url: e.API_JWT_JWKS_URL };
+  if (e.API_JWT_PUBLIC_KEY) return { kind: 'publicKey', pem: e.API_JWT_PUBLIC_KEY.replace(/\\n/g, '\n'), algorithm: e.API_JWT_ALGORITHM };
+  return { kind: 'secret', secret: e.API_JWT_SECRET as string };
+}
+
 /** Each value trimmed, an empty one treated as unset (so `FOO=` means "the default"). */
 function rawValues(env: Env): Record<string, string | undefined> {
   return Object.fromEntries(ENV_VARIABLES.map((name) => [name, env[name]?.trim() || undefined]));
 }
 
 /** `readFile` is passed in so that tests and callers decide how CA files are read. */
-export function loadConfig(env: Env = process.env, readFile: (path: string) => string = defaultReadFile): Config {
+export function loadConfig(env: Env = process.env, readFile: (path: string) => string = defaultReadFile, options: LoadOptions = {}): Config {
   const raw = rawValues(env);
+  const servesReadApi = options.readApi === true || raw['READ_API_ENABLED'] === 'true' || raw['READ_API_ENABLED'] === '1';
   const parsed = ENV_SCHEMA.safeParse(raw);
   // Every rule is checked whatever the others found, so all the issues are reported in one go.
   const issues: ConfigIssue[] = parsed.success ? [] : parsed.error.issues.map((issue) => ({
@@ -237,6 +314,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     message: issue.message,
   }));
   issues.push(...crossChecks(raw));
+  if (servesReadApi) issues.push(...readApiChecks(raw));
   const caOf = (variable: EnvVariable): { ca: string } | null => {
     const path = raw[variable];
     if (!path) return null;
@@ -310,6 +388,18 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     logLevel: e.LOG_LEVEL,
     ops: { host: e.OPS_HOST, port: e.OPS_PORT },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    readApi: servesReadApi
+      ? {
+          port: e.API_PORT,
+          host: e.API_HOST,
+          jwt: { key: jwtKeyOf(e), issuer: e.API_JWT_ISSUER ?? null, audience: e.API_JWT_AUDIENCE ?? null },
+          pageTokenSecret: e.API_PAGE_TOKEN_SECRET as string,
+          pageLimitDefault: e.API_PAGE_LIMIT_DEFAULT,
+          pageLimitMax: e.API_PAGE_LIMIT_MAX,
+          rateLimit: e.API_RATE_LIMIT,
+          rateWindowMs: e.API_RATE_WINDOW_MS,
+        }
+      : null,
   };
 }
 

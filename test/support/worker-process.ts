@@ -26,8 +26,9 @@ export interface WorkerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-export function startWorkerProcess(env: Record<string, string>, options: { args?: string[]; nodeArgs?: string[] } = {}): WorkerProcess {
-  const child = spawn(NODE, [...(options.nodeArgs ?? []), path.join(ROOT, 'src/main.ts'), ...(options.args ?? [])], {
+/** `entry`: the process's main module, `src/main.ts` (the worker) unless given (`src/api/main.ts`, the read API). */
+export function startWorkerProcess(env: Record<string, string>, options: { args?: string[]; nodeArgs?: string[]; entry?: string } = {}): WorkerProcess {
+  const child = spawn(NODE, [...(options.nodeArgs ?? []), path.join(ROOT, options.entry ?? 'src/main.ts'), ...(options.args ?? [])], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', OPS_PORT: '0', OPS_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

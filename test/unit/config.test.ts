@@ -95,6 +95,26 @@ describe('configuration errors', () => {
   });
 });
 
+describe('the read API in the one schema', () => {
+  const SECRET = 'x'.repeat(32);
+
+  it('has no read API settings, and requires none of its secrets, where it does not run', () => {
+    expect(loadConfig({}).readApi).toBeNull();
+  });
+
+  it('builds them with READ_API_ENABLED=true, or when the process asks (npm run api)', () => {
+    const env = { API_JWT_SECRET: SECRET, API_PAGE_TOKEN_SECRET: SECRET, API_PORT: '9_090' };
+    expect(loadConfig({ ...env, READ_API_ENABLED: 'true' }).readApi).toMatchObject({ port: 9_090, jwt: { key: { kind: 'secret' } }, rateLimit: 1_200 });
+    expect(loadConfig(env, undefined, { readApi: true }).readApi).toMatchObject({ port: 9_090 });
+  });
+
+  it("names the read API's bad variables with the worker's, in one error", () => {
+    const issues = issuesOf({ READ_API_ENABLED: 'true', KAFKA_BROKERS: 'nope', API_PORT: 'eighty', API_PAGE_LIMIT_DEFAULT: '200' });
+    expect(issues.map((i) => i.variable).sort()).toEqual(
+      ['API_JWT_JWKS_URL, API_JWT_PUBLIC_KEY, API_JWT_SECRET', 'API_PAGE_LIMIT_DEFAULT', 'API_PAGE_TOKEN_SECRET', 'API_PORT', 'KAFKA_BROKERS']);
+  });
+});
+
 describe('security settings', () => {
   it('builds SASL credentials and TLS for Kafka', () => {
     const config = loadConfig({ KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'worker', KAFKA_SASL_PASSWORD: 's3cret' });

@@ -45,6 +45,8 @@ export interface RedisServices {
   readonly schedule: ExpirySchedule;
   readonly published: PublishedEntries;
   readonly client: Redis;
+  /** For /readyz: fails at once while disconnected (ioredis would queue the PING). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -163,5 +165,9 @@ export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { re
     },
   };
 
-  return { locks, owing, rates, schedule, published, client: redis, close: async () => { await redis.quit(); } };
+  const ping = async (): Promise<void> => {
+    if (redis.status !== 'ready') throw new Error(`redis connection ${redis.status}`);
+    await redis.ping();
+  };
+  return { locks, owing, rates, schedule, published, client: redis, ping, close: async () => { await redis.quit(); } };
 }
