@@ -7,7 +7,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { isolatedEnv } from '../support/isolated-env.ts';
 import { privateRedis } from '../support/private-redis.ts';
 import { JWT_SECRET, PAGE_SECRET, serviceToken } from '../support/read-api.ts';
-import { pollUntil, startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
+import { pollUrlUntil, startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 
 const API = { entry: 'src/api/main.ts' };
 const env = {
@@ -43,7 +43,7 @@ describe('npm run api', () => {
     const api = startApi({ API_RATE_LIMIT: '2' });
     const ops = await api.opsUrl();
     expect((await fetch(`${ops}/healthz`)).status).toBe(200);
-    const ready = await pollUntil(`${ops}/readyz`, (status) => status === 200, 'ready', 30_000);
+    const ready = await pollUrlUntil(`${ops}/readyz`, (status) => status === 200, 'ready', 30_000);
     expect(JSON.parse(ready.body)).toEqual({ ready: true, state: 'running', checks: { mongodb: 'ok', redis: 'ok' } });
 
     const base = await apiUrl(api);
@@ -82,7 +82,7 @@ describe('npm run api', () => {
   it('speaks TLS to Redis when REDIS_TLS=true (a plain Redis then fails its readiness check)', async () => {
     const api = startApi({ REDIS_TLS: 'true' });
     const ops = await api.opsUrl();
-    const notReady = await pollUntil(`${ops}/readyz`, (status, body) => status === 503 && body.includes('"state":"running"'), 'not ready', 30_000);
+    const notReady = await pollUrlUntil(`${ops}/readyz`, (status, body) => status === 503 && body.includes('"state":"running"'), 'not ready', 30_000);
     const checks = (JSON.parse(notReady.body) as { checks: Record<string, string> }).checks;
     expect(checks['mongodb']).toBe('ok');
     expect(checks['redis']).not.toBe('ok');
@@ -92,11 +92,11 @@ describe('npm run api', () => {
     await redis.start();
     const api = startApi({ REDIS_URL: redis.url, SHUTDOWN_TIMEOUT_MS: '100' });
     const ops = await api.opsUrl();
-    await pollUntil(`${ops}/readyz`, (status) => status === 200, 'ready', 30_000);
+    await pollUrlUntil(`${ops}/readyz`, (status) => status === 200, 'ready', 30_000);
     const base = await apiUrl(api);
     const token = await serviceToken('svc-stop');
     await redis.stop();
-    await pollUntil(`${ops}/readyz`, (status) => status === 503, 'not ready with Redis down', 15_000);
+    await pollUrlUntil(`${ops}/readyz`, (status) => status === 503, 'not ready with Redis down', 15_000);
 
     // The read waits on its rate counter while ioredis retries the connection.
     const inFlight = fetch(`${base}/v1/services/svc-stop/users/usr-stop/consents`, { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
