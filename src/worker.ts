@@ -59,7 +59,8 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls, config.redisPassword);
   const redisRefusal = logConnectionState(redis.client, logger);
   const bus = createKafkaBus({
-    brokers: config.kafkaBrokers, clientId: config.clientId, logger, maxMessageBytes: config.kafkaMaxMessageBytes, ...config.kafkaSecurity,
+    brokers: config.kafkaBrokers, clientId: config.clientId, logger, maxMessageBytes: config.kafkaMaxMessageBytes,
+    ...config.kafkaGroupTimeouts, ...config.kafkaSecurity,
     ...(options.onKafkaRequest ? { onRequest: options.onKafkaRequest } : {}),
   });
   let clears: OutboxClears | null = null;
