@@ -24,6 +24,7 @@ import { startOutboxClears, type OutboxClears } from './pipeline/outbox-clears.t
 import { batchHandler, type ChunkHandler } from './pipeline/partition-batch.ts';
 import type { ConsumerHandle } from './pipeline/ports.ts';
 import { recoverOwedOutboxes } from './pipeline/recover-outboxes.ts';
+import { securityRefusalOf } from './ops/security-refusal.ts';
 
 export interface WorkerOptions {
   /** false runs the expiry sweeper alone (`npm run sweeper`). */
@@ -34,6 +35,8 @@ export interface WorkerOptions {
   readonly observer?: PipelineObserver;
   /** Called with the name of every command the MongoDB driver sends (tests count round trips by it). */
   readonly onStoreCommand?: (commandName: string) => void;
+  /** Called with the API name of every request the worker's Kafka producer and consumers send (tests count round trips by it). */
+  readonly onKafkaRequest?: (apiName: string) => void;
 }
 
 export interface Worker {
@@ -53,9 +56,13 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const clock = options.clock ?? (() => new Date());
   const observer = options.observer ?? NO_OBSERVER;
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase, options.onStoreCommand);
-  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls);
-  logConnectionState(redis.client, logger);
-  const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger, maxMessageBytes: config.kafkaMaxMessageBytes, ...config.kafkaSecurity });
+  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls, config.redisPassword);
+  const redisRefusal = logConnectionState(redis.client, logger);
+  const bus = createKafkaBus({
+    brokers: config.kafkaBrokers, clientId: config.clientId, logger, maxMessageBytes: config.kafkaMaxMessageBytes,
+    ...config.kafkaGroupTimeouts, ...config.kafkaSecurity,
+    ...(options.onKafkaRequest ? { onRequest: options.onKafkaRequest } : {}),
+  });
   let clears: OutboxClears | null = null;
   let retention: ResultRetention | null = null;
   const stopAll = async (): Promise<void> => {
@@ -73,7 +80,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       .map((name) => ({ name, partitions: config.topicPartitions })));
 
     // Registered before anything is consumed: an incompatible schema stops the start here.
-    const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth);
+    const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth, config.schemaRegistryTls);
     const schema = async (topic: string, name: Parameters<typeof registerTopicSchema>[2]) => registerTopicSchema(registry, topic, name);
     const [consentCommands, consentResults, consentEvents, permissionCommands, permissionResults, permissionEvents] = await Promise.all([
       schema(t.consentCommands, 'consent-commands'), schema(t.consentResults, 'consent-results'), schema(t.consentEvents, 'consent-events'),
@@ -129,9 +136,16 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     const readinessChecks: Worker['readinessChecks'] = {
       ...(joined ? { consumerGroup: async () => { if (!joined.joined()) throw new Error(`not a member of ${config.consumerGroup} (joining or rebalancing)`); } } : {}),
       kafka: () => bus.ping(),
-      registry: registryPing(config.schemaRegistryUrl, config.schemaRegistryAuth),
+      registry: registryPing(config.schemaRegistryUrl, config.schemaRegistryAuth, config.schemaRegistryTls),
       mongodb: () => mongo.db.command({ ping: 1 }),
-      redis: () => redis.ping(),
+      redis: async () => {
+        try {
+          await redis.ping();
+        } catch (error) {
+          const refusal = redisRefusal();
+          throw refusal === null ? error : new Error(`${(error as Error).message}: ${refusal}`);
+        }
+      },
     };
     const sweeper = options.sweep
       ? startSweeper({
@@ -140,11 +154,12 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       : null;
     logger.info({ consume: options.consume, sweep: options.sweep, groupId: config.consumerGroup }, 'worker started');
 
-    // Bounded, in the background: what a crash left owed (see recover-outboxes.ts).
+    // In the background, page by page until done or stopped: what a crash left owed (see recover-outboxes.ts).
+    const stopRecovery = new AbortController();
     const recovery = (async () => {
-      const pages = { pages: config.outboxRecoveryPages };
-      await recoverOwedOutboxes(deps, consents, [CONSENTS], pages, logger);
-      await recoverOwedOutboxes(deps, permissions, Object.values(PERMISSION_COLLECTIONS), pages, logger);
+      const options = { burstPages: config.outboxRecoveryPages, signal: stopRecovery.signal };
+      await recoverOwedOutboxes(deps, consents, [CONSENTS], options, logger);
+      await recoverOwedOutboxes(deps, permissions, Object.values(PERMISSION_COLLECTIONS), options, logger);
     })().catch((error: unknown) => logger.warn({ err: error }, 'start-up outbox recovery failed; owed outboxes are published when next loaded'));
 
     // Idempotent: a second stop (a signal during shutdown, a test's teardown) awaits the first.
@@ -156,6 +171,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
         stopped ??= (async () => {
           await sweeper?.stop();
           await consumer?.stop();
+          stopRecovery.abort();
           await recovery;
           await stopAll();
           logger.info('worker stopped');
@@ -173,16 +189,26 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
  * ioredis emits 'error' on every failed reconnect, and prints "Unhandled error event" to stderr
  * when nobody listens: one warning per outage and one line when it is back, in the JSON log.
  */
-function logConnectionState(client: { on(event: string, listener: (...args: unknown[]) => void): unknown }, logger: Logger): void {
+/**
+ * Logs the Redis connection going down and back, once each. Returns why Redis refuses the worker
+ * (wrong password, untrusted certificate), if it does: ioredis connects lazily and reconnects
+ * for ever, so a refusal would otherwise read as one long outage.
+ */
+function logConnectionState(client: { on(event: string, listener: (...args: unknown[]) => void): unknown }, logger: Logger): () => string | null {
   let down = false;
+  let refusal: string | null = null;
   client.on('error', (error) => {
+    refusal = securityRefusalOf(error);
     if (down) return;
     down = true;
-    logger.warn({ err: error }, 'redis connection lost; reconnecting');
+    if (refusal !== null) logger.error({ err: error, refusal }, 'a server refused the worker (credentials, certificate or ACL); fix the configuration. Retrying');
+    else logger.warn({ err: error }, 'redis connection lost; reconnecting');
   });
   client.on('ready', () => {
+    refusal = null;
     if (!down) return;
     down = false;
     logger.info('redis connection back');
   });
+  return () => refusal;
 }

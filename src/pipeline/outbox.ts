@@ -5,6 +5,7 @@
 // again only for the entries the ledger does not know, so a deferred clear causes no second
 // publish; a crash before the ledger write only means the same messages (same eventIds) are
 // sent again, which consumers recognise.
+import type { Logger } from '../logging/logger.ts';
 import type { FamilyRuntime, Target, Versioned, DomainCommand } from './family.ts';
 import { groupBy } from './group-by.ts';
 import type { OutboxClearing } from './outbox-clears.ts';
@@ -24,6 +25,7 @@ export interface OutboxDeps {
   readonly published: PublishedEntries;
   readonly clears: OutboxClearing;
   readonly observer: PipelineObserver;
+  readonly logger: Logger;
   /** The broker's max.message.bytes (KAFKA_MAX_MESSAGE_BYTES): no record we send may be larger. */
   readonly maxMessageBytes: number;
 }
@@ -85,6 +87,20 @@ async function encodeAnswer<C extends DomainCommand, S extends Versioned, X, P>(
   return { answer: { ...answer, body }, value: await runtime.resultEncoder.encode(body) };
 }
 
+/**
+ * Stores the revisions the entries carry, in one write per family: before the entries are
+ * published, so a consumer that sees an event can read its revision. Idempotent by revision id,
+ * so a flush that repeats it after a crash stores nothing twice.
+ */
+async function storeRevisions<C extends DomainCommand, S extends Versioned, X, P>(
+  deps: OutboxDeps, runtime: FamilyRuntime<C, S, X, P>, entries: readonly OutboxEntry[],
+): Promise<void> {
+  const collection = runtime.family.revisionCollection;
+  if (!collection) return;
+  const revisions = entries.flatMap((entry) => (entry.revision ? [entry.revision] : []));
+  if (revisions.length > 0) await deps.store.appendRevisions(collection, revisions);
+}
+
 function byCollection(owed: readonly Owed[]): Map<string, OutboxRef[]> {
   return groupBy(owed, ({ target }) => target.collection, refOf);
 }
@@ -103,6 +119,7 @@ export async function flushOwed<C extends DomainCommand, S extends Versioned, X,
   const alreadyPublished = owing.filter(({ record }) => record.outbox.every((entry) => known.has(entry.id)));
   const entries = unpublished.flatMap(({ record }) => record.outbox.filter((entry) => !known.has(entry.id)));
   if (entries.length > 0) {
+    await storeRevisions(deps, runtime, entries);
     await deps.bus.publish(await messagesOf(runtime, entries));
     const results = entries.filter((entry) => entry.kind === 'result').map((entry) => storedResultOf(runtime.family.name, entry));
     await Promise.all([deps.results.putMany(results), deps.published.remember(entries.map((entry) => entry.id), PUBLISHED_REMEMBERED_MS)]);
@@ -138,25 +155,46 @@ async function publishWithAnswers<C extends DomainCommand, S extends Versioned, 
 ): Promise<void> {
   const encoded = await Promise.all(answers.map((answer) => encodeAnswer(runtime, answer, deps.maxMessageBytes)));
   const fresh = encoded.map(({ answer }) => answer).filter((answer) => answer.store);
-  if (fresh.length > 0) {
-    await deps.results.putMany(fresh.map((answer) => ({
+  const entries = written.flatMap(({ record }) => record.outbox);
+  // Both before the publish, and independent of each other: one round trip's wait, not two. Both
+  // settle before a failure is thrown: a retry must not start while this round's answers are
+  // still being stored, or it would answer the same commands again under new requestIds.
+  const stored = await Promise.allSettled([
+    fresh.length === 0 ? undefined : deps.results.putMany(fresh.map((answer) => ({
       commandId: answer.body.commandId, family: runtime.family.name, body: answer.body, payloadHash: answer.payloadHash,
-    })));
-  }
-  const messages = await messagesOf(runtime, written.flatMap(({ record }) => record.outbox), encoded);
+    }))),
+    storeRevisions(deps, runtime, entries),
+  ]);
+  for (const outcome of stored) if (outcome.status === 'rejected') throw outcome.reason;
+  const messages = await messagesOf(runtime, entries, encoded);
   await deps.bus.publish(messages);
 }
 
 /**
- * After a round's publish: its written results stored and its entries remembered as published.
- * Returns the writes, to be started in the same turn as the round's other Redis work (so they share
- * a round trip); the clears follow once they are done.
+ * After a round's publish: its written results stored and its entries remembered as published,
+ * then the outboxes handed to the (deferred) clears. Returns the writes, to be started in the same
+ * turn as the round's other Redis work (so they share a round trip).
+ * The round's messages are out by now, so a Redis failure here must not fail the round: retried,
+ * it would find its outboxes unknown to the ledger and publish them all again (a Redis outage
+ * under load used to repeat every result and event of the rounds in flight, results twice). So
+ * without the ledger the outboxes are cleared at once instead (a MongoDB write; their owing marks
+ * stay for the recovery, which finds them empty). Without stored results nothing is cleared and
+ * the round fails as before: a cleared outbox would leave a redelivery nothing to answer from.
  */
-export function recordPublished<C extends DomainCommand, S extends Versioned, X, P>(
+export async function recordPublished<C extends DomainCommand, S extends Versioned, X, P>(
   deps: OutboxDeps, runtime: FamilyRuntime<C, S, X, P>, written: readonly Owed[],
 ): Promise<void> {
   const entries = written.flatMap(({ record }) => record.outbox);
   const results = entries.filter((entry) => entry.kind === 'result').map((entry) => storedResultOf(runtime.family.name, entry));
-  const recorded = Promise.all([deps.results.putMany(results), deps.published.remember(entries.map((entry) => entry.id), PUBLISHED_REMEMBERED_MS)]);
-  return recorded.then(() => Promise.all([...byCollection(written)].map(([collection, refs]) => deps.clears.published(collection, refs)))).then(() => undefined);
+  const [stored, remembered] = await Promise.allSettled([
+    deps.results.putMany(results), deps.published.remember(entries.map((entry) => entry.id), PUBLISHED_REMEMBERED_MS),
+  ]);
+  if (stored.status === 'rejected') throw stored.reason;
+  const grouped = [...byCollection(written)];
+  if (remembered.status === 'fulfilled') {
+    await Promise.all(grouped.map(([collection, refs]) => deps.clears.published(collection, refs)));
+    return;
+  }
+  deps.logger.warn({ err: remembered.reason, outboxes: written.length }, 'published; the ledger is unreachable, so the outboxes are cleared at once');
+  await Promise.all(grouped.map(([collection, refs]) => deps.store.clearOutboxes(collection, refs)));
 }

@@ -38,6 +38,13 @@ async function infra<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A WITHSCORES reply as key/mark pairs. */
+function pairs(flat: readonly string[]): { key: string; mark: number }[] {
+  const marked: { key: string; mark: number }[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) marked.push({ key: flat[i] as string, mark: Number(flat[i + 1]) });
+  return marked;
+}
+
 export interface RedisServices {
   readonly locks: LockService;
   readonly owing: OwingIndex;
@@ -51,18 +58,28 @@ export interface RedisServices {
 }
 
 /**
- * AUTH travels in the URL (redis://user:password@host); TLS by a rediss:// URL or `tls` (true, or
- * `{ca}` with a CA in PEM for a private authority).
+ * AUTH: the user in the URL (redis://user@host), its password there or in `password` (read from
+ * REDIS_PASSWORD_FILE, so it sits in no URL); TLS by a rediss:// URL or `tls` (true, or `{ca}`
+ * with a CA in PEM for a private authority).
  */
-export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { readonly ca: string } = false): RedisServices {
+/** The URL with its password set (user kept), for a password read from a file. */
+export function withPassword(url: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
+
+export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { readonly ca: string } = false, password: string | null = null): RedisServices {
   const tlsOptions = tls === false ? {} : { tls: tls === true ? {} : { ca: tls.ca } };
+  // ioredis lets the URL's (empty) password win over a `password` option, so it goes into the URL.
+  const target = password === null ? url : withPassword(url, password);
   // A batch is one command: the round's leases, releases and ledger entries are each one Lua
   // script call over all their keys, a round's schedule changes one ZADD and one ZREM. Commands
   // issued in the same turn of the event loop also go out in one write (auto-pipelining), so the
   // writes a round starts together (ledger, schedule, releases) share one round trip.
   // test/integration/round-trips.test.ts counts them. (Single Redis, not Cluster: a script's keys
   // would span slots.)
-  const redis = new Redis(url, { keyPrefix, maxRetriesPerRequest: 3, enableOfflineQueue: true, enableAutoPipelining: true, ...tlsOptions }) as ScriptedRedis;
+  const redis = new Redis(target, { keyPrefix, maxRetriesPerRequest: 3, enableOfflineQueue: true, enableAutoPipelining: true, ...tlsOptions }) as ScriptedRedis;
   // A lost connection fails the calls made meanwhile (InfrastructureError: retried and logged by
   // the pipeline); its own error events, one per reconnect attempt, would otherwise be printed.
   redis.on('error', () => undefined);
@@ -104,11 +121,18 @@ export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { re
     async unmark(keys, mark) {
       if (keys.length > 0) await infra(() => redis.unmarkOwing(OWING, mark, ...keys));
     },
-    async oldest(limit) {
-      const flat = await infra(() => redis.zrange(OWING, 0, limit - 1, 'WITHSCORES'));
-      const marked: { key: string; mark: number }[] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) marked.push({ key: flat[i] as string, mark: Number(flat[i + 1]) });
-      return marked;
+    async page(after, upTo, limit) {
+      const flat = await infra(() => redis.zrangebyscore(OWING, `(${after}`, upTo, 'WITHSCORES', 'LIMIT', 0, limit));
+      const marked = pairs(flat);
+      const last = marked.at(-1);
+      if (marked.length < limit || !last) return marked;
+      // The rest of the last mark's keys (a round's), so the next page can start after that mark.
+      const seen = new Set(marked.map(({ key }) => key));
+      const rest = pairs(await infra(() => redis.zrangebyscore(OWING, last.mark, last.mark, 'WITHSCORES')));
+      return [...marked, ...rest.filter(({ key }) => !seen.has(key))];
+    },
+    async newestMark() {
+      return Number((await infra(() => redis.get(`${OWING}:sequence`))) ?? 0);
     },
     // A key with no TTL: it disappears only with the rest of Redis's data, which is the case it detects.
     async intact(collection) {
