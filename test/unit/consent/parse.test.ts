@@ -146,7 +146,7 @@ describe('parseConsentCommand', () => {
   it('fills the optional fields of a create with null and an empty consentData', () => {
     expect(parsed(envelope('CreateConsent', { ...BASE['CreateConsent'] }))).toEqual({
       type: 'CreateConsent', commandId: 'cmd-0001', consentId: 'cmd-0001', serviceId: SERVICE, userId: USER,
-      status: 'ACTIVE', consentType: null, consentData: {}, expiryTime: null, actor: null, proof: null,
+      status: 'ACTIVE', consentType: null, consentData: {}, expiryTime: null, actor: null, proof: null, createdAt: null,
     });
   });
 
