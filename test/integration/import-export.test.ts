@@ -28,6 +28,14 @@ async function stored(harness: Harness, consentId: string): Promise<Record<strin
   return doc?.state ?? null;
 }
 
+async function revisionCount(harness: Harness, consentIds: readonly string[]): Promise<Map<string, number>> {
+  const docs = await harness.mongo.db(harness.config.mongodbDatabase).collection<{ consentId: string }>('consent_revisions')
+    .find({ consentId: { $in: [...consentIds] } }, { projection: { consentId: 1 } }).toArray();
+  const counts = new Map<string, number>(consentIds.map((id) => [id, 0]));
+  for (const doc of docs) counts.set(doc.consentId, (counts.get(doc.consentId) ?? 0) + 1);
+  return counts;
+}
+
 const created = (harness: Harness, consentId: string): number =>
   harness.events(consentId).filter((e) => e['eventType'] === 'ConsentCreated').length;
 
@@ -97,6 +105,8 @@ describe('consent-worker import', () => {
       expect(harness.events(consentId)).toHaveLength(1);
       expect(await stored(harness, consentId)).toMatchObject({ version: 1 });
     }
+    const applied = good.filter((id) => !id.endsWith('c3'));
+    expect([...(await revisionCount(harness, applied)).values()]).toEqual(applied.map(() => 1)); // the ledger: one revision each
   }, 90_000);
 
   it('resumes after a kill -9 from its checkpoint and applies every consent exactly once', async () => {
@@ -130,6 +140,9 @@ describe('consent-worker import', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const doubled = Array.from({ length: count }, (_, i) => `${resumeService}-c${i + 1}`).filter((id) => created(harness, id) !== 1);
     expect(doubled).toEqual([]);
+    const ids = Array.from({ length: count }, (_, i) => `${resumeService}-c${i + 1}`);
+    const revisions = await revisionCount(harness, ids);
+    expect(ids.filter((id) => revisions.get(id) !== 1)).toEqual([]);
   }, 120_000);
 });
 

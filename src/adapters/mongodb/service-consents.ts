@@ -1,7 +1,9 @@
-// One service's user consents for `consent-worker export`, in pages of ascending ownerKey
-// (serviceId/userId/consentId): keyset paging on the one string range the stack's FerretDB
-// answers from its index (consent/read-keys.ts), so a pass over a million consents holds one page
-// in memory and never keeps a cursor open across pages (nor skips or repeats a consent).
+// One service's user consents for `consent-worker export`, in ownerKey order
+// (serviceId/userId/consentId), handed out a page at a time. One query and one cursor for the
+// whole pass: the range on ownerKey is what the stack's FerretDB answers from its index
+// (consent/read-keys.ts), and it sorts the range once; a query per page (keyset paging) made it
+// sort the rest of the range again for every page, which measured 50 consents/s at 100,000.
+// The driver holds one batch at a time, so memory stays flat however many consents there are.
 import type { Db, Document } from 'mongodb';
 import { CONSENT_REVISIONS, CONSENTS } from '../../catalogue/collections.ts';
 import type { Consent } from '../../domain/consent/consent.ts';
@@ -15,16 +17,25 @@ interface ConsentDocument extends Document {
 }
 
 export async function* serviceConsentPages(db: Db, serviceId: string, pageSize: number): AsyncGenerator<Consent[]> {
-  const consents = db.collection<ConsentDocument>(CONSENTS);
   const { from, to } = prefixRange(`${serviceId}/`);
-  let after = from;
-  for (;;) {
-    const docs = await infra(() => consents.find({ ownerKey: { $gt: after, $lt: to } }, { projection: { state: 1, ownerKey: 1 } })
-      .sort({ ownerKey: 1 }).limit(pageSize).toArray());
-    if (docs.length === 0) return;
-    yield docs.map((doc) => doc.state);
-    after = docs[docs.length - 1]!.ownerKey;
-    if (docs.length < pageSize) return;
+  const cursor = db.collection<ConsentDocument>(CONSENTS)
+    .find({ ownerKey: { $gt: from, $lt: to } }, { projection: { state: 1 } })
+    .sort({ ownerKey: 1 })
+    .batchSize(pageSize);
+  try {
+    let page: Consent[] = [];
+    for (;;) {
+      const doc = await infra(() => cursor.next());
+      if (doc === null) break;
+      page.push(doc.state);
+      if (page.length === pageSize) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length > 0) yield page;
+  } finally {
+    await cursor.close();
   }
 }
 
