@@ -44,7 +44,9 @@ export type StoredRevision = Readonly<Record<string, unknown>> & { readonly cons
 
 /**
  * The revisions of a page's consents, each consent's in revision order: one query per page. Put in
- * order here rather than by the server: an $in with a sort is a scan and a sort on FerretDB.
+ * order here rather than by the server: an $in with a sort is a scan and a sort on FerretDB. The
+ * $in itself is a scan of the ledger on FerretDB too (measured: 35 consents/s at 100,000
+ * revisions); one `_id` range per consent was slower still there.
  */
 export async function revisionsOfConsents(db: Db, consentIds: readonly string[]): Promise<Map<string, StoredRevision[]>> {
   const found = new Map<string, StoredRevision[]>(consentIds.map((id) => [id, []]));
