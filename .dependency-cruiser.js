@@ -68,8 +68,8 @@ export default {
       from: { path: '^src/api/', pathNot: '^src/api/start-api\\.ts$' },
       to: { path: '^src/adapters/' },
     },
-    mayImportOnly('client-imports-no-worker-internals', 'The producer client is a package of its own (dist/client): it may use domain types, nothing else of the worker.',
-      '^src/client/', '^src/(client|domain)/'),
+    mayImportOnly('client-imports-no-worker-internals', 'The producer client is a package of its own (dist/client): it may use domain types and the catalogue of topic names (a leaf of plain data), nothing else of the worker.',
+      '^src/client/', '^src/(client|domain|catalogue)/'),
     {
       name: 'client-uses-domain-types-only',
       comment: 'The client takes only types from the domain, so its build carries none of the worker\'s code.',

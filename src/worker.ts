@@ -6,7 +6,7 @@ import { createKafkaBus } from './adapters/kafka/kafka-bus.ts';
 import { connectMongo } from './adapters/mongodb/mongo-store.ts';
 import { createParkingLot } from './adapters/mongodb/parking-lot.ts';
 import { startResultRetention, type ResultRetention } from './adapters/mongodb/result-retention.ts';
-import { createCommandDecoder, createEncoder, createRegistry, registerTopicSchema } from './adapters/registry/avro-codec.ts';
+import { createCommandDecoder, createEncoder, createRegistry, registerTopicSchemas } from './adapters/registry/avro-codec.ts';
 import { connectRedis } from './adapters/redis/redis-services.ts';
 import { registryPing } from './adapters/registry/registry-ping.ts';
 import { CONSENTS, PERMISSION_COLLECTIONS } from './catalogue/collections.ts';
@@ -16,7 +16,8 @@ import { consentFamily } from './families/consent-family.ts';
 import { permissionFamily } from './families/permission-family.ts';
 import type { Logger } from './logging/logger.ts';
 import type { PipelineDeps } from './pipeline/apply-round.ts';
-import { dlqTopicOf, parkInDeadLetter } from './pipeline/dead-letter.ts';
+import { parkInDeadLetter } from './pipeline/dead-letter.ts';
+import { topicsToCreate } from './catalogue/topics.ts';
 import type { DomainCommand, FamilyRuntime, Versioned } from './pipeline/family.ts';
 import { handleCommandChunk } from './pipeline/handle-message.ts';
 import { NO_OBSERVER, type PipelineObserver } from './pipeline/observer.ts';
@@ -68,31 +69,25 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   try {
     await mongo.ensureIndexes();
     retention = await startResultRetention(mongo.db, { retentionMs: config.resultRetentionMs, purgeIntervalMs: config.resultPurgeIntervalMs }, logger, clock);
-    await bus.ensureTopics([t.consentCommands, t.consentResults, t.consentEvents, dlqTopicOf(t.consentCommands),
-      t.permissionCommands, t.permissionResults, t.permissionEvents, dlqTopicOf(t.permissionCommands)]
-      .map((name) => ({ name, partitions: config.topicPartitions })));
+    await bus.ensureTopics(topicsToCreate(t).map((name) => ({ name, partitions: config.topicPartitions })));
 
     // Registered before anything is consumed: an incompatible schema stops the start here.
     const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth);
-    const schema = async (topic: string, name: Parameters<typeof registerTopicSchema>[2]) => registerTopicSchema(registry, topic, name);
-    const [consentCommands, consentResults, consentEvents, permissionCommands, permissionResults, permissionEvents] = await Promise.all([
-      schema(t.consentCommands, 'consent-commands'), schema(t.consentResults, 'consent-results'), schema(t.consentEvents, 'consent-events'),
-      schema(t.permissionCommands, 'permission-commands'), schema(t.permissionResults, 'permission-results'), schema(t.permissionEvents, 'permission-events'),
-    ]);
+    const schemas = await registerTopicSchemas(registry, t);
 
     const consents: ConsentRuntime = {
       family: consentFamily({ rates: redis.rates, schedule: redis.schedule, orgDecisionLimit: config.orgDecisionLimit, orgDecisionWindowMs: config.orgDecisionWindowMs }),
       commandsTopic: t.consentCommands, resultsTopic: t.consentResults, eventsTopic: t.consentEvents,
-      decoder: createCommandDecoder(registry, consentCommands),
-      resultEncoder: createEncoder(registry, consentResults),
-      eventEncoder: createEncoder(registry, consentEvents),
+      decoder: createCommandDecoder(registry, schemas.consentCommands),
+      resultEncoder: createEncoder(registry, schemas.consentResults),
+      eventEncoder: createEncoder(registry, schemas.consentEvents),
     };
     const permissions = {
       family: permissionFamily({ store: mongo.aggregates, externalKeys: mongo.externalKeys }),
       commandsTopic: t.permissionCommands, resultsTopic: t.permissionResults, eventsTopic: t.permissionEvents,
-      decoder: createCommandDecoder(registry, permissionCommands),
-      resultEncoder: createEncoder(registry, permissionResults),
-      eventEncoder: createEncoder(registry, permissionEvents),
+      decoder: createCommandDecoder(registry, schemas.permissionCommands),
+      resultEncoder: createEncoder(registry, schemas.permissionResults),
+      eventEncoder: createEncoder(registry, schemas.permissionEvents),
     };
 
     clears = startOutboxClears(mongo.aggregates, config.outboxClears, logger, { observer, owing: redis.owing });

@@ -3,6 +3,7 @@
 // under the contract's key, and resolves with the CommandResult of the same commandId.
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { DEFAULT_TOPIC_NAMES, subjectOf } from '../catalogue/topics.ts';
 import { familyOf, keyOf, type Command, type CommandType } from './commands.ts';
 import { toCommandResult, type CommandResult } from './results.ts';
 import { createKafkaClientTransport } from './kafka-transport.ts';
@@ -16,10 +17,10 @@ export interface ClientTopics {
 }
 
 export const DEFAULT_TOPICS: ClientTopics = {
-  consentCommands: 'consent.commands.v1',
-  consentResults: 'consent.results.v1',
-  permissionCommands: 'permission.commands.v1',
-  permissionResults: 'permission.results.v1',
+  consentCommands: DEFAULT_TOPIC_NAMES.consentCommands,
+  consentResults: DEFAULT_TOPIC_NAMES.consentResults,
+  permissionCommands: DEFAULT_TOPIC_NAMES.permissionCommands,
+  permissionResults: DEFAULT_TOPIC_NAMES.permissionResults,
 };
 
 export interface ClientOptions {
@@ -129,7 +130,7 @@ export class ConsentWorkerClient {
   private schemaIdOf(topic: string): Promise<number> {
     let id = this.schemaIds.get(topic);
     if (!id) {
-      id = this.registry.getLatestSchemaId(`${topic}-value`);
+      id = this.registry.getLatestSchemaId(subjectOf(topic));
       id.catch(() => this.schemaIds.delete(topic)); // asked again next time
       this.schemaIds.set(topic, id);
     }
