@@ -17,7 +17,8 @@ import { EXIT, installStopPath, startOpsOrExit } from './ops/process-lifecycle.t
 import type { OpsServer } from './ops/ops-server.ts';
 import { createPrometheusObserver } from './ops/prometheus-observer.ts';
 import { Readiness } from './ops/readiness.ts';
-import { backoffDelay } from './pipeline/backoff.ts';
+import { backoffDelay } from './wait/backoff.ts';
+import { sleep } from './wait/sleep.ts';
 import { startWorker, type Worker } from './worker.ts';
 
 // READ_API_ENABLED=true: the read API beside the worker (config.readApi), its variables checked
@@ -27,7 +28,8 @@ const logger = createLogger(config.logLevel);
 routeProcessWarnings(logger);
 
 // ---- the stop path, first ----------------------------------------------------------------------
-let wakeFromBackoff: (() => void) | null = null;
+/** Aborted by the stop: cuts short a start-up retry's backoff. */
+const stopping = new AbortController();
 let worker: Worker | null = null;
 let ops: OpsServer | null = null;
 let api: ReadApi | null = null;
@@ -35,7 +37,7 @@ const readiness = new Readiness();
 const stopPath = installStopPath({
   logger, readiness, deadlineMs: config.shutdownTimeoutMs, ops: () => ops,
   async stopWork() {
-    wakeFromBackoff?.();
+    stopping.abort();
     // Before the worker has started nothing was consumed, so nothing waits to be committed: a
     // start in flight (perhaps waiting on a server that is down) is left, and what it did
     // (topics, schemas, owed outboxes published) is idempotent and done again by the next start.
@@ -75,11 +77,7 @@ async function startWithRetries(): Promise<Worker | null> {
       const delayMs = backoffDelay(attempt);
       logger.warn({ err: error, attempt, retryInMs: delayMs }, 'worker could not start (a server is down?); retrying');
       observer.retry('start-up');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delayMs);
-        wakeFromBackoff = () => { clearTimeout(timer); resolve(); };
-      });
-      wakeFromBackoff = null;
+      await sleep(delayMs, stopping.signal);
     }
   }
   return null;
