@@ -53,6 +53,10 @@ interface AggregateDocument extends Document {
 
 // Server errors that say "try again", not "no": MongoDB's failover and shutdown codes, and the
 // SQLite lock contention FerretDB reports as InternalError when writers queue past its timeout.
+// Why the pipeline bounds its writes in flight (KEY_CONCURRENCY) rather than sending a round's
+// all at once: MongoDB-wire servers serialise writes to one document store anyway, and SQLite
+// (under the development stack's FerretDB) backs off in steps of tens of milliseconds when too
+// many writers wait for its one write lock (docs/dev-stack.md).
 const TRANSIENT_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
 const TRANSIENT_MESSAGE = /database is locked|SQLITE_BUSY/;
 
