@@ -10,7 +10,7 @@ export type { ExternalKey } from '../domain/permission/entity.ts';
 export type { EntityRefPayload as EntityRef } from '../domain/permission/payloads.ts';
 export type {
   CreateConsentPayload as CreateConsent, UpdateConsentPayload as UpdateConsent,
-  RequestOrgConsentPayload as RequestOrgConsent, DecideOrgConsentPayload as DecideOrgConsent,
+  RequestOrgConsentPayload as RequestOrgConsent, DecideOrgConsentPayload as DecideOrgConsent, ConsentProofPayload as ConsentProof,
 } from '../domain/consent/payloads.ts';
 export type {
   RegisterEntityPayload as RegisterEntity, DefinePermissionPayload as DefinePermission, RegisterSourcePayload as RegisterSource,

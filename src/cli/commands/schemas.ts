@@ -6,7 +6,7 @@ import type { Config } from '../../config/config.ts';
 import type { Output } from '../output.ts';
 
 export async function registerSchemas(config: Config, out: Output): Promise<number> {
-  const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth);
+  const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth, config.schemaRegistryTls);
   let failed = false;
   for (const role of TOPIC_ROLES) {
     const topic = config.topics[role];

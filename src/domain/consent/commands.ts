@@ -4,6 +4,7 @@ import { parseEnvelope, type Unchecked, type Actor, type CommandEnvelope } from 
 import { invalid, type Rejection } from '../status.ts';
 import { dataPairs, firstRejection, identifier, optionalFutureTime, optionalIdentifier } from '../validation.ts';
 import type { ConsentPayloads } from './payloads.ts';
+import { parseProof, type ConsentProof } from './proof.ts';
 
 export interface CreateConsent {
   readonly type: 'CreateConsent';
@@ -15,6 +16,9 @@ export interface CreateConsent {
   readonly consentType: string | null;
   readonly consentData: Record<string, string>;
   readonly expiryTime: Date | null;
+  /** Who sent it, recorded on the revision (optional in the contract). */
+  readonly actor?: Actor | null;
+  readonly proof?: ConsentProof | null;
 }
 
 export interface UpdateConsent {
@@ -28,6 +32,8 @@ export interface UpdateConsent {
   readonly consentType: string | null;
   readonly consentData: Record<string, string> | null;
   readonly expiryTime: Date | null;
+  readonly actor?: Actor | null;
+  readonly proof?: ConsentProof | null;
 }
 
 export interface RequestOrgConsent {
@@ -37,6 +43,7 @@ export interface RequestOrgConsent {
   readonly sourceUserId: string;
   readonly targetOrgId: string;
   readonly targetOrgOwnerEmail: string;
+  readonly actor?: Actor | null;
 }
 
 export interface DecideOrgConsent {
@@ -47,6 +54,7 @@ export interface DecideOrgConsent {
   readonly action: 'APPROVE' | 'REJECT';
   readonly expiry: Date | null;
   readonly actor: Actor | null;
+  readonly proof?: ConsentProof | null;
 }
 
 /** Not a Kafka command: what the expiry sweep asks of one consent it found due. */
@@ -84,8 +92,9 @@ function parsePayloadAsConsentType(envelope: CommandEnvelope, now: Date): Consen
         consentData: dataPairs('consentData', p['consentData']),
         // Documented choice: an expiry already past when the consent is written is a 400.
         expiryTime: optionalFutureTime('expiryTime', p['expiryTime'], now),
+        proof: parseProof(p['proof']),
       };
-      return firstRejection(c) ?? ({ type: 'CreateConsent', commandId, ...c } as CreateConsent);
+      return firstRejection(c) ?? ({ type: 'CreateConsent', commandId, actor: envelope.actor, ...c } as CreateConsent);
     }
     case 'UpdateConsent': {
       const p = payload('UpdateConsent');
@@ -103,8 +112,9 @@ function parsePayloadAsConsentType(envelope: CommandEnvelope, now: Date): Consen
         consentType: optionalIdentifier('consentType', p['consentType']),
         consentData: p['consentData'] == null ? null : dataPairs('consentData', p['consentData']),
         expiryTime: optionalFutureTime('expiryTime', p['expiryTime'], now),
+        proof: parseProof(p['proof']),
       };
-      return firstRejection(c) ?? ({ type: 'UpdateConsent', commandId, ...c } as UpdateConsent);
+      return firstRejection(c) ?? ({ type: 'UpdateConsent', commandId, actor: envelope.actor, ...c } as UpdateConsent);
     }
     case 'RequestOrgConsent': {
       const p = payload('RequestOrgConsent');
@@ -115,7 +125,7 @@ function parsePayloadAsConsentType(envelope: CommandEnvelope, now: Date): Consen
         targetOrgId: identifier('targetOrgId', p['targetOrgId']),
         targetOrgOwnerEmail: typeof email === 'string' && EMAIL.test(email) ? email : invalid('targetOrgOwnerEmail', 'must be an email address'),
       };
-      return firstRejection(c) ?? ({ type: 'RequestOrgConsent', commandId, ...c } as RequestOrgConsent);
+      return firstRejection(c) ?? ({ type: 'RequestOrgConsent', commandId, actor: envelope.actor, ...c } as RequestOrgConsent);
     }
     case 'DecideOrgConsent': {
       const p = payload('DecideOrgConsent');
@@ -124,6 +134,7 @@ function parsePayloadAsConsentType(envelope: CommandEnvelope, now: Date): Consen
         consentId: identifier('consentId', p['consentId']),
         action: p['action'] === 'APPROVE' || p['action'] === 'REJECT' ? p['action'] : invalid('action', 'must be APPROVE or REJECT'),
         expiry: optionalFutureTime('expiry', p['expiry'], now),
+        proof: parseProof(p['proof']),
       };
       return firstRejection(c) ?? ({ type: 'DecideOrgConsent', commandId, actor: envelope.actor, ...c } as DecideOrgConsent);
     }

@@ -3,6 +3,20 @@
 // types: the parser (commands.ts) reads exactly these fields, and the producer client
 // (src/client) exports them as its command types.
 
+/** Proof of consent (schemas/types/ConsentProof.avsc; docs/ledger.md). */
+export interface ConsentProofPayload {
+  readonly noticeId: string;
+  readonly noticeVersion: string;
+  /** SHA-256 of the exact text shown, 64 lower-case hex characters. */
+  readonly textSha256: string;
+  readonly method: 'WEB_FORM' | 'MOBILE_APP' | 'API' | 'PAPER' | 'VERBAL' | 'OTHER';
+  /** BCP 47 language tag. */
+  readonly locale: string;
+  /** ISO 8601 with offset. */
+  readonly collectedAt: string;
+  readonly artifactUri?: string | null;
+}
+
 export interface CreateConsentPayload {
   /** Derived from the commandId when absent. */
   readonly consentId?: string | null;
@@ -13,6 +27,7 @@ export interface CreateConsentPayload {
   readonly consentData?: Readonly<Record<string, string>> | null;
   /** ISO 8601 with offset, in the future. */
   readonly expiryTime?: string | null;
+  readonly proof?: ConsentProofPayload | null;
 }
 
 export interface UpdateConsentPayload {
@@ -25,6 +40,7 @@ export interface UpdateConsentPayload {
   readonly consentType?: string | null;
   readonly consentData?: Readonly<Record<string, string>> | null;
   readonly expiryTime?: string | null;
+  readonly proof?: ConsentProofPayload | null;
 }
 
 export interface RequestOrgConsentPayload {
@@ -39,6 +55,7 @@ export interface DecideOrgConsentPayload {
   readonly consentId: string;
   readonly action: 'APPROVE' | 'REJECT';
   readonly expiry?: string | null;
+  readonly proof?: ConsentProofPayload | null;
 }
 
 /** Each consent command's payload, by commandType. */
