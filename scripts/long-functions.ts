@@ -18,8 +18,6 @@ export const LONG_ALLOWED: Readonly<Record<string, string>> = {
   'src/adapters/kafka/kafka-bus.ts#consume': 'not split yet: the consume loop inside createKafkaBus, split with it',
   'src/families/consent-expiry/expiry-sweeper.ts#startSweeper': 'not split yet: reminders are being added to the sweeper this session; claim lane, safety net and parker go apart after',
   'src/adapters/mongodb/mongo-store.ts#connectMongo': 'not split yet: one object of every store over one client (aggregates, results, keys, schedule)',
-  'src/adapters/redis/redis-services.ts#connectRedis': 'not split yet: one object of every Redis service over one connection (locks, rates, schedule, owing)',
-  'src/worker.ts#startWorker': 'not split yet: the composition root, wiring in start order with the stop path beside it',
   // Long by their nature: one flat list read top to bottom, with nothing to name apart.
   'src/config/config.ts#loadConfig': 'the validated environment mapped onto Config field by field: a flat list',
   'src/domain/permission/commands.ts#parsePayloadAsPermissionType': 'one case per command type, each the field checks of its payload: a table',
