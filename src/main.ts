@@ -18,15 +18,21 @@ import { startOpsServer, type OpsServer } from './ops/ops-server.ts';
 import { createPrometheusObserver } from './ops/prometheus-observer.ts';
 import { Readiness } from './ops/readiness.ts';
 import { backoffDelay } from './pipeline/backoff.ts';
+import { startTracing, type Tracing } from './tracing/start-tracing.ts';
+import { loadTracingConfig, type TracingConfig } from './tracing/tracing-config.ts';
 import { startWorker, type Worker } from './worker.ts';
 
 export const EXIT = { clean: 0, failed: 1, configuration: CONFIGURATION_EXIT_CODE, stopDeadline: 3 } as const;
 
 // READ_API_ENABLED=true: the read API beside the worker, its configuration checked with the
 // worker's, so one start names every bad variable of both.
-const [config, apiConfig] = loadOrExit<[Config, ApiConfig | null]>(() => loadConfig(), () => (readApiEnabled() ? loadApiConfig() : null));
+const [config, apiConfig, tracingConfig] = loadOrExit<[Config, ApiConfig | null, TracingConfig | null]>(
+  () => loadConfig(), () => (readApiEnabled() ? loadApiConfig() : null), () => loadTracingConfig());
 const logger = createLogger(config.logLevel);
 routeProcessWarnings(logger);
+// Before anything starts a span; off (nothing registered) unless OTEL_* asks for it (docs/tracing.md).
+const tracing: Tracing | null = tracingConfig ? startTracing(tracingConfig, 'consent-worker') : null;
+if (tracingConfig) logger.info({ exporters: tracingConfig.exporters, sampler: tracingConfig.sampler }, 'tracing on');
 
 // ---- the stop path, first ----------------------------------------------------------------------
 let stopping = false;
@@ -61,6 +67,8 @@ async function stop(signal: string): Promise<void> {
     code = EXIT.failed;
   }
   await ops?.close();
+  // The spans of the last commands are exported before the exit (bounded by the stop deadline).
+  await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'tracing shutdown failed; the last spans may be lost'));
   process.exit(code);
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(signal));

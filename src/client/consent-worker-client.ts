@@ -7,6 +7,7 @@ import { createKafkaClientTransport } from '../adapters/kafka/client-transport.t
 import { createRegistry } from '../adapters/registry/avro-codec.ts';
 import { familyOf, keyOf, type Command, type CommandType } from './commands.ts';
 import { toCommandResult, type CommandResult } from './results.ts';
+import { startSendSpan } from './send-tracing.ts';
 import type { ClientTransport, ResultMessage } from './transport.ts';
 
 export interface ClientTopics {
@@ -111,9 +112,12 @@ export class ConsentWorkerClient {
       }, timeoutMs);
       this.pending.set(commandId, { resolve, reject, timer });
     });
+    const traced = startSendSpan(topic, commandId, command.commandType);
     try {
-      await this.transport.produce(topic, keyOf(command, commandId), value);
+      await this.transport.produce(topic, keyOf(command, commandId), value, traced.headers);
+      traced.end();
     } catch (error) {
+      traced.end(error);
       this.settle(commandId)?.reject(error as Error);
     }
     return answered as Promise<CommandResult<T>>;

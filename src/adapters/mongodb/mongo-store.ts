@@ -40,6 +40,7 @@ interface StoredOutboxEntry {
   key: string;
   body: string | Document;
   payloadHash?: string | null;
+  traceparent?: string;
 }
 
 interface AggregateDocument extends Document {
@@ -116,9 +117,13 @@ export async function connectMongo(uri: string, database: string, onCommand?: (c
       _id: record.id,
       version: record.version,
       state: record.state,
-      outbox: record.outbox.map((entry) => (entry.payloadHash
-        ? { id: entry.id, kind: entry.kind, key: entry.key, body: JSON.stringify(entry.body), payloadHash: entry.payloadHash }
-        : { id: entry.id, kind: entry.kind, key: entry.key, body: JSON.stringify(entry.body) })),
+      outbox: record.outbox.map((entry) => {
+        const stored: StoredOutboxEntry = { id: entry.id, kind: entry.kind, key: entry.key, body: JSON.stringify(entry.body) };
+        // Absent fields are not written: every field costs on each read and write (see StoredOutboxEntry).
+        if (entry.payloadHash) stored.payloadHash = entry.payloadHash;
+        if (entry.traceparent) stored.traceparent = entry.traceparent;
+        return stored;
+      }),
       owes: record.outbox.length > 0,
       appliedCommandIds: [...record.appliedCommandIds],
     };
@@ -128,7 +133,11 @@ export async function connectMongo(uri: string, database: string, onCommand?: (c
     const { _id, version, state, outbox, appliedCommandIds, owes: _owes, ...indexFields } = doc;
     const entries = (outbox ?? []).map((entry): OutboxEntry => {
       const body: unknown = typeof entry.body === 'string' ? JSON.parse(entry.body) : entry.body;
-      return entry.payloadHash ? { id: entry.id, kind: entry.kind, key: entry.key, body, payloadHash: entry.payloadHash } : { id: entry.id, kind: entry.kind, key: entry.key, body };
+      return {
+        id: entry.id, kind: entry.kind, key: entry.key, body,
+        ...(entry.payloadHash ? { payloadHash: entry.payloadHash } : {}),
+        ...(entry.traceparent ? { traceparent: entry.traceparent } : {}),
+      };
     });
     return { id: _id, version, state, outbox: entries, appliedCommandIds: appliedCommandIds ?? [], indexFields };
   }
