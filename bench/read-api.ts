@@ -273,7 +273,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => child.once('exit', resolve));
   }
   await mongo.close();
-  await deleteTopicsOf(base); // hundreds of idle partitions slow a single broker down (README)
+  await deleteTopicsOf(base); // hundreds of idle partitions slow a single broker down (docs/benchmarks/expiry-lag.md)
 }
 
 await main();

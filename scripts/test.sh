@@ -36,7 +36,7 @@ node -e '
 ' "$report" || true
 rm -f "$report"
 [[ $status -eq 0 ]] || exit $status
-# The fault suite's small seed (README, "Faults"): the worker as separate processes on a
+# The fault suite's small seed (docs/faults.md): the worker as separate processes on a
 # private stack (other ports, its own run dir), so it stops servers without touching the shared
 # one. FAULTS=0 skips it; `npm run test:faults` is the full run. Prints `faults: N passed, M failed`.
 if [[ ${FAULTS:-1} != 0 ]]; then

@@ -1,5 +1,5 @@
 // `npm run bench`: the worker's throughput, latency and cost per command, beside the raw limits of
-// the same servers measured in the same run. See README, "Throughput benchmark".
+// the same servers measured in the same run. See docs/benchmarks/throughput.md.
 //
 // The worker runs as its own process (`node src/main.ts`, isolated topics/group/database/prefix)
 // and is driven only through Kafka and its environment, so the benchmark measures whatever

@@ -7,7 +7,7 @@ import { MongoClient, type Document } from 'mongodb';
 const CONSENTS = 'consents';
 /**
  * Documents per insert command. FerretDB 1.24 hangs on write commands of about 100 statements
- * (README, "Where the stand-ins differ"), so insert batches stay well below that.
+ * (docs/dev-stack.md, "Where the stand-ins differ"), so insert batches stay well below that.
  */
 const PER_INSERT = 25;
 const INSERTS_IN_FLIGHT = 4;

@@ -57,7 +57,7 @@ mongo_install() {
 # FerretDB's CPU, not the worker's, bounds the expiry drain on this stack, and much of it is Go's
 # garbage collector sweeping the short-lived documents of every request (its live heap is tens of
 # MB). Collecting only near a memory limit instead of at every doubling of the heap raised the
-# drain of bench:expiry from ~500 to ~800 expiries/s on 2 cores (README, "Expiry scheduler").
+# drain of bench:expiry from ~500 to ~800 expiries/s on 2 cores (docs/benchmarks/expiry-lag.md).
 FERRETDB_GOMEMLIMIT="${STACK_FERRETDB_GOMEMLIMIT:-1GiB}"
 
 mongo_start() {

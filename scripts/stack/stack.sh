@@ -67,6 +67,7 @@ up_one() {
   if running_pid "$c" "$marker" >/dev/null; then
     "${c}_ready" >/dev/null 2>&1 || wait_until "$c" "$(ready_timeout "$c")" "$marker" "${c}_ready" || return 1
     say "$c: already up at $("${c}_endpoint")"
+    if declare -F "${c}_already_up_note" >/dev/null; then "${c}_already_up_note"; fi
     return 0
   fi
   if port_in_use "$(port_of "$c")"; then

@@ -83,7 +83,7 @@ export function asyncApiDocument(schemaDir = SCHEMA_DIR): Json {
     messages[spec.message] = message(spec, schemaDir);
     channels[spec.channel] = {
       address: spec.address,
-      description: `${spec.summary} Key: ${spec.key}. The name is configurable (see README, Configuration).`,
+      description: `${spec.summary} Key: ${spec.key}. The name is configurable (see docs/configuration.md).`,
       messages: { [spec.message]: { $ref: `#/components/messages/${spec.message}` } },
       bindings: { kafka: { topic: spec.address, bindingVersion: '0.5.0' } },
     };
@@ -102,7 +102,7 @@ export function asyncApiDocument(schemaDir = SCHEMA_DIR): Json {
       version: '1.0.0',
       description: 'Consent and permission commands in, one result per command and change events out (Avro, Confluent wire format, '
         + 'schemas registered under <topic>-value with BACKWARD compatibility). Generated from schemas/ by `npm run asyncapi`; '
-        + 'the human contract is shared/contract.md and README.',
+        + 'the human contract is docs/contract.md.',
     },
     defaultContentType: 'application/vnd.apache.avro+binary',
     servers: {

@@ -33,7 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Not dropped: FerretDB on SQLite can crash when a database is dropped while mapped (see
-  // README); the native stack clears test databases when it next starts FerretDB.
+  // docs/dev-stack.md); the native stack clears test databases when it next starts FerretDB.
   await client.close();
 });
 

@@ -118,10 +118,10 @@ describe('outbox clear settings', () => {
   });
 });
 
-describe('README', () => {
+describe('docs/configuration.md', () => {
   it('lists every variable of the configuration with its default', () => {
-    const readme = readFileSync(path.join(import.meta.dirname, '../../README.md'), 'utf8');
-    const missing = ENV_VARIABLES.filter((name) => !new RegExp(`^\\| \`${name}\` \\|`, 'm').test(readme));
+    const page = readFileSync(path.join(import.meta.dirname, '../../docs/configuration.md'), 'utf8');
+    const missing = ENV_VARIABLES.filter((name) => !new RegExp(`^\\| \`${name}\` \\|`, 'm').test(page));
     expect(missing).toEqual([]);
   });
 });
