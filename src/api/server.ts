@@ -11,6 +11,7 @@ import type { Caller, VerifyAuthorization } from './auth.ts';
 import { ApiError, errorBody } from './errors.ts';
 import type { PageTokens } from './page-token.ts';
 import type { ReadStore } from './read-ports.ts';
+import { traceRequests } from './request-tracing.ts';
 import { consentRoutes } from './routes/consents.ts';
 import { permissionRoutes } from './routes/permissions.ts';
 import { cspErrorResponse } from './schemas.ts';
@@ -46,6 +47,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: true, allErrors: false } },
   });
   app.decorateRequest('caller', null);
+  traceRequests(app); // first, so the span covers authentication too
   app.addSchema(cspErrorResponse);
 
   await app.register(swagger, {

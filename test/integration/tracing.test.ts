@@ -3,13 +3,14 @@
 // the sweep's events in a trace of their own; and with tracing off nothing recorded and no
 // `traceparent` written, whatever the command carried.
 import { randomUUID } from 'node:crypto';
-import { propagation, trace } from '@opentelemetry/api';
+import { SpanKind, propagation, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsentWorkerClient } from '../../src/client/index.ts';
 import { ATTRIBUTE } from '../../src/pipeline/command-tracing.ts';
 import { startTracing, type Tracing } from '../../src/tracing/start-tracing.ts';
 import { loadTracingConfig } from '../../src/tracing/tracing-config.ts';
+import { serviceToken, startReadApiUnderTest } from '../support/read-api.ts';
 import type { Received } from '../support/topic-collector.ts';
 import { inMs, startHarness, type Harness } from '../support/worker-harness.ts';
 
@@ -125,6 +126,35 @@ describe('tracing on', () => {
     const round = await spanWhere('sweep round', (s) => s.parentSpanContext?.spanId === spanId);
     expect(round).toMatchObject({ name: 'consent round' });
     expect(round.spanContext().traceId).toBe(traceId);
+  });
+});
+
+describe('tracing on, the read API', () => {
+  it('joins the traceparent of a read made in answer to an event: the read is a span of the command\'s trace', async () => {
+    const consentId = `trace-read-${randomUUID().slice(0, 8)}`;
+    const created = await client.send({
+      commandType: 'CreateConsent', payload: { consentId, serviceId: 'svc-trace', userId: 'user-trace-read', status: 'ACTIVE' },
+    });
+    const event = await received(h.topics.consentEvents, consentId);
+    const { traceId, spanId } = parse(event.headers['traceparent']);
+    const api = await startReadApiUnderTest(h.config, h.mongo.db(h.config.mongodbDatabase));
+    try {
+      // A consumer of the event reads the consent in the event's trace.
+      const response = await api.app.inject({
+        method: 'GET', url: `/v1/services/svc-trace/users/user-trace-read/consents/${consentId}`,
+        headers: { authorization: `Bearer ${await serviceToken('svc-trace')}`, traceparent: event.headers['traceparent'] as string },
+      });
+      expect(response.statusCode).toBe(200);
+      const read = await spanWhere('read', (s) => s.kind === SpanKind.SERVER && s.spanContext().traceId === traceId);
+      expect(read.name).toBe('GET /v1/services/:serviceId/users/:userId/consents/:consentId');
+      expect(read.parentSpanContext?.spanId).toBe(spanId);
+      expect(read.attributes).toMatchObject({ 'http.response.status_code': 200, 'http.route': '/v1/services/:serviceId/users/:userId/consents/:consentId' });
+      // Named by its route: the ids in the URL are in no attribute.
+      expect(JSON.stringify([read.name, read.attributes])).not.toContain('user-trace-read');
+      expect(created.statusCode).toBe('201');
+    } finally {
+      await api.close();
+    }
   });
 });
 
