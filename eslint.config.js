@@ -19,20 +19,8 @@ export default tseslint.config(
       'no-restricted-properties': ['error',
         { object: 'Date', property: 'now', message: 'The domain takes `now` as an argument.' },
         { object: 'Math', property: 'random', message: 'The domain is deterministic.' }],
-      'no-restricted-imports': ['error', { patterns: ['*/adapters/*', '*/pipeline/*', 'kafkajs', 'mongodb', 'ioredis'] }],
     },
   },
-  {
-    // The pipeline knows its servers only through ports.ts: a client library imported here would
-    // tie every family and the sweep to one client (kafkajs is unmaintained, say).
-    files: ['src/pipeline/**/*.ts', 'src/families/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: ['kafkajs', 'mongodb', 'ioredis', '@kafkajs/confluent-schema-registry'].map((name) => ({
-          name, message: 'The pipeline uses the ports in src/pipeline/ports.ts; only src/adapters imports client libraries.',
-        })),
-        patterns: [{ group: ['*/adapters/*'], message: 'The pipeline depends on ports, not on adapters.' }],
-      }],
-    },
-  },
+  // What may import what (the layers, at any depth, and no import cycle) is checked by
+  // dependency-cruiser in the same `npm run lint`: see .dependency-cruiser.js for why not here.
 );

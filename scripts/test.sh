@@ -22,7 +22,7 @@ else
 fi
 
 step "lint"
-eslint .
+npm run --silent lint
 step "typecheck"
 tsc --noEmit
 step "tests"

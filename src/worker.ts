@@ -9,10 +9,11 @@ import { startResultRetention, type ResultRetention } from './adapters/mongodb/r
 import { createCommandDecoder, createEncoder, createRegistry, registerTopicSchema } from './adapters/registry/avro-codec.ts';
 import { connectRedis } from './adapters/redis/redis-services.ts';
 import { registryPing } from './adapters/registry/registry-ping.ts';
+import { CONSENTS, PERMISSION_COLLECTIONS } from './catalogue/collections.ts';
 import type { Config } from './config/config.ts';
 import { startSweeper, type ConsentRuntime, type Sweeper } from './families/consent-expiry/expiry-sweeper.ts';
-import { CONSENTS, consentFamily } from './families/consent-family.ts';
-import { COLLECTIONS, permissionFamily } from './families/permission-family.ts';
+import { consentFamily } from './families/consent-family.ts';
+import { permissionFamily } from './families/permission-family.ts';
 import type { Logger } from './logging/logger.ts';
 import type { PipelineDeps } from './pipeline/apply-round.ts';
 import { dlqTopicOf, parkInDeadLetter } from './pipeline/dead-letter.ts';
@@ -147,7 +148,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     const recovery = (async () => {
       const pages = { pages: config.outboxRecoveryPages };
       await recoverOwedOutboxes(deps, consents, [CONSENTS], pages, logger);
-      await recoverOwedOutboxes(deps, permissions, Object.values(COLLECTIONS), pages, logger);
+      await recoverOwedOutboxes(deps, permissions, Object.values(PERMISSION_COLLECTIONS), pages, logger);
     })().catch((error: unknown) => logger.warn({ err: error }, 'start-up outbox recovery failed; owed outboxes are published when next loaded'));
 
     // Idempotent: a second stop (a signal during shutdown, a test's teardown) awaits the first.

@@ -3,39 +3,15 @@
 // the rate counter and the token verifier come in, so tests and `npm run api` wire the same code.
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { ApiConfig } from '../config/api-config.ts';
-import type { Logger } from '../logging/logger.ts';
-import type { RateCounter } from '../pipeline/ports.ts';
-import type { Caller, VerifyAuthorization } from './auth.ts';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ApiDeps, Guard } from './api-deps.ts';
 import { ApiError, errorBody } from './errors.ts';
-import type { PageTokens } from './page-token.ts';
-import type { ReadStore } from './read-ports.ts';
 import { traceRequests } from './request-tracing.ts';
 import { consentRoutes } from './routes/consents.ts';
 import { permissionRoutes } from './routes/permissions.ts';
 import { cspErrorResponse } from './schemas.ts';
 
 export const API_PREFIX = '/v1';
-
-export interface ApiDeps {
-  readonly store: ReadStore;
-  readonly rates: RateCounter;
-  readonly verify: VerifyAuthorization;
-  readonly tokens: PageTokens;
-  readonly limits: Pick<ApiConfig, 'pageLimitDefault' | 'pageLimitMax' | 'rateLimit' | 'rateWindowMs'>;
-  readonly clock: () => Date;
-  readonly logger: Logger;
-}
-
-/** What a route's preHandler decides before it reads: may this caller, and within its budget? */
-export type Guard = (request: FastifyRequest, allowed: (caller: Caller) => boolean, budgetKey: (caller: Caller) => string) => Promise<Caller>;
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    caller: Caller | null;
-  }
-}
 
 export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({

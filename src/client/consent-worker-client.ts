@@ -2,11 +2,10 @@
 // of `<topic>-value`, looked up once per topic), produces it to its family's commands topic
 // under the contract's key, and resolves with the CommandResult of the same commandId.
 import { randomUUID } from 'node:crypto';
-import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { createKafkaClientTransport } from '../adapters/kafka/client-transport.ts';
-import { createRegistry } from '../adapters/registry/avro-codec.ts';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { familyOf, keyOf, type Command, type CommandType } from './commands.ts';
 import { toCommandResult, type CommandResult } from './results.ts';
+import { createKafkaClientTransport } from './kafka-transport.ts';
 import { startSendSpan } from './send-tracing.ts';
 import type { ClientTransport, ResultMessage } from './transport.ts';
 
@@ -72,7 +71,8 @@ export class ConsentWorkerClient {
   private constructor(options: ClientOptions, transport: ClientTransport) {
     this.topics = { ...DEFAULT_TOPICS, ...options.topics };
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.registry = createRegistry(options.registryUrl);
+    // Built here rather than by the worker's registry adapter: the client imports no worker internals.
+    this.registry = new SchemaRegistry({ host: options.registryUrl, retry: { retries: 3 } });
     this.transport = transport;
   }
 

@@ -1,5 +1,5 @@
 // What the producer client needs of Kafka, so that the client itself never imports a Kafka
-// library (src/adapters/kafka/client-transport.ts implements it over kafkajs).
+// library (kafka-transport.ts implements it over kafkajs).
 
 export interface ResultMessage {
   readonly topic: string;

@@ -5,8 +5,6 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { z } from 'zod';
-import type { SweeperTuning } from '../families/consent-expiry/expiry-sweeper.ts';
-import type { OutboxClearOptions } from '../pipeline/outbox-clears.ts';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
@@ -14,6 +12,26 @@ export interface KafkaSecurity {
   /** TLS to the brokers; `true` trusts the system's CAs, an object names a CA file's contents. */
   readonly ssl: boolean | { readonly ca: string };
   readonly sasl: { readonly mechanism: SaslMechanism; readonly username: string; readonly password: string } | null;
+}
+
+// The sweep and outbox-clear knobs are spelled out here rather than imported: the configuration
+// sits below the families and the pipeline (docs/architecture.md), and their own option types
+// (SweeperTuning, OutboxClearOptions) are checked against these where src/worker.ts passes them on.
+export interface SweepConfig {
+  readonly enabled: boolean;
+  readonly batchSize: number;
+  readonly concurrency: number;
+  readonly claimLeaseMs: number;
+  readonly maxIdleMs: number;
+  readonly safetyNetIntervalMs: number;
+  readonly safetyNetLookaheadMs: number;
+  readonly parkAfter: number;
+}
+
+export interface OutboxClearConfig {
+  readonly delayMs: number;
+  readonly maxPending: number;
+  readonly batchSize: number;
 }
 
 export interface Config {
@@ -51,8 +69,8 @@ export interface Config {
   readonly lockWaitMs: number;
   readonly orgDecisionLimit: number;
   readonly orgDecisionWindowMs: number;
-  readonly sweep: SweeperTuning & { readonly enabled: boolean };
-  readonly outboxClears: OutboxClearOptions;
+  readonly sweep: SweepConfig;
+  readonly outboxClears: OutboxClearConfig;
   /** Pages (of 100) of owing aggregates the start-up recovery looks at per collection, in the background. */
   readonly outboxRecoveryPages: number;
   /** The broker's max.message.bytes: records are measured against it before they are produced. */

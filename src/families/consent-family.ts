@@ -1,5 +1,6 @@
 // The consent family on the shared pipeline: its domain functions, its one collection, the
 // per-org decision counter, and the expiry schedule fed after every write.
+import { CONSENTS } from '../catalogue/collections.ts';
 import { CONSENT_COMMAND_TYPES, parseConsentCommand, type ConsentCommand } from '../domain/consent/commands.ts';
 import { dueAt, type Consent } from '../domain/consent/consent.ts';
 import { readKeysOf } from '../domain/consent/read-keys.ts';
@@ -8,7 +9,6 @@ import { CorruptAggregateError } from '../pipeline/errors.ts';
 import type { CommandFamily, TaggedState } from '../pipeline/family.ts';
 import type { ExpirySchedule, RateCounter } from '../pipeline/ports.ts';
 
-export const CONSENTS = 'consents';
 const STATUSES = new Set(['ACTIVE', 'REQUESTED', 'REJECTED', 'REVOKED', 'EXPIRED']);
 
 export interface ConsentFamilyDeps {

@@ -1,6 +1,7 @@
 // The permission family on the shared pipeline. Its aggregates are entities (which hold the
 // acceptances) and the reference data (permission definitions, sources, contracts), one
 // collection each. Reference data is read, never locked, when an acceptance is decided.
+import { PERMISSION_COLLECTIONS as COLLECTIONS } from '../catalogue/collections.ts';
 import { entityKeyOf, parsePermissionCommand, type PermissionCommand } from '../domain/permission/commands.ts';
 import { NO_CONTEXT, targetOf, type ContextFor, type PermissionAggregate, type PermissionContext, type StoredFor } from '../domain/permission/context.ts';
 import { decidePermission } from '../domain/permission/decide.ts';
@@ -10,13 +11,6 @@ import { CorruptAggregateError } from '../pipeline/errors.ts';
 import type { CommandFamily, TaggedState, Target } from '../pipeline/family.ts';
 import type { AggregateStore, ExternalKeyIndex } from '../pipeline/ports.ts';
 import { batchedLoader } from './batched-loader.ts';
-
-export const COLLECTIONS = {
-  entity: 'entities',
-  permission: 'permission_defs',
-  source: 'sources',
-  contract: 'contracts',
-} as const;
 
 export interface PermissionFamilyDeps {
   readonly store: AggregateStore;

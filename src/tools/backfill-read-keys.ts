@@ -8,7 +8,7 @@ import { loadConfig } from '../config/config.ts';
 import { loadOrExit } from '../config/load-or-exit.ts';
 import type { Consent } from '../domain/consent/consent.ts';
 import { readKeysOf } from '../domain/consent/read-keys.ts';
-import { CONSENTS } from '../families/consent-family.ts';
+import { CONSENTS } from '../catalogue/collections.ts';
 
 const [config] = loadOrExit(() => loadConfig());
 const client = await new MongoClient(config.mongodbUri).connect();

@@ -4,14 +4,13 @@
 // (consent/read-keys.ts): MongoDB answers them from {ownerKey: 1} / {orgKey: 1} / {accessKey: 1}, and so does the stack's FerretDB with its
 // string-range patch; any other filter shape would make FerretDB decode every consent.
 import { MongoClient, type Db, type Document } from 'mongodb';
-import type { ReadStore } from '../../api/read-ports.ts';
+import { CONSENTS, PERMISSION_COLLECTIONS } from '../../catalogue/collections.ts';
 import type { Consent } from '../../domain/consent/consent.ts';
 import { accessKeyPrefix, orgKeyPrefix, prefixRange, userKeyPrefix } from '../../domain/consent/read-keys.ts';
 import type { Entity } from '../../domain/permission/entity.ts';
 import type { PermissionDef } from '../../domain/permission/reference.ts';
-import { CONSENTS } from '../../families/consent-family.ts';
-import { COLLECTIONS } from '../../families/permission-family.ts';
 import { InfrastructureError } from '../../pipeline/errors.ts';
+import type { ReadStore } from '../../pipeline/read-ports.ts';
 
 interface StateDocument extends Document {
   _id: string;
@@ -71,14 +70,14 @@ export function mongoReadStore(db: Db, close: () => Promise<void> = async () => 
       return docs.map((d) => consentOf(d) as Consent);
     },
     async entity(entityId) {
-      return state<Entity>(await io(() => db.collection<StateDocument>(COLLECTIONS.entity).findOne({ _id: entityId }, STATE_ONLY)));
+      return state<Entity>(await io(() => db.collection<StateDocument>(PERMISSION_COLLECTIONS.entity).findOne({ _id: entityId }, STATE_ONLY)));
     },
     async entityIdOfKey(extType, extKey) {
       const doc = await io(() => db.collection<{ _id: string; entityId: string }>('entity_keys').findOne({ _id: `${extType}:${extKey}` }));
       return doc?.entityId ?? null;
     },
     async permission(permissionId) {
-      return state<PermissionDef>(await io(() => db.collection<StateDocument>(COLLECTIONS.permission).findOne({ _id: permissionId }, STATE_ONLY)));
+      return state<PermissionDef>(await io(() => db.collection<StateDocument>(PERMISSION_COLLECTIONS.permission).findOne({ _id: permissionId }, STATE_ONLY)));
     },
     async ensureIndexes() {
       await io(async () => {

@@ -6,7 +6,7 @@ import { checkAccess, orgConsentList, ownedBy, userConsentView } from '../../dom
 import { ApiError } from '../errors.ts';
 import { mayReadOrg, mayReadUser } from '../policy.ts';
 import { accessDecision, consent, consentDto, errorResponses, IDENTIFIER_PATTERN, params, securedBy } from '../schemas.ts';
-import type { ApiDeps, Guard } from '../server.ts';
+import type { ApiDeps, Guard } from '../api-deps.ts';
 
 interface UserParams { serviceId: string; userId: string }
 

@@ -7,7 +7,7 @@ import { isRejection } from '../../domain/status.ts';
 import { ApiError } from '../errors.ts';
 import { mayReadPermissions } from '../policy.ts';
 import { errorResponses, params, permissionState, securedBy } from '../schemas.ts';
-import type { ApiDeps, Guard } from '../server.ts';
+import type { ApiDeps, Guard } from '../api-deps.ts';
 
 export function permissionRoutes(app: FastifyInstance, deps: ApiDeps, guard: Guard): void {
   const schema = (summary: string, routeParams: object) => ({

@@ -7,7 +7,7 @@ import { createParkingLot } from '../../adapters/mongodb/parking-lot.ts';
 import { connectRedis } from '../../adapters/redis/redis-services.ts';
 import type { Config } from '../../config/config.ts';
 import { dueAt, type Consent } from '../../domain/consent/consent.ts';
-import { CONSENTS } from '../../families/consent-family.ts';
+import { CONSENTS } from '../../catalogue/collections.ts';
 import type { Output } from '../output.ts';
 
 export async function listParked(config: Config, options: { limit: number; json: boolean }, out: Output): Promise<number> {

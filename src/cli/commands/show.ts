@@ -2,10 +2,11 @@
 // outbox bodies (stored as JSON text) parsed back, and whether it is parked.
 import { connectMongo } from '../../adapters/mongodb/mongo-store.ts';
 import { PARKED_AGGREGATES } from '../../adapters/mongodb/parking-lot.ts';
+import { CONSENTS, PERMISSION_COLLECTIONS } from '../../catalogue/collections.ts';
 import type { Config } from '../../config/config.ts';
 import type { Output } from '../output.ts';
 
-export const SHOWN_COLLECTIONS = { consent: 'consents', entity: 'entities' } as const;
+export const SHOWN_COLLECTIONS = { consent: CONSENTS, entity: PERMISSION_COLLECTIONS.entity } as const;
 export type Shown = keyof typeof SHOWN_COLLECTIONS;
 
 function withParsedOutbox(doc: Record<string, unknown>): Record<string, unknown> {

@@ -12,6 +12,7 @@
 // A consent whose expiry fails for a reason a retry cannot fix (a stored document that cannot be
 // revived) is retried when its claim lapses, up to `parkAfter` times in a row; then it leaves the
 // schedule and is parked (ParkingLot), for an operator to look at.
+import { CONSENTS } from '../../catalogue/collections.ts';
 import type { ConsentCommand } from '../../domain/consent/commands.ts';
 import type { Consent } from '../../domain/consent/consent.ts';
 import type { ConsentContext } from '../../domain/consent/decide.ts';
@@ -22,7 +23,7 @@ import { sleep } from '../../pipeline/concurrency.ts';
 import { isRetryable } from '../../pipeline/errors.ts';
 import type { FamilyRuntime } from '../../pipeline/family.ts';
 import type { DueConsent, DueConsentQuery, ExpirySchedule, ParkingLot } from '../../pipeline/ports.ts';
-import { CONSENTS, type DecisionCount } from '../consent-family.ts';
+import type { DecisionCount } from '../consent-family.ts';
 
 export type ConsentRuntime = FamilyRuntime<ConsentCommand, Consent, ConsentContext, DecisionCount>;
 

@@ -34,10 +34,13 @@ function contextOf(s: Step): RulesContext {
   });
 }
 
+/** A seed whose 300 sequences reach every status code below (checked when it was chosen). */
+const SEQUENCES_SEED = 20261206;
+
 describe('the entity acceptance state machine under random sequences', () => {
   it('never reaches a forbidden state', () => {
     const codes = new Set<string>();
-    fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 60 }), (steps) => {
+    const sequences = fc.property(fc.array(step, { minLength: 1, maxLength: 60 }), (steps) => {
       let stored: Entity = entity({ version: 1, permissions: [] });
       steps.forEach((s, n) => {
         const command = commandOf(s, n);
@@ -66,7 +69,12 @@ describe('the entity acceptance state machine under random sequences', () => {
         }
         stored = next;
       });
-    }), { numRuns: 300 });
+    });
+    // New sequences on every run, and a fixed set besides: the random ones go on exploring, and
+    // the fixed ones make the coverage check below deterministic (a random run of 300 missed 303
+    // about once in a few runs).
+    fc.assert(sequences, { numRuns: 300 });
+    fc.assert(sequences, { numRuns: 300, seed: SEQUENCES_SEED });
     for (const code of ['201', '200', '303', '409', '400.2', '400.3', '412.2', '412.4']) expect(codes).toContain(code);
   });
 

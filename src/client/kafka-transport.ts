@@ -1,10 +1,12 @@
-// The producer client's Kafka transport over kafkajs (see src/client/transport.ts).
+// The producer client's Kafka transport over kafkajs (see transport.ts). It lives in the client,
+// not in src/adapters, because the client is a package of its own that never imports the worker's
+// internals (docs/architecture.md); the worker's Kafka adapter is src/adapters/kafka/kafka-bus.ts.
 // Results are read by a consumer group of the client's own (a fresh id per client, never
 // committed), positioned at each partition's end as it was before the group joined: every
 // client reads every result, and picks those of the commands it sent.
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
-import type { ClientTransport, ResultMessage } from '../../client/transport.ts';
+import type { ClientTransport, ResultMessage } from './transport.ts';
 
 export interface KafkaClientTransportOptions {
   readonly brokers: readonly string[];

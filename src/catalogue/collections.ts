@@ -1,0 +1,14 @@
+// The MongoDB collections the families write and the read side (read API, CLI, tools) reads. The
+// names live here, below every layer that names them and importing nothing, so a reader of a
+// collection need not import the family that writes it (docs/architecture.md).
+
+/** Consents, one document per consentId (the consent family). */
+export const CONSENTS = 'consents';
+
+/** The permission family's aggregates, one collection per kind. */
+export const PERMISSION_COLLECTIONS = {
+  entity: 'entities',
+  permission: 'permission_defs',
+  source: 'sources',
+  contract: 'contracts',
+} as const;
