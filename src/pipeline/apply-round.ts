@@ -4,11 +4,12 @@
 //   lease the round → load, and flush what is owed → decide and write → publish → record results
 // A consumed chunk is cut into rounds that keep each key's commands in offset order
 // (handle-message.ts); a sweep claim is one round (families/consent-expiry).
+import type { Span } from '@opentelemetry/api';
 import { resultNoLongerKept } from '../domain/command-id.ts';
 import { refuse, type Change } from '../domain/decision.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { DomainEvent } from '../domain/event.ts';
-import { commandPublished, commandStep, spanFailed, startRoundSpan, type CommandTrace } from './command-tracing.ts';
+import { commandPublished, commandStep, roundStep, spanFailed, startRoundSpan, type CommandTrace } from './command-tracing.ts';
 import { mapBounded } from './concurrency.ts';
 import { isRetryable } from './errors.ts';
 import type { DomainCommand, FamilyRuntime, Target, Versioned, WrittenChange } from './family.ts';
@@ -268,16 +269,13 @@ async function decideAndWrite<C extends DomainCommand, S extends Versioned, X, P
     }
     const records = await loadAndFlushOwed(deps, runtime, open);
     const decided = await decideAll(deps, runtime, open, records);
-    for (const d of decided) commandStep(d.entry.item.origin.trace, 'decided', { outcome: d.kind });
     const writes = decided.filter((d): d is Written<C, S, P> => d.kind === 'write');
     const outcomes = await writeAll(deps, writes);
     const lost: Entry<C, P>[] = [];
     writes.forEach((write, i) => {
       const outcome = outcomes[i] as WriteOutcome;
-      if (outcome === 'written') {
-        settled.written.push(write);
-        commandStep(write.entry.item.origin.trace, 'written');
-      } else if (outcome === 'lost') {
+      if (outcome === 'written') settled.written.push(write);
+      else if (outcome === 'lost') {
         deps.observer.versionConflict(runtime.family.name);
         commandStep(write.entry.item.origin.trace, 'version conflict');
         lost.push(write.entry);
@@ -331,7 +329,7 @@ export async function applyRound<C extends DomainCommand, S extends Versioned, X
   const sweep = items[0]?.origin.kind === 'sweep' ? items[0].origin.trace : undefined;
   const round = startRoundSpan(runtime.family.name, sweep ? [] : items.map((item) => item.origin.trace), sweep);
   try {
-    return await applyLeasedRound(deps, runtime, items, earlier);
+    return await applyLeasedRound(deps, runtime, items, earlier, round);
   } catch (error) {
     spanFailed(round, error);
     throw error;
@@ -345,6 +343,7 @@ async function applyLeasedRound<C extends DomainCommand, S extends Versioned, X,
   runtime: FamilyRuntime<C, S, X, P>,
   items: readonly RoundItem<C, P>[],
   earlier: readonly Answer[],
+  round: Span,
 ): Promise<ItemOutcome<S>[]> {
   const keys = items.map((item) => lockKeyOf(item.target));
   // Marked in the owing index before anything is written, in the same round trip as the leases.
@@ -356,12 +355,15 @@ async function applyLeasedRound<C extends DomainCommand, S extends Versioned, X,
     throw marked.reason;
   }
   const mark = marked.value;
+  roundStep(round, 'leased');
   try {
     const { written, answers, failures } = await decideAndWrite(deps, runtime, items.map((item, index) => ({ index, item })));
+    roundStep(round, 'written', { written: written.length, answered: answers.length, failed: failures.length });
     const published = written.map(({ entry, next }): Owed => ({ target: entry.item.target, record: next, mark }));
     const answeredKeys = answers.map(({ entry }) => lockKeyOf(entry.item.target));
     const all = [...earlier, ...answers.flatMap(({ answer }) => (answer ? [answer] : []))];
     await publishRound(deps, runtime, published, all);
+    roundStep(round, 'published', { messages: published.reduce((n, { record }) => n + record.outbox.length, 0) + all.length });
 
     for (const answer of all) reportAnswered(deps, runtime.family.name, answer.body, answer.receivedAt, answer.trace);
     for (const { entry, result } of written) {

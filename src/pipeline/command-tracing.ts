@@ -4,11 +4,13 @@
 // written, and the hot path pays a few property reads per command.
 //
 // The shape of a trace (docs/tracing.md):
-//  - a command's span continues the producer's trace (its `traceparent` header) and carries the
-//    steps as events (decoded, decided, written, published); its result and events carry the
-//    command span's `traceparent`, so a consumer's span links to the command that caused it;
+//  - a command's span continues the producer's trace (its `traceparent` header); its result and
+//    events carry the command span's `traceparent`, so a consumer's span links to the command
+//    that caused it;
 //  - a round serves many commands, so it has a span of its own, which each command's span links
-//    to: a round is no command's parent;
+//    to: a round is no command's parent. The steps (leased, written, published) are events of
+//    the round's span, where they happen once for all its commands: as events of every command's
+//    span they cost more than the span itself to export (docs/tracing.md, "Cost");
 //  - the expiry sweep starts a trace per round; its events carry that trace.
 // Attributes are ids, types, codes and Kafka positions, never personal data.
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, isSpanContextValid, propagation, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
@@ -67,12 +69,10 @@ export function startCommandSpan(message: InboundMessage): CommandTrace {
 
 /** The command decoded: its id and type (the envelope's, never its payload). */
 export function commandDecoded(command: CommandTrace, commandId: string, commandType: string): void {
-  if (!command.span.isRecording()) return;
-  command.span.setAttributes({ [ATTRIBUTE.commandId]: commandId, [ATTRIBUTE.commandType]: commandType });
-  command.span.addEvent('decoded');
+  if (command.span.isRecording()) command.span.setAttributes({ [ATTRIBUTE.commandId]: commandId, [ATTRIBUTE.commandType]: commandType });
 }
 
-/** A step of the command (decided, written, version conflict, ...), as an event of its span. */
+/** What befell one command alone (a version conflict, the DLQ), as an event of its span. */
 export function commandStep(command: CommandTrace | undefined, step: string, attributes?: Attributes): void {
   if (command?.span.isRecording()) command.span.addEvent(step, attributes);
 }
@@ -81,7 +81,6 @@ export function commandStep(command: CommandTrace | undefined, step: string, att
 export function commandPublished(command: CommandTrace | undefined, statusCode: string): void {
   if (!command?.span.isRecording()) return;
   command.span.setAttribute(ATTRIBUTE.statusCode, statusCode);
-  command.span.addEvent('published');
   if (statusCode === '500') command.span.setStatus({ code: SpanStatusCode.ERROR, message: 'answered 500' });
 }
 
@@ -103,6 +102,11 @@ export function startRoundSpan(family: string, commands: readonly (CommandTrace 
   const link = { context: round.spanContext() };
   for (const command of commands) if (command?.span.isRecording()) command.span.addLink(link);
   return round;
+}
+
+/** A step of a round (leased, written, published), as an event of its span. */
+export function roundStep(round: Span, step: string, attributes?: Attributes): void {
+  if (round.isRecording()) round.addEvent(step, attributes);
 }
 
 /** A round (or a command) that failed as a whole: the error's name only (its message may quote data). */
