@@ -9,25 +9,23 @@
 // A stop that passes SHUTDOWN_TIMEOUT_MS exits 3: the worker commits offsets as commands finish,
 // so what is lost is at most the commands in flight, redone (idempotently) by the next owner.
 import { startReadApi, type ReadApi } from './api/start-api.ts';
-import { loadApiConfig, readApiEnabled, type ApiConfig } from './config/api-config.ts';
 import { loadConfig, type Config } from './config/config.ts';
-import { CONFIGURATION_EXIT_CODE, loadOrExit } from './config/load-or-exit.ts';
+import { loadOrExit } from './config/load-or-exit.ts';
 import { createLogger } from './logging/logger.ts';
 import { routeProcessWarnings } from './logging/process-warnings.ts';
-import { startOpsServer, type OpsServer } from './ops/ops-server.ts';
+import { EXIT, installStopPath, startOpsOrExit } from './ops/process-lifecycle.ts';
+import type { OpsServer } from './ops/ops-server.ts';
 import { createPrometheusObserver } from './ops/prometheus-observer.ts';
 import { Readiness } from './ops/readiness.ts';
+import { securityRefusalOf } from './ops/security-refusal.ts';
 import { backoffDelay } from './pipeline/backoff.ts';
 import { startTracing, type Tracing } from './tracing/start-tracing.ts';
 import { loadTracingConfig, type TracingConfig } from './tracing/tracing-config.ts';
 import { startWorker, type Worker } from './worker.ts';
 
-export const EXIT = { clean: 0, failed: 1, configuration: CONFIGURATION_EXIT_CODE, stopDeadline: 3 } as const;
-
-// READ_API_ENABLED=true: the read API beside the worker, its configuration checked with the
-// worker's, so one start names every bad variable of both.
-const [config, apiConfig, tracingConfig] = loadOrExit<[Config, ApiConfig | null, TracingConfig | null]>(
-  () => loadConfig(), () => (readApiEnabled() ? loadApiConfig() : null), () => loadTracingConfig());
+// READ_API_ENABLED=true: the read API beside the worker (config.readApi), its variables checked
+// with the worker's (and the OTEL_* ones), so one start names every bad variable of all.
+const [config, tracingConfig] = loadOrExit<[Config, TracingConfig | null]>(() => loadConfig(), () => loadTracingConfig());
 const logger = createLogger(config.logLevel);
 routeProcessWarnings(logger);
 // Before anything starts a span; off (nothing registered) unless OTEL_* asks for it (docs/tracing.md).
@@ -35,58 +33,33 @@ const tracing: Tracing | null = tracingConfig ? startTracing(tracingConfig, 'con
 if (tracingConfig) logger.info({ exporters: tracingConfig.exporters, sampler: tracingConfig.sampler }, 'tracing on');
 
 // ---- the stop path, first ----------------------------------------------------------------------
-let stopping = false;
 let wakeFromBackoff: (() => void) | null = null;
 let worker: Worker | null = null;
 let ops: OpsServer | null = null;
 let api: ReadApi | null = null;
 const readiness = new Readiness();
-
-async function stop(signal: string): Promise<void> {
-  if (stopping) {
-    logger.warn({ signal }, 'already stopping');
-    return;
-  }
-  stopping = true;
-  readiness.stopping();
-  logger.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'stopping');
-  setTimeout(() => {
-    logger.error({ deadlineMs: config.shutdownTimeoutMs }, 'stop deadline passed; exiting with what was committed');
-    process.exit(EXIT.stopDeadline);
-  }, config.shutdownTimeoutMs).unref();
-  wakeFromBackoff?.();
-  let code: number = EXIT.clean;
-  try {
+const stopPath = installStopPath({
+  logger, readiness, deadlineMs: config.shutdownTimeoutMs, ops: () => ops,
+  async stopWork() {
+    wakeFromBackoff?.();
     // Before the worker has started nothing was consumed, so nothing waits to be committed: a
     // start in flight (perhaps waiting on a server that is down) is left, and what it did
     // (topics, schemas, owed outboxes published) is idempotent and done again by the next start.
     if (!worker) logger.info('stopped before the worker started');
     await Promise.all([worker?.stop(), api?.stop()]);
-  } catch (error) {
-    logger.error({ err: error }, 'unclean stop');
-    code = EXIT.failed;
-  }
-  await ops?.close();
-  // The spans of the last commands are exported before the exit (bounded by the stop deadline).
-  await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'tracing shutdown failed; the last spans may be lost'));
-  process.exit(code);
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(signal));
+    // The spans of the last commands are exported before the exit (bounded by the stop deadline).
+    await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'tracing shutdown failed; the last spans may be lost'));
+  },
+});
 
-// ---- the ops listener --------------------------------------------------------------------------
+// ---- the ops listener (the read API's series join the worker's registry) -----------------------
 const observer = createPrometheusObserver();
-try {
-  ops = await startOpsServer({ ...config.ops, readiness, metrics: observer.registry, logger });
-} catch (error) {
-  // A taken port is the configuration's to fix, like any other bad value.
-  console.error(`configuration error: OPS_PORT: cannot listen on ${config.ops.host}:${config.ops.port}: ${(error as Error).message}`);
-  process.exit(EXIT.configuration);
-}
+ops = await startOpsOrExit(config.ops, readiness, observer.registry, logger);
 
 // ---- the read API, when asked for (it needs MongoDB and Redis only) ----------------------------
-if (apiConfig) {
+if (config.readApi) {
   try {
-    api = await startReadApi(config, apiConfig, logger);
+    api = await startReadApi(config, config.readApi, logger, { metrics: observer.registry });
   } catch (error) {
     logger.fatal({ err: error }, 'read API could not start');
     process.exit(EXIT.failed);
@@ -97,7 +70,7 @@ if (apiConfig) {
 const sweeperOnly = process.argv.includes('--sweeper-only');
 
 async function startWithRetries(): Promise<Worker | null> {
-  for (let attempt = 1; !stopping; attempt++) {
+  for (let attempt = 1; !stopPath.stopping; attempt++) {
     try {
       worker = await startWorker(config, logger, { consume: !sweeperOnly, sweep: sweeperOnly || config.sweep.enabled, observer });
       return worker;
@@ -106,9 +79,17 @@ async function startWithRetries(): Promise<Worker | null> {
         logger.fatal({ err: error }, 'worker cannot start');
         process.exit(EXIT.failed);
       }
-      if (stopping) return null;
+      if (stopPath.stopping) return null;
       const delayMs = backoffDelay(attempt);
-      logger.warn({ err: error, attempt, retryInMs: delayMs }, 'worker could not start (a server is down?); retrying');
+      const refusal = securityRefusalOf(error);
+      if (refusal !== null) {
+        // Waiting does not fix a refusal: say so at error level and on /readyz, then keep trying
+        // (a rotated secret or a granted ACL lets the next attempt through).
+        readiness.refused(refusal);
+        logger.error({ err: error, refusal, attempt, retryInMs: delayMs }, 'a server refused the worker (credentials, certificate or ACL); fix the configuration. Retrying');
+      } else {
+        logger.warn({ err: error, attempt, retryInMs: delayMs }, 'worker could not start (a server is down?); retrying');
+      }
       observer.retry('start-up');
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delayMs);
@@ -121,4 +102,4 @@ async function startWithRetries(): Promise<Worker | null> {
 }
 
 const running = await startWithRetries();
-if (running && !stopping) readiness.running(running.readinessChecks);
+if (running && !stopPath.stopping) readiness.running({ ...running.readinessChecks, ...api?.readinessChecks });

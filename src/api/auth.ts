@@ -52,7 +52,8 @@ function verifiedTokens(now: () => number): { get(token: string): Caller | undef
   };
 }
 
-export async function tokenVerifier(jwt: ApiConfig['jwt'], now: () => number = Date.now): Promise<VerifyAuthorization> {
+/** `onLookup` hears whether each token was already verified (the token-cache metric). */
+export async function tokenVerifier(jwt: ApiConfig['jwt'], now: () => number = Date.now, onLookup: (hit: boolean) => void = () => undefined): Promise<VerifyAuthorization> {
   const verified = verifiedTokens(now);
   const options = { ...(jwt.issuer ? { issuer: jwt.issuer } : {}), ...(jwt.audience ? { audience: jwt.audience } : {}) };
   let verify: (token: string) => Promise<JWTPayload>;
@@ -80,6 +81,7 @@ export async function tokenVerifier(jwt: ApiConfig['jwt'], now: () => number = D
     if (!match) throw unauthorized('an Authorization: Bearer <JWT> header is required');
     const token = match[1] as string;
     const known = verified.get(token);
+    onLookup(known !== undefined);
     if (known !== undefined) return known;
     let payload: JWTPayload;
     try {

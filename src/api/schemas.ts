@@ -1,6 +1,7 @@
 // JSON schemas of the read routes: fastify validates input with them, serialises output through
 // them (nothing outside a schema leaves), and @fastify/swagger publishes them as OpenAPI 3.
-export const IDENTIFIER_PATTERN = '^[\\w\\-\\.]{3,128}$';
+export const IDENTIFIER_MAX_LENGTH = 128;
+export const IDENTIFIER_PATTERN = `^[\\w\\-\\.]{3,${IDENTIFIER_MAX_LENGTH}}$`;
 const id = { type: 'string', pattern: IDENTIFIER_PATTERN } as const;
 const nullableString = { type: ['string', 'null'] } as const;
 const status = { type: 'string', enum: ['ACTIVE', 'REQUESTED', 'REJECTED', 'REVOKED', 'EXPIRED'] } as const;
@@ -23,8 +24,12 @@ const error = { $ref: 'CspErrorResponse#' } as const;
 export const errorResponses = (...codes: number[]): Record<number, typeof error> =>
   Object.fromEntries(codes.map((code) => [code, error]));
 
+// additionalProperties: false on what is sent: the serialiser drops anything else anyway, and the
+// JSON-schema type provider then checks each handler's return against exactly these fields.
+const closed = { additionalProperties: false } as const;
+
 export const consent = {
-  type: 'object',
+  type: 'object', ...closed,
   required: ['consentId', 'consentVersion', 'userId', 'serviceId', 'status', 'consentType', 'consentData', 'expiryTime'],
   properties: {
     consentId: { type: 'string' },
@@ -39,27 +44,27 @@ export const consent = {
 } as const;
 
 export const consentDto = {
-  type: 'object',
+  type: 'object', ...closed,
   required: ['consentId', 'source', 'status', 'target'],
   properties: {
     consentId: { type: 'string' },
-    source: { type: 'object', required: ['userId'], properties: { userId: { type: 'string' } } },
+    source: { type: 'object', ...closed, required: ['userId'], properties: { userId: { type: 'string' } } },
     status: { type: 'string', enum: ['ACTIVE', 'REQUESTED'] },
-    target: { type: 'object', required: ['orgId', 'orgOwnerEmail'], properties: { orgId: { type: 'string' }, orgOwnerEmail: { type: 'string' } } },
+    target: { type: 'object', ...closed, required: ['orgId', 'orgOwnerEmail'], properties: { orgId: { type: 'string' }, orgOwnerEmail: { type: 'string' } } },
   },
 } as const;
 
 export const permissionState = {
-  type: 'object',
+  type: 'object', ...closed,
   required: ['entityId', 'permissionId', 'isActive', 'isWithdrawn', 'acceptance', 'withdrawal'],
   properties: {
     entityId: { type: 'string' },
     permissionId: { type: 'string' },
     isActive: { type: 'boolean' },
     isWithdrawn: { type: 'boolean' },
-    acceptance: { type: 'object', required: ['timestamp', 'sourceId'], properties: { timestamp: { type: 'string' }, sourceId: { type: 'string' } } },
+    acceptance: { type: 'object', ...closed, required: ['timestamp', 'sourceId'], properties: { timestamp: { type: 'string' }, sourceId: { type: 'string' } } },
     withdrawal: {
-      type: ['object', 'null'],
+      type: ['object', 'null'], ...closed,
       required: ['timestamp', 'sourceId', 'reason'],
       properties: { timestamp: { type: 'string' }, sourceId: { type: 'string' }, reason: nullableString },
     },
@@ -67,7 +72,7 @@ export const permissionState = {
 } as const;
 
 export const accessDecision = {
-  type: 'object',
+  type: 'object', ...closed,
   required: ['allowed', 'consentId', 'consentVersion', 'expiresAt', 'reason'],
   properties: {
     allowed: { type: 'boolean' },

@@ -1,12 +1,15 @@
 // Wires the read API onto the servers and listens: `npm run api` alone (src/api/main.ts), or
 // beside the worker in `npm start` with READ_API_ENABLED=true.
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { connectReadStore } from '../adapters/mongodb/consent-reads.ts';
 import { connectRedis } from '../adapters/redis/redis-services.ts';
 import type { ApiConfig } from '../config/api-config.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../logging/logger.ts';
+import { NO_API_METRICS } from './api-metrics.ts';
 import { tokenVerifier } from './auth.ts';
+import { createApiMetrics } from './prometheus-api-metrics.ts';
 import { pageTokens } from './page-token.ts';
 import { buildApiServer } from './server.ts';
 
@@ -14,17 +17,25 @@ export interface ReadApi {
   readonly app: FastifyInstance;
   /** http://host:port actually bound (port 0 picks a free one). */
   readonly url: string;
+  /** What /readyz asks of the read API: its servers answer. */
+  readonly readinessChecks: Readonly<Record<string, () => Promise<unknown>>>;
   stop(): Promise<void>;
 }
 
-export async function startReadApi(config: Config, api: ApiConfig, logger: Logger): Promise<ReadApi> {
+export interface ReadApiOptions {
+  /** The registry its series join (the process's /metrics); none when left out. */
+  readonly metrics?: Registry;
+}
+
+export async function startReadApi(config: Config, api: ApiConfig, logger: Logger, options: ReadApiOptions = {}): Promise<ReadApi> {
   const store = await connectReadStore(config.mongodbUri, config.mongodbDatabase);
-  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix);
+  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls, config.redisPassword);
+  const metrics = options.metrics ? createApiMetrics(options.metrics) : NO_API_METRICS;
   try {
     await store.ensureIndexes();
     const app = await buildApiServer({
-      store, rates: redis.rates, verify: await tokenVerifier(api.jwt), tokens: pageTokens(api.pageTokenSecret),
-      limits: api, clock: () => new Date(), logger,
+      store, redis: redis.client, verify: await tokenVerifier(api.jwt, Date.now, metrics.tokenLookup), tokens: pageTokens(api.pageTokenSecret),
+      limits: api, clock: () => new Date(), logger, metrics,
     });
     await app.listen({ port: api.port, host: api.host });
     const address = app.server.address();
@@ -34,6 +45,7 @@ export async function startReadApi(config: Config, api: ApiConfig, logger: Logge
     return {
       app,
       url,
+      readinessChecks: { mongodb: () => store.ping(), redis: () => redis.ping() },
       stop() {
         stopped ??= (async () => {
           await app.close();

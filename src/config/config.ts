@@ -1,7 +1,8 @@
-// The worker's whole configuration, read once from the environment and validated by one zod
-// schema before anything connects. Defaults sit beside each variable and point at the native
-// stack (scripts/stack), so `npm start` needs no variables there. Every bad variable is reported
-// at once (ConfigError.issues), each naming the variable, so an operator fixes them in one go.
+// The configuration of both processes (the worker and the read API), read once from the
+// environment and validated by one zod schema before anything connects. Defaults sit beside each
+// variable and point at the native stack (scripts/stack), so `npm start` needs no variables there.
+// Every bad variable is reported at once (ConfigError.issues), each naming the variable, so an
+// operator fixes them in one go.
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { z } from 'zod';
@@ -40,13 +41,20 @@ export interface Config {
   readonly schemaRegistryUrl: string;
   /** Basic auth for the registry, when it asks for one. */
   readonly schemaRegistryAuth: { readonly username: string; readonly password: string } | null;
-  /** Credentials and TLS travel in the URI (mongodb://user:pass@host/?tls=true&tlsCAFile=…). */
+  /** The CA (PEM contents) that signed an https registry's certificate, when not a system CA. */
+  readonly schemaRegistryTls: { readonly ca: string } | null;
+  /**
+   * Credentials and TLS travel in the URI (mongodb://user@host/?tls=true&tlsCAFile=…); a password
+   * from MONGODB_PASSWORD_FILE is put into it here, so every client of the process has it.
+   */
   readonly mongodbUri: string;
   readonly mongodbDatabase: string;
   /** redis:// or rediss:// (TLS); AUTH as redis://user:password@host. */
   readonly redisUrl: string;
   /** TLS to Redis (forced on by REDIS_TLS or a rediss:// URL), with a CA file's contents when given. */
   readonly redisTls: boolean | { readonly ca: string };
+  /** AUTH password from REDIS_PASSWORD_FILE (the user stays in the URL), so no password sits in the URL. */
+  readonly redisPassword: string | null;
   /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
   readonly redisKeyPrefix: string;
   readonly clientId: string;
@@ -84,6 +92,39 @@ export interface Config {
   readonly ops: { readonly host: string; readonly port: number };
   /** How long a stop may take before the process gives up on the rest and exits non-zero. */
   readonly shutdownTimeoutMs: number;
+  /**
+   * The read API's settings when this process serves it (`npm run api`, or READ_API_ENABLED=true
+   * beside the worker), else null: its required secrets are required only then.
+   */
+  readonly readApi: ApiConfig | null;
+}
+
+export interface LoadOptions {
+  /** The process serves the read API whatever READ_API_ENABLED says (`npm run api`). */
+  readonly readApi?: boolean;
+}
+
+/** Exactly one way to verify tokens: a JWKS URL (production), a PEM public key or a shared secret (development). */
+export type JwtKeySource =
+  | { readonly kind: 'jwks'; readonly url: string }
+  | { readonly kind: 'publicKey'; readonly pem: string; readonly algorithm: string }
+  | { readonly kind: 'secret'; readonly secret: string };
+
+export interface ApiConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly jwt: {
+    readonly key: JwtKeySource;
+    readonly issuer: string | null;
+    readonly audience: string | null;
+  };
+  /** Signs page tokens (HMAC-SHA256); every replica needs the same one. */
+  readonly pageTokenSecret: string;
+  readonly pageLimitDefault: number;
+  readonly pageLimitMax: number;
+  /** Requests per caller (per org on org routes) per fixed window, counted in Redis. */
+  readonly rateLimit: number;
+  readonly rateWindowMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -101,6 +142,9 @@ export class ConfigError extends Error {
     this.issues = issues;
   }
 }
+
+/** HS256 wants a key at least as long as its 256-bit output. */
+const MIN_SECRET_LENGTH = 32;
 
 // ---- value types ------------------------------------------------------------------------------
 const text = z.string().min(1);
@@ -126,6 +170,8 @@ const brokerList = z.string().transform((raw, ctx) => {
   }
   return brokers;
 });
+const secret = z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`);
+const JWS_ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$/;
 const LOG_LEVELS = Object.keys(pino.levels.values).concat('silent') as [string, ...string[]];
 const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 
@@ -144,14 +190,19 @@ export const ENV_SCHEMA = z.object({
   KAFKA_SASL_MECHANISM: z.enum(SASL_MECHANISMS, `must be one of ${SASL_MECHANISMS.join(', ')}`).optional(),
   KAFKA_SASL_USERNAME: text.optional(),
   KAFKA_SASL_PASSWORD: text.optional(),
+  KAFKA_SASL_PASSWORD_FILE: text.optional(), // instead of KAFKA_SASL_PASSWORD: a mounted secret, never in the environment
   SCHEMA_REGISTRY_URL: urlOf(['http', 'https']).default('http://127.0.0.1:18081/apis/ccompat/v7'),
   SCHEMA_REGISTRY_USERNAME: text.optional(),
   SCHEMA_REGISTRY_PASSWORD: text.optional(),
+  SCHEMA_REGISTRY_PASSWORD_FILE: text.optional(), // instead of SCHEMA_REGISTRY_PASSWORD
+  SCHEMA_REGISTRY_CA_FILE: text.optional(), // PEM, for an https registry signed by a private CA
   MONGODB_URI: urlOf(['mongodb', 'mongodb+srv']).default('mongodb://127.0.0.1:27027/'),
+  MONGODB_PASSWORD_FILE: text.optional(), // the URI's user's password, instead of one in MONGODB_URI
   MONGODB_DATABASE: z.string().regex(/^[^/\\. "$*<>:|?]{1,63}$/, 'must be a MongoDB database name (no /\\. "$*<>:|?)').default('consent_worker'),
   REDIS_URL: urlOf(['redis', 'rediss']).default('redis://127.0.0.1:16379'),
   REDIS_TLS: flag.default(false),
   REDIS_TLS_CA_FILE: text.optional(), // PEM; implies REDIS_TLS
+  REDIS_PASSWORD_FILE: text.optional(), // AUTH password (user in REDIS_URL), instead of one in the URL
   REDIS_KEY_PREFIX: text.default('cw:'),
   CONSUMER_GROUP: text.default('consent-worker'),
   CONSENT_COMMANDS_TOPIC: text.default('consent.commands.v1'),
@@ -187,6 +238,21 @@ export const ENV_SCHEMA = z.object({
   OPS_HOST: text.default('0.0.0.0'), // every interface, so an orchestrator's probes and Prometheus reach it
   OPS_PORT: integer(0, 65_535).default(9_464), // Prometheus exporters' customary port; 0 = any free port
   SHUTDOWN_TIMEOUT_MS: integer(100).default(25_000), // 25 s, inside Kubernetes' default 30 s grace period
+  // The read API (`npm run api`, or beside the worker with READ_API_ENABLED=true).
+  READ_API_ENABLED: flag.default(false),
+  API_PORT: integer(0, 65_535).default(8_080),
+  API_HOST: text.default('127.0.0.1'),
+  API_JWT_JWKS_URL: urlOf(['http', 'https']).optional(), // production: keys fetched and cached by jose
+  API_JWT_PUBLIC_KEY: z.string().refine((pem) => pem.includes('-----BEGIN PUBLIC KEY-----'), 'must be a PEM (SPKI) public key').optional(),
+  API_JWT_ALGORITHM: z.string().regex(JWS_ASYMMETRIC, 'is not an asymmetric JWS algorithm').default('RS256'), // with API_JWT_PUBLIC_KEY
+  API_JWT_SECRET: secret.optional(), // development: HS256
+  API_JWT_ISSUER: text.optional(),
+  API_JWT_AUDIENCE: text.optional(),
+  API_PAGE_TOKEN_SECRET: secret.optional(), // required when the read API runs; the same on every replica
+  API_PAGE_LIMIT_DEFAULT: integer(1, 1_000).default(20),
+  API_PAGE_LIMIT_MAX: integer(1, 1_000).default(100),
+  API_RATE_LIMIT: integer(1).default(1_200), // reads per caller (per org on org routes) per window
+  API_RATE_WINDOW_MS: integer(1).default(60_000), // 1 min
 });
 
 export type EnvVariable = keyof typeof ENV_SCHEMA.shape;
@@ -195,19 +261,55 @@ export const ENV_VARIABLES = Object.keys(ENV_SCHEMA.shape) as EnvVariable[];
 /** Rules between variables, which no single variable's schema can see. */
 function crossChecks(raw: Record<string, string | undefined>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const sasl = ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const;
-  if (raw['KAFKA_SASL_MECHANISM'] !== undefined || sasl.some((v) => raw[v] !== undefined)) {
-    if (raw['KAFKA_SASL_MECHANISM'] === undefined) issues.push({ variable: 'KAFKA_SASL_MECHANISM', message: 'is required when KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD is set' });
-    for (const v of sasl) if (raw[v] === undefined) issues.push({ variable: v, message: 'is required when KAFKA_SASL_MECHANISM is set' });
+  const given = (v: EnvVariable): boolean => raw[v] !== undefined;
+  for (const [value, file] of [['KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_FILE'], ['SCHEMA_REGISTRY_PASSWORD', 'SCHEMA_REGISTRY_PASSWORD_FILE']] as const) {
+    if (given(value) && given(file)) issues.push({ variable: file, message: `and ${value} are both set: set one` });
   }
-  const registry = ['SCHEMA_REGISTRY_USERNAME', 'SCHEMA_REGISTRY_PASSWORD'] as const;
-  if (registry.some((v) => raw[v] !== undefined)) {
-    for (const v of registry) if (raw[v] === undefined) issues.push({ variable: v, message: 'is required when the other of SCHEMA_REGISTRY_USERNAME/PASSWORD is set' });
+  const kafkaPassword = given('KAFKA_SASL_PASSWORD') || given('KAFKA_SASL_PASSWORD_FILE');
+  if (given('KAFKA_SASL_MECHANISM') || given('KAFKA_SASL_USERNAME') || kafkaPassword) {
+    if (!given('KAFKA_SASL_MECHANISM')) issues.push({ variable: 'KAFKA_SASL_MECHANISM', message: 'is required when KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD(_FILE) is set' });
+    if (!given('KAFKA_SASL_USERNAME')) issues.push({ variable: 'KAFKA_SASL_USERNAME', message: 'is required when KAFKA_SASL_MECHANISM is set' });
+    if (!kafkaPassword) issues.push({ variable: 'KAFKA_SASL_PASSWORD', message: 'or KAFKA_SASL_PASSWORD_FILE is required when KAFKA_SASL_MECHANISM is set' });
+  }
+  const registryPassword = given('SCHEMA_REGISTRY_PASSWORD') || given('SCHEMA_REGISTRY_PASSWORD_FILE');
+  if (given('SCHEMA_REGISTRY_USERNAME') !== registryPassword) {
+    issues.push(given('SCHEMA_REGISTRY_USERNAME')
+      ? { variable: 'SCHEMA_REGISTRY_PASSWORD', message: 'or SCHEMA_REGISTRY_PASSWORD_FILE is required when SCHEMA_REGISTRY_USERNAME is set' }
+      : { variable: 'SCHEMA_REGISTRY_USERNAME', message: 'is required when SCHEMA_REGISTRY_PASSWORD(_FILE) is set' });
+  }
+  // A user and no password before the hosts (by pattern: a URI naming several hosts is no URL).
+  if (given('MONGODB_PASSWORD_FILE') && !/^mongodb(\+srv)?:\/\/[^:@/]+@/.test(raw['MONGODB_URI'] ?? '')) {
+    issues.push({ variable: 'MONGODB_PASSWORD_FILE', message: 'needs MONGODB_URI with a user and no password (mongodb://user@host/…)' });
+  }
+  if (given('REDIS_PASSWORD_FILE') && raw['REDIS_URL'] !== undefined && URL.canParse(raw['REDIS_URL']) && new URL(raw['REDIS_URL']).password !== '') {
+    issues.push({ variable: 'REDIS_PASSWORD_FILE', message: 'is set but REDIS_URL carries a password too: set one' });
   }
   if ((raw['REDIS_TLS'] === 'false' || raw['REDIS_TLS'] === '0') && raw['REDIS_URL']?.startsWith('rediss:')) {
     issues.push({ variable: 'REDIS_TLS', message: 'is false but REDIS_URL is rediss:// (TLS)' });
   }
   return issues;
+}
+
+/** The read API's rules between variables, checked only where it runs. */
+function readApiChecks(raw: Record<string, string | undefined>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const keys = ['API_JWT_JWKS_URL', 'API_JWT_PUBLIC_KEY', 'API_JWT_SECRET'] as const;
+  const set = keys.filter((v) => raw[v] !== undefined).length;
+  if (set !== 1) issues.push({ variable: keys.join(', '), message: `exactly one of them must be set, got ${set}` });
+  if (raw['API_PAGE_TOKEN_SECRET'] === undefined) {
+    issues.push({ variable: 'API_PAGE_TOKEN_SECRET', message: 'must be set (signs page tokens; the same on every replica)' });
+  }
+  const limit = (name: string, fallback: number): number => (raw[name] === undefined ? fallback : Number(raw[name]?.replaceAll('_', '')));
+  if (limit('API_PAGE_LIMIT_DEFAULT', 20) > limit('API_PAGE_LIMIT_MAX', 100)) {
+    issues.push({ variable: 'API_PAGE_LIMIT_DEFAULT', message: 'must be at most API_PAGE_LIMIT_MAX' });
+  }
+  return issues;
+}
+
+function jwtKeyOf(e: z.infer<typeof ENV_SCHEMA>): JwtKeySource {
+  if (e.API_JWT_JWKS_URL) return { kind: 'jwks', url: e.API_JWT_JWKS_URL };
+  if (e.API_JWT_PUBLIC_KEY) return { kind: 'publicKey', pem: e.API_JWT_PUBLIC_KEY.replace(/\\n/g, '\n'), algorithm: e.API_JWT_ALGORITHM };
+  return { kind: 'secret', secret: e.API_JWT_SECRET as string };
 }
 
 /** Each value trimmed, an empty one treated as unset (so `FOO=` means "the default"). */
@@ -216,8 +318,9 @@ function rawValues(env: Env): Record<string, string | undefined> {
 }
 
 /** `readFile` is passed in so that tests and callers decide how CA files are read. */
-export function loadConfig(env: Env = process.env, readFile: (path: string) => string = defaultReadFile): Config {
+export function loadConfig(env: Env = process.env, readFile: (path: string) => string = defaultReadFile, options: LoadOptions = {}): Config {
   const raw = rawValues(env);
+  const servesReadApi = options.readApi === true || raw['READ_API_ENABLED'] === 'true' || raw['READ_API_ENABLED'] === '1';
   const parsed = ENV_SCHEMA.safeParse(raw);
   // Every rule is checked whatever the others found, so all the issues are reported in one go.
   const issues: ConfigIssue[] = parsed.success ? [] : parsed.error.issues.map((issue) => ({
@@ -225,6 +328,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     message: issue.message,
   }));
   issues.push(...crossChecks(raw));
+  if (servesReadApi) issues.push(...readApiChecks(raw));
   const caOf = (variable: EnvVariable): { ca: string } | null => {
     const path = raw[variable];
     if (!path) return null;
@@ -235,8 +339,27 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
       return null;
     }
   };
+  // A password file holds the password alone; the newline an editor or `echo` adds is not part of it.
+  const secretOf = (value: EnvVariable | null, file: EnvVariable): string | null => {
+    if (value !== null && raw[value] !== undefined) return raw[value];
+    const path = raw[file];
+    if (!path) return null;
+    try {
+      const secret = readFile(path).replace(/\r?\n$/, '');
+      if (secret === '') issues.push({ variable: file, message: 'names an empty file' });
+      return secret;
+    } catch (error) {
+      issues.push({ variable: file, message: `cannot be read: ${(error as Error).message}` });
+      return null;
+    }
+  };
   const kafkaCa = caOf('KAFKA_SSL_CA_FILE');
   const redisCa = caOf('REDIS_TLS_CA_FILE');
+  const registryCa = caOf('SCHEMA_REGISTRY_CA_FILE');
+  const kafkaPassword = secretOf('KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_FILE');
+  const registryPassword = secretOf('SCHEMA_REGISTRY_PASSWORD', 'SCHEMA_REGISTRY_PASSWORD_FILE');
+  const redisPassword = secretOf(null, 'REDIS_PASSWORD_FILE');
+  const mongodbPassword = secretOf(null, 'MONGODB_PASSWORD_FILE');
   if (!parsed.success || issues.length > 0) throw new ConfigError(issues);
   const e = parsed.data;
 
@@ -244,18 +367,20 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     kafkaBrokers: e.KAFKA_BROKERS,
     kafkaSecurity: {
       ssl: kafkaCa ?? e.KAFKA_SSL,
-      sasl: e.KAFKA_SASL_MECHANISM && e.KAFKA_SASL_USERNAME && e.KAFKA_SASL_PASSWORD
-        ? { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME, password: e.KAFKA_SASL_PASSWORD }
+      sasl: e.KAFKA_SASL_MECHANISM && e.KAFKA_SASL_USERNAME && kafkaPassword
+        ? { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME, password: kafkaPassword }
         : null,
     },
     schemaRegistryUrl: e.SCHEMA_REGISTRY_URL,
-    schemaRegistryAuth: e.SCHEMA_REGISTRY_USERNAME && e.SCHEMA_REGISTRY_PASSWORD
-      ? { username: e.SCHEMA_REGISTRY_USERNAME, password: e.SCHEMA_REGISTRY_PASSWORD }
+    schemaRegistryAuth: e.SCHEMA_REGISTRY_USERNAME && registryPassword
+      ? { username: e.SCHEMA_REGISTRY_USERNAME, password: registryPassword }
       : null,
-    mongodbUri: e.MONGODB_URI,
+    schemaRegistryTls: registryCa,
+    mongodbUri: mongodbPassword === null ? e.MONGODB_URI : withUriPassword(e.MONGODB_URI, mongodbPassword),
     mongodbDatabase: e.MONGODB_DATABASE,
     redisUrl: e.REDIS_URL,
     redisTls: redisCa ?? (e.REDIS_TLS || e.REDIS_URL.startsWith('rediss:')),
+    redisPassword,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     clientId: e.KAFKA_CLIENT_ID,
     consumerGroup: e.CONSUMER_GROUP,
@@ -297,7 +422,26 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     logLevel: e.LOG_LEVEL,
     ops: { host: e.OPS_HOST, port: e.OPS_PORT },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    readApi: servesReadApi
+      ? {
+          port: e.API_PORT,
+          host: e.API_HOST,
+          jwt: { key: jwtKeyOf(e), issuer: e.API_JWT_ISSUER ?? null, audience: e.API_JWT_AUDIENCE ?? null },
+          pageTokenSecret: e.API_PAGE_TOKEN_SECRET as string,
+          pageLimitDefault: e.API_PAGE_LIMIT_DEFAULT,
+          pageLimitMax: e.API_PAGE_LIMIT_MAX,
+          rateLimit: e.API_RATE_LIMIT,
+          rateWindowMs: e.API_RATE_WINDOW_MS,
+        }
+      : null,
   };
+}
+
+/** The URI with its user's password set; the password is URI-encoded as the driver expects. */
+function withUriPassword(uri: string, password: string): string {
+  // Not through URL: a mongodb:// URI may name several hosts, which URL does not parse.
+  const at = uri.indexOf('@');
+  return `${uri.slice(0, at)}:${encodeURIComponent(password)}${uri.slice(at)}`;
 }
 
 function defaultReadFile(path: string): string {

@@ -20,15 +20,30 @@ export interface CommandEnvelope {
   readonly payload: Readonly<Record<string, unknown>>;
 }
 
-/** The envelope rules every family shares: a valid idempotency key, an issuedAt with offset, a consistent type. */
+/** The envelope rules every family shares: a valid idempotency key and an issuedAt with offset. */
 export function envelopeRejection(envelope: CommandEnvelope): Rejection | null {
   const commandId = identifier('commandId', envelope.commandId);
   if (isRejection(commandId)) return commandId;
   // Any instant is accepted (a producer's clock is its own); only the form is the contract's.
   const issuedAt = isoTime('issuedAt', envelope.issuedAt);
   if (isRejection(issuedAt)) return issuedAt;
-  if (envelope.payloadType !== envelope.commandType) {
-    return invalid('commandType', `is ${JSON.stringify(envelope.commandType)} but the payload is a ${envelope.payloadType}`);
-  }
   return null;
+}
+
+/**
+ * The payload checked as the record commandType names (`parsed`), given which record the union
+ * actually carried. A payload of another record is refused, and the 400 names the field the
+ * named command is missing when there is one: a producer that hands its serializer a plain dict
+ * (fastavro, the Confluent serializers) gets the union branch that best matches it, so an
+ * UpdateConsent without consentVersion travels as a CreateConsent, and "consentVersion is
+ * missing" is what that producer has to fix; naming commandType would point at the wrong line.
+ */
+export function payloadRecordRejection<C>(envelope: CommandEnvelope, parsed: C | Rejection): C | Rejection {
+  if (envelope.payloadType === envelope.commandType) return parsed;
+  const field = isRejection(parsed) ? parsed.field : undefined;
+  if (field !== undefined && field !== 'commandType' && envelope.payload[field] == null) {
+    return invalid(field, `is required by ${envelope.commandType} and missing: the payload arrived as a ${envelope.payloadType}`
+      + ` (name the union branch ${envelope.commandType} when serializing)`);
+  }
+  return invalid('commandType', `is ${JSON.stringify(envelope.commandType)} but the payload is a ${envelope.payloadType}`);
 }

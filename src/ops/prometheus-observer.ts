@@ -9,6 +9,8 @@ const PREFIX = 'consent_worker_';
 /** Seconds: commands take milliseconds when all is well and seconds while a server recovers. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** Seconds past expiry: the target is under 1 s; a backlog after an outage takes minutes. */
+/** Commands per round: one when traffic is thin; up to a chunk's distinct keys or a sweep claim (200). */
+const ROUND_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 const EXPIRY_LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300];
 
 export interface PrometheusObserver extends PipelineObserver {
@@ -22,6 +24,7 @@ export function createPrometheusObserver(): PrometheusObserver {
 
   const commands = new Counter({ name: `${PREFIX}commands_total`, help: 'Commands answered, by family, commandType and contract status code', labelNames: ['family', 'command_type', 'status_code'], registers });
   const latency = new Histogram({ name: `${PREFIX}command_duration_seconds`, help: 'Time from taking a command to its result, by family and commandType', labelNames: ['family', 'command_type'], buckets: LATENCY_BUCKETS, registers });
+  const roundSize = new Histogram({ name: `${PREFIX}round_commands`, help: 'Commands applied together in one pipeline round, by family and origin (consumed or sweep)', labelNames: ['family', 'origin'], buckets: ROUND_SIZE_BUCKETS, registers });
   const conflicts = new Counter({ name: `${PREFIX}version_conflicts_total`, help: 'Conditional writes that lost to a newer version (decided again)', labelNames: ['family'], registers });
   const lockWaits = new Counter({ name: `${PREFIX}lock_waits_total`, help: 'Lease waits by outcome (acquired, or timeout: the work ran without the lease)', labelNames: ['outcome'], registers });
   const lockWaitSeconds = new Histogram({ name: `${PREFIX}lock_wait_seconds`, help: 'How long a lease wait took', labelNames: ['outcome'], buckets: LATENCY_BUCKETS, registers });
@@ -41,6 +44,7 @@ export function createPrometheusObserver(): PrometheusObserver {
       commands.inc({ family, command_type: commandType, status_code: statusCode });
       latency.observe({ family, command_type: commandType }, seconds);
     },
+    roundApplied: (family, origin, count) => roundSize.observe({ family, origin }, count),
     versionConflict: (family) => conflicts.inc({ family }),
     lockWait(outcome, seconds) {
       lockWaits.inc({ outcome });

@@ -345,6 +345,7 @@ async function applyLeasedRound<C extends DomainCommand, S extends Versioned, X,
   earlier: readonly Answer[],
   round: Span,
 ): Promise<ItemOutcome<S>[]> {
+  deps.observer.roundApplied(runtime.family.name, items[0]?.origin.kind ?? 'consumed', items.length);
   const keys = items.map((item) => lockKeyOf(item.target));
   // Marked in the owing index before anything is written, in the same round trip as the leases.
   const [leased, marked] = await Promise.allSettled([leaseRound(deps, keys), deps.owing.mark(keys)]);

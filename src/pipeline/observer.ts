@@ -8,6 +8,8 @@ export type LockOutcome = 'acquired' | 'timeout';
 export interface PipelineObserver {
   /** A command got its result: family ('consent' | 'permission'), commandType, contract status code. */
   commandAnswered(family: string, commandType: string, statusCode: string, seconds: number): void;
+  /** A round began: how many commands (on distinct aggregates) it applies together, consumed or swept. */
+  roundApplied(family: string, origin: 'consumed' | 'sweep', commands: number): void;
   /** A conditional write lost to a newer version (the pipeline decides again). */
   versionConflict(family: string): void;
   /** How long a lease wait took, and whether the lease was had or the wait timed out. */
@@ -32,6 +34,7 @@ const noop = (): void => undefined;
 
 export const NO_OBSERVER: PipelineObserver = {
   commandAnswered: noop,
+  roundApplied: noop,
   versionConflict: noop,
   lockWait: noop,
   retry: noop,

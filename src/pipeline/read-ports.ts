@@ -1,7 +1,7 @@
 // What the read API needs from the servers, as small interfaces. They sit beside the pipeline's
 // ports (ports.ts) because the adapters implement them and the adapters may not import the api
 // (docs/architecture.md); the api may import only this file and ports.ts of the pipeline.
-// Adapters: src/adapters/mongodb/consent-reads.ts, and the Redis RateCounter of ports.ts.
+// Adapter: src/adapters/mongodb/consent-reads.ts (the read budgets are @fastify/rate-limit's, in Redis).
 import type { Consent } from '../domain/consent/consent.ts';
 import type { Entity } from '../domain/permission/entity.ts';
 import type { PermissionDef } from '../domain/permission/reference.ts';

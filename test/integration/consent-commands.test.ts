@@ -101,7 +101,8 @@ describe('CreateConsent', () => {
 
   it('rejects a commandType that disagrees with the payload record with 400 naming commandType', async () => {
     const consentId = uid('c-mismatch');
-    const commandId = await h.consent('CreateConsent', update(consentId, 2), { payloadType: 'UpdateConsent' });
+    // Every field CreateConsent needs is there (status too), so only the record is wrong.
+    const commandId = await h.consent('CreateConsent', update(consentId, 2, { status: 'ACTIVE' }), { payloadType: 'UpdateConsent' });
     expect(await h.result(commandId)).toMatchObject({
       commandType: 'CreateConsent', statusCode: '400', errorCode: 'VALIDATION_FAILED', field: 'commandType', state: null,
     });

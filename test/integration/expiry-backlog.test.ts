@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activeConsentDocument } from '../support/stored-consents.ts';
 import type { Received } from '../support/topic-collector.ts';
+import { pollUntil } from '../support/poll-until.ts';
 import { startHarness, type Harness } from '../support/worker-harness.ts';
 
 const BACKLOG = Number(process.env['EXPIRY_BACKLOG'] ?? 2_000);
@@ -50,11 +51,8 @@ describe('a backlog of due consents', () => {
 
     // Polled, not awaited per message: re-counting 100,000 received messages on every arrival
     // would take the CPU the worker under test needs (they share this process).
-    const drainDeadline = Date.now() + DRAIN_LIMIT_MS;
-    while (backlogExpired() < BACKLOG) {
-      if (Date.now() > drainDeadline) throw new Error(`only ${backlogExpired()} of ${BACKLOG} backlog expiries after ${DRAIN_LIMIT_MS} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await pollUntil(() => backlogExpired() >= BACKLOG, { timeoutMs: DRAIN_LIMIT_MS, intervalMs: 250 })
+      .catch(() => { throw new Error(`only ${backlogExpired()} of ${BACKLOG} backlog expiries after ${DRAIN_LIMIT_MS} ms`); });
     const drainMs = Date.now() - drainStarted;
     await new Promise((resolve) => setTimeout(resolve, 2_000));
 

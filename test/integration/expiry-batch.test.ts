@@ -3,6 +3,7 @@
 // the corrupt one is left as it was.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activeConsentDocument } from '../support/stored-consents.ts';
+import { pollUntil } from '../support/poll-until.ts';
 import { startHarness, type Harness } from '../support/worker-harness.ts';
 
 let h: Harness;
@@ -36,7 +37,7 @@ describe('an expiry batch', () => {
   it('parks a consent whose expiry fails SWEEP_PARK_AFTER (3) times in a row, and claims it no more', async () => {
     const lot = h.mongo.db(h.config.mongodbDatabase).collection('parked_aggregates');
     const parked = async (): Promise<Record<string, unknown> | null> => lot.findOne({ _id: 'consents:exp-batch-corrupt', parkedAt: { $ne: null } } as never);
-    for (let waited = 0; !(await parked()) && waited < 20_000; waited += 200) await sleep(200);
+    await pollUntil(parked, { timeoutMs: 20_000, intervalMs: 200 }).catch(() => null);
     expect(await parked()).toMatchObject({ collection: 'consents', id: 'exp-batch-corrupt', kind: 'consent-expiry', failures: 3 });
     expect(String((await parked())?.['reason'])).toContain('CorruptAggregateError');
 

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../../src/adapters/redis/redis-services.ts';
 import { userConsentState } from '../support/stored-consents.ts';
+import { pollUntil } from '../support/poll-until.ts';
 import { startHarness, type Harness } from '../support/worker-harness.ts';
 
 let h: Harness;
@@ -16,12 +17,12 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** The consent's document once its outbox is cleared (the recovery runs in the background). */
 async function whenCleared(consentId: string): Promise<Record<string, unknown> | null> {
   const consents = h.mongo.db(h.config.mongodbDatabase).collection('consents');
-  for (let waited = 0; waited < 20_000; waited += 100) {
+  const cleared = async (): Promise<Record<string, unknown> | null> => {
     const doc = await consents.findOne({ _id: consentId } as never);
-    if (doc && doc['owes'] === false) return doc;
-    await sleep(100);
-  }
-  return consents.findOne({ _id: consentId } as never);
+    return doc && doc['owes'] === false ? doc : null;
+  };
+  // At the deadline the document as it is, so the caller's expectation says what is wrong with it.
+  return pollUntil(cleared, { timeoutMs: 20_000, intervalMs: 100 }).catch(() => consents.findOne({ _id: consentId } as never));
 }
 
 /** Marks the consent in the owing index, as the crashed round did before it wrote. */

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { isolatedEnv } from '../support/isolated-env.ts';
 import { privateRedis } from '../support/private-redis.ts';
-import { deleteTopicsOf, pollUntil, startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
+import { deleteTopicsOf, pollUrlUntil, startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 
 const redis = privateRedis(16390);
 let worker: WorkerProcess | null = null;
@@ -26,12 +26,12 @@ describe('/readyz', () => {
     const url = `${await worker.opsUrl()}/readyz`;
     expect((await fetch(`${await worker.opsUrl()}/healthz`)).status).toBe(200);
 
-    const ready = await pollUntil(url, (status) => status === 200, 'ready', 60_000);
+    const ready = await pollUrlUntil(url, (status) => status === 200, 'ready', 60_000);
     expect(report(ready.body)).toEqual({ ready: true, state: 'running',
       checks: { consumerGroup: 'ok', kafka: 'ok', registry: 'ok', mongodb: 'ok', redis: 'ok' } });
 
     await redis.stop();
-    const down = await pollUntil(url, (status) => status === 503, 'not ready with Redis down', 15_000);
+    const down = await pollUrlUntil(url, (status) => status === 503, 'not ready with Redis down', 15_000);
     expect(report(down.body)).toMatchObject({ ready: false, state: 'running', checks: { kafka: 'ok', mongodb: 'ok' } });
     expect(report(down.body).checks['redis']).not.toBe('ok');
     expect((await fetch(`${await worker.opsUrl()}/healthz`)).status).toBe(200); // alive all the same
@@ -39,7 +39,7 @@ describe('/readyz', () => {
     // The outage reaches the JSON log once (ioredis's reconnect errors are not printed on stderr).
     await worker.waitForLog((l) => l.msg === 'redis connection lost; reconnecting', 'the outage in the log', 10_000);
     await redis.start();
-    const back = await pollUntil(url, (status) => status === 200, 'ready again with Redis back', 30_000);
+    const back = await pollUrlUntil(url, (status) => status === 200, 'ready again with Redis back', 30_000);
     expect(report(back.body).checks['redis']).toBe('ok');
     expect(worker.logs.filter((l) => l.msg === 'redis connection lost; reconnecting')).toHaveLength(1);
     await worker.waitForLog((l) => l.msg === 'redis connection back', 'the reconnection in the log', 5_000);

@@ -6,6 +6,7 @@ import { connectMongo, type MongoStores } from '../../src/adapters/mongodb/mongo
 import { createLogger } from '../../src/logging/logger.ts';
 import { startOutboxClears } from '../../src/pipeline/outbox-clears.ts';
 import type { AggregateRecord, OutboxRef } from '../../src/pipeline/ports.ts';
+import { pollUntil } from '../support/poll-until.ts';
 
 let mongo: MongoStores;
 beforeAll(async () => {
@@ -14,7 +15,22 @@ beforeAll(async () => {
 afterAll(async () => { await mongo?.close(); }); // not dropped: see worker-harness.ts
 
 const log = createLogger('silent', 'outbox-clears-test');
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The clears' clock, moved by the test instead of waited for; it counts its readings, so a test
+ * can wait until the clears' timer has looked at it (a tick) rather than for a fixed time.
+ */
+function testClock(start = Date.now()): { now: () => number; advance(ms: number): void; readings(): number } {
+  let at = start;
+  let readings = 0;
+  return { now: () => { readings += 1; return at; }, advance: (ms) => { at += ms; }, readings: () => readings };
+}
+
+/** Until the clears' timer has ticked twice more: whatever was due by the clock has been taken. */
+async function twoTicks(clock: ReturnType<typeof testClock>): Promise<void> {
+  const from = clock.readings();
+  await pollUntil(() => clock.readings() >= from + 4, { timeoutMs: 5_000, intervalMs: 20, what: 'two ticks of the clears' });
+}
 
 function owing(id: string): AggregateRecord<unknown> {
   return {
@@ -36,16 +52,19 @@ async function setUp(count: number): Promise<{ name: string; records: AggregateR
 describe('deferred outbox clears', () => {
   it('keeps an outbox, body intact, until its delay has passed, then clears it', async () => {
     const { name, records } = await setUp(3);
-    const clears = startOutboxClears(mongo.aggregates, { delayMs: 1_500, maxPending: 100, batchSize: 2 }, log);
+    const clock = testClock();
+    const clears = startOutboxClears(mongo.aggregates, { delayMs: 1_500, maxPending: 100, batchSize: 2 }, log, { now: clock.now });
     try {
       clears.later(name, records.map(ref));
 
-      await sleep(700);
+      clock.advance(1_499); // a millisecond short of the delay
+      await twoTicks(clock);
+      expect(clears.pending).toBe(3);
       expect((await mongo.aggregates.findOwing(name, 10)).sort()).toEqual(['agg-0', 'agg-1', 'agg-2']);
       expect((await mongo.aggregates.load(name, 'agg-0'))?.outbox).toEqual(records[0]!.outbox);
 
-      await sleep(1_500); // past the delay and a tick
-      expect(await mongo.aggregates.findOwing(name, 10)).toEqual([]);
+      clock.advance(1); // the delay has passed: the next tick clears them
+      await pollUntil(async () => (await mongo.aggregates.findOwing(name, 10)).length === 0, { timeoutMs: 10_000, what: 'the outboxes cleared' });
       expect(clears.pending).toBe(0);
     } finally {
       await clears.stop();
@@ -54,11 +73,14 @@ describe('deferred outbox clears', () => {
 
   it('clears the oldest at once when more than maxPending wait', async () => {
     const { name, records } = await setUp(5);
-    const clears = startOutboxClears(mongo.aggregates, { delayMs: 600_000, maxPending: 2, batchSize: 200 }, log);
+    const clock = testClock();
+    const clears = startOutboxClears(mongo.aggregates, { delayMs: 600_000, maxPending: 2, batchSize: 200 }, log, { now: clock.now });
     try {
       clears.later(name, records.map(ref));
 
-      await sleep(1_000);
+      // The clock stands still, so nothing falls due: only what is beyond maxPending is cleared.
+      await pollUntil(async () => (await mongo.aggregates.findOwing(name, 10)).length <= 2, { timeoutMs: 10_000, what: 'the oldest three cleared' });
+      await twoTicks(clock);
       expect((await mongo.aggregates.findOwing(name, 10)).sort()).toEqual(['agg-3', 'agg-4']);
       expect(clears.pending).toBe(2);
     } finally {

@@ -170,9 +170,9 @@ describe('invalid reference and entity commands', () => {
     expect(await h.result(commandId)).toMatchObject({ commandId, statusCode: '400', errorCode: 'VALIDATION_FAILED', field: 'commandId' });
   });
 
-  it('answers 400 on commandType when the payload record is not the named command', async () => {
+  it('answers 400 naming the field the named command lacks when the payload record is another command', async () => {
     const permissionId = `perm-${shortId()}`;
     const commandId = await h.permission('RegisterSource', { permissionId, name: 'N', active: true }, { key: permissionId, payloadType: 'DefinePermission' });
-    expect(await h.result(commandId)).toMatchObject({ commandId, statusCode: '400', errorCode: 'VALIDATION_FAILED', field: 'commandType' });
+    expect(await h.result(commandId)).toMatchObject({ commandId, statusCode: '400', errorCode: 'VALIDATION_FAILED', field: 'sourceId' });
   });
 });

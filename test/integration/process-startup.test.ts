@@ -6,7 +6,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { isolatedEnv } from '../support/isolated-env.ts';
-import { deleteTopicsOf, pollUntil, startWorkerProcess } from '../support/worker-process.ts';
+import { deleteTopicsOf, pollUrlUntil, startWorkerProcess } from '../support/worker-process.ts';
 
 const servers = inject('servers');
 const envs: Record<string, string>[] = [];
@@ -61,7 +61,7 @@ describe('the worker process at start-up', () => {
 
       await door.open();
       await worker.waitForLog(message('worker started'), 'the start once the registry answers', 60_000);
-      await pollUntil(`${ops}/readyz`, (status) => status === 200, 'ready', 30_000);
+      await pollUrlUntil(`${ops}/readyz`, (status) => status === 200, 'ready', 30_000);
       const retries = await (await fetch(`${ops}/metrics`)).text();
       expect(retries).toMatch(/consent_worker_retries_total\{reason="start-up"\} [2-9]/);
       expect(await worker.stop('SIGTERM')).toBe(0);

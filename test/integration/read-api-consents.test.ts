@@ -1,7 +1,7 @@
 // The read API's consent routes over what the worker wrote through Kafka (sweep disabled, so any
 // EXPIRED seen here was decided at read time), through fastify's inject on the real MongoDB and Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orgToken, serviceToken, startReadApiOverWorker, tokenFor, userToken, type ReadApiUnderTest } from '../support/read-api.ts';
+import { orgToken, serviceToken, startReadApiOverWorker, startReadApiUnderTest, tokenFor, userToken, type ReadApiUnderTest } from '../support/read-api.ts';
 import { inMs, type Harness } from '../support/worker-harness.ts';
 import { uid } from '../support/ids.ts';
 
@@ -76,17 +76,24 @@ describe('GET /v1/services/{serviceId}/users/{userId}/consents/{consentId}', () 
 });
 
 describe('expiry at read time (sweep disabled)', () => {
+  // The same read API two hours on (its clock is injected): what it reads of a consent that
+  // expires within the hour is decided at read time, with no waiting for the expiry.
+  let later: ReadApiUnderTest;
+  beforeAll(async () => {
+    later = await startReadApiUnderTest(h.config, h.mongo.db(h.config.mongodbDatabase), { clock: () => new Date(Date.now() + 2 * HOUR) });
+  });
+  afterAll(async () => { await later?.close(); });
+
   it('reads an ACTIVE consent past its expiry as EXPIRED, lists it so and denies access, while the stored status is still ACTIVE', async () => {
     const [serviceId, userId] = [uid('svc'), uid('usr')];
-    const consentId = await create(serviceId, userId, { expiryTime: inMs(1_500) });
+    const consentId = await create(serviceId, userId, { expiryTime: inMs(HOUR) });
     const token = await serviceToken(serviceId);
     const base = `/v1/services/${serviceId}/users/${userId}`;
     expect((await api.get(`${base}/access?consentType=marketing`, token)).body).toMatchObject({ allowed: true, consentId });
 
-    await new Promise((resolve) => setTimeout(resolve, 1_700));
-    expect((await api.get(`${base}/consents/${consentId}`, token)).body).toMatchObject({ data: { status: 'EXPIRED', consentVersion: 1 } });
-    expect((await api.get(`${base}/consents`, token)).body).toMatchObject({ data: [{ consentId, status: 'EXPIRED' }] });
-    expect((await api.get(`${base}/access?consentType=marketing`, token)).body)
+    expect((await later.get(`${base}/consents/${consentId}`, token)).body).toMatchObject({ data: { status: 'EXPIRED', consentVersion: 1 } });
+    expect((await later.get(`${base}/consents`, token)).body).toMatchObject({ data: [{ consentId, status: 'EXPIRED' }] });
+    expect((await later.get(`${base}/access?consentType=marketing`, token)).body)
       .toEqual({ allowed: false, consentId, consentVersion: 1, expiresAt: expect.any(String), reason: 'EXPIRED' });
     const stored = await h.mongo.db(h.config.mongodbDatabase).collection('consents').findOne({ _id: consentId as never });
     expect(stored?.['state']).toMatchObject({ status: 'ACTIVE' }); // nothing swept it: the read decided
@@ -96,10 +103,11 @@ describe('expiry at read time (sweep disabled)', () => {
     const orgId = uid('org');
     const live = await requestOrg(orgId);
     const lapsing = await requestOrg(orgId);
-    await decide(orgId, lapsing, inMs(1_500));
-    await new Promise((resolve) => setTimeout(resolve, 1_700));
-    const { body } = await api.get(`/v1/orgs/${orgId}/consents`, await orgToken(orgId, 'org_owner'));
-    expect((body as unknown as { consentId: string }[]).map((c) => c.consentId)).toEqual([live]);
+    await decide(orgId, lapsing, inMs(HOUR));
+    const listed = async (reader: ReadApiUnderTest): Promise<string[]> =>
+      ((await reader.get(`/v1/orgs/${orgId}/consents`, await orgToken(orgId, 'org_owner'))).body as unknown as { consentId: string }[]).map((c) => c.consentId);
+    expect((await listed(api)).sort()).toEqual([live, lapsing].sort()); // within the hour, both
+    expect(await listed(later)).toEqual([live]);
   });
 });
 

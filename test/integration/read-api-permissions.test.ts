@@ -93,6 +93,24 @@ describe('429: a fixed-window budget in Redis', () => {
     }
   });
 
+  it("spends one caller's budget across every route, and keeps 401 → 400 → 403 before 429 once it is spent", async () => {
+    const api2 = await startReadApiUnderTest(h.config, h.mongo.db(h.config.mongodbDatabase), { rateLimit: 2, rateWindowMs: 3_600_000 });
+    try {
+      const serviceId = uid('svc');
+      const token = await serviceToken(serviceId);
+      const list = `/v1/services/${serviceId}/users/usr-order/consents`;
+      expect((await api2.get(list, token)).status).toBe(200);
+      expect((await api2.get(`/v1/services/${serviceId}/users/usr-order/access?consentType=marketing`, token)).status).toBe(200);
+      expect((await api2.get(`/v1/permissions/entity/id/${uid('ent')}/permission/${uid('perm')}`, token)).status).toBe(429);
+      expect((await api2.get(list, null)).status).toBe(401);
+      expect((await api2.get(`/v1/services/${serviceId}/users/x/consents`, token)).status).toBe(400);
+      expect((await api2.get(`/v1/services/${uid('svc')}/users/usr-order/consents`, token)).status).toBe(403);
+      expect((await api2.get(list, token)).status).toBe(429);
+    } finally {
+      await api2.close();
+    }
+  });
+
   it("counts org routes per org: the owner and the admin share the org's budget, and a 403 spends none of it", async () => {
     const api2 = await startReadApiUnderTest(h.config, h.mongo.db(h.config.mongodbDatabase), { rateLimit: 2, rateWindowMs: 3_600_000 });
     try {

@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { pollUntil } from '../support/poll-until.ts';
 
 // The lock commands as src/adapters/redis/redis-services.ts defines them.
 interface LockScripts extends Redis {
@@ -80,8 +80,7 @@ describe('Redis', () => {
     expect(await acquire([lock], 100)).toEqual([1]);
     expect(await acquire([other], 100)).toEqual([0]);
 
-    const deadline = Date.now() + 5_000;
-    while ((await redis.exists(lock.key)) === 1 && Date.now() < deadline) await sleep(25);
+    await pollUntil(async () => (await redis.exists(lock.key)) === 0, { timeoutMs: 5_000, intervalMs: 25, what: 'the lease to expire' });
 
     expect(await acquire([other], 10_000)).toEqual([1]);
     expect(await redis.get(lock.key)).toBe(other.token);

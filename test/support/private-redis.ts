@@ -2,6 +2,7 @@
 // (the shared stack's Redis is used by everyone and must never be stopped).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
+import { pollUntil } from './poll-until.ts';
 
 export interface PrivateRedis {
   readonly url: string;
@@ -16,20 +17,19 @@ export function privateRedis(port: number): PrivateRedis {
     url,
     async start() {
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-      const deadline = Date.now() + 10_000;
-      for (;;) {
+      const answers = async (): Promise<boolean> => {
         const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
         probe.on('error', () => undefined); // refused until the server listens: expected here
         try {
           await probe.connect();
-          if ((await probe.ping()) === 'PONG') return;
+          return (await probe.ping()) === 'PONG';
         } catch {
-          if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not answer within 10 s`);
+          return false;
         } finally {
           probe.disconnect();
         }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      };
+      await pollUntil(answers, { timeoutMs: 10_000, intervalMs: 100, what: `redis-server on ${port} to answer` });
     },
     async stop() {
       const running = child;

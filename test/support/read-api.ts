@@ -38,7 +38,7 @@ export async function startReadApiUnderTest(config: Config, db: Db, options: Rea
   const store = mongoReadStore(db);
   await store.ensureIndexes();
   const deps: ApiDeps = {
-    store, rates: redis.rates,
+    store, redis: redis.client,
     verify: await tokenVerifier({ key: { kind: 'secret', secret: JWT_SECRET }, issuer: null, audience: null }),
     tokens: pageTokens(PAGE_SECRET),
     limits: {

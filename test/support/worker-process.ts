@@ -3,6 +3,7 @@
 // (OPS_PORT=0 unless the test says otherwise), and stops it by a signal, giving its exit code.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { pollUntil } from './poll-until.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const NODE = path.join(ROOT, 'node_modules/.bin/node');
@@ -26,8 +27,9 @@ export interface WorkerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-export function startWorkerProcess(env: Record<string, string>, options: { args?: string[]; nodeArgs?: string[] } = {}): WorkerProcess {
-  const child = spawn(NODE, [...(options.nodeArgs ?? []), path.join(ROOT, 'src/main.ts'), ...(options.args ?? [])], {
+/** `entry`: the process's main module, `src/main.ts` (the worker) unless given (`src/api/main.ts`, the read API). */
+export function startWorkerProcess(env: Record<string, string>, options: { args?: string[]; nodeArgs?: string[]; entry?: string } = {}): WorkerProcess {
+  const child = spawn(NODE, [...(options.nodeArgs ?? []), path.join(ROOT, options.entry ?? 'src/main.ts'), ...(options.args ?? [])], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', OPS_PORT: '0', OPS_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -92,20 +94,21 @@ export function startWorkerProcess(env: Record<string, string>, options: { args?
 }
 
 /** Polls `url` until `accept` says yes; returns the last response's status and body. */
-export async function pollUntil(url: string, accept: (status: number, body: string) => boolean, what: string, timeoutMs = 30_000): Promise<{ status: number; body: string }> {
-  const deadline = Date.now() + timeoutMs;
+export async function pollUrlUntil(url: string, accept: (status: number, body: string) => boolean, what: string, timeoutMs = 30_000): Promise<{ status: number; body: string }> {
   let last = { status: 0, body: '' };
-  for (;;) {
+  const answered = async (): Promise<{ status: number; body: string } | null> => {
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
       last = { status: response.status, body: await response.text() };
-      if (accept(last.status, last.body)) return last;
+      return accept(last.status, last.body) ? last : null;
     } catch (error) {
       last = { status: 0, body: String(error) };
+      return null;
     }
-    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms; last: ${last.status} ${last.body.slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  };
+  return pollUntil(answered, { timeoutMs, intervalMs: 250 }).catch(() => {
+    throw new Error(`${what} not seen within ${timeoutMs} ms; last: ${last.status} ${last.body.slice(0, 500)}`);
+  });
 }
 
 /** Deletes the topics (and DLQs) an isolated environment's worker created. */

@@ -58,7 +58,7 @@ describe('loadApiConfig', () => {
   it('names every bad variable in one error, not only the first', () => {
     const error = (() => { try { loadApiConfig({ API_PORT: 'eighty', API_RATE_LIMIT: '0', API_JWT_SECRET: 'short' }); } catch (e) { return e; } return null; })();
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).issues.map((i) => i.variable)).toEqual(['API_PAGE_TOKEN_SECRET', 'API_PORT', 'API_JWT_SECRET', 'API_RATE_LIMIT']);
+    expect((error as ConfigError).issues.map((i) => i.variable).sort()).toEqual(['API_JWT_SECRET', 'API_PAGE_TOKEN_SECRET', 'API_PORT', 'API_RATE_LIMIT']);
   });
 
   it('reads READ_API_ENABLED as a boolean, off by default', () => {

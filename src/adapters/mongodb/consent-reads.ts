@@ -19,6 +19,8 @@ interface StateDocument extends Document {
 
 export interface MongoReadStore extends ReadStore {
   ensureIndexes(): Promise<void>;
+  /** For /readyz. */
+  ping(): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export function mongoReadStore(db: Db, close: () => Promise<void> = async () => 
         await consents.createIndex({ orgKey: 1 });
       });
     },
+    ping: () => db.command({ ping: 1 }),
     close,
   };
 }

@@ -1,19 +1,18 @@
 // The consent reads: an org's list, a user's list (paged), one consent, and the access check.
 // Every status is the one at read time (domain/consent/read-view.ts), so an ACTIVE consent past
 // its expiry reads EXPIRED and allows nothing, whether or not the sweep has run.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { checkAccess, orgConsentList, ownedBy, userConsentView } from '../../domain/consent/read-view.ts';
 import { ApiError } from '../errors.ts';
 import { mayReadOrg, mayReadUser } from '../policy.ts';
 import { accessDecision, consent, consentDto, errorResponses, IDENTIFIER_PATTERN, params, securedBy } from '../schemas.ts';
-import type { ApiDeps, Guard } from '../api-deps.ts';
+import type { GuardedRequest, RouteOptions } from '../api-deps.ts';
 
-interface UserParams { serviceId: string; userId: string }
-
-export function consentRoutes(app: FastifyInstance, deps: ApiDeps, guard: Guard): void {
+/** Request types come from each route's schema (the JSON-schema type provider), not from generics. */
+export const consentRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: RouteOptions }> = async (app, { deps, guard }) => {
   const { pageLimitDefault, pageLimitMax } = deps.limits;
 
-  app.get<{ Params: { orgId: string } }>('/orgs/:orgId/consents', {
+  app.get('/orgs/:orgId/consents', {
     schema: {
       summary: "An organisation's ACTIVE (unexpired) and REQUESTED consents; for its org_owner and org_admin",
       tags: ['consents'], security: securedBy, params: params.org,
@@ -25,11 +24,11 @@ export function consentRoutes(app: FastifyInstance, deps: ApiDeps, guard: Guard)
     },
   }, async (request) => orgConsentList(await deps.store.orgConsents(request.params.orgId), request.params.orgId, deps.clock()));
 
-  const userGuard = async (request: { params: UserParams } & Parameters<Guard>[0]): Promise<void> => {
+  const userGuard = async (request: GuardedRequest & { params: { serviceId: string; userId: string } }): Promise<void> => {
     await guard(request, (caller) => mayReadUser(caller, request.params.serviceId, request.params.userId), (caller) => `caller:${caller.subject}`);
   };
 
-  app.get<{ Params: UserParams; Querystring: { limit?: number; pageToken?: string } }>('/services/:serviceId/users/:userId/consents', {
+  app.get('/services/:serviceId/users/:userId/consents', {
     schema: {
       summary: "A user's consents with a service, in consentId order, paged",
       description: `limit defaults to ${pageLimitDefault}, at most ${pageLimitMax}. nextPageToken is opaque and signed; `
@@ -44,7 +43,7 @@ export function consentRoutes(app: FastifyInstance, deps: ApiDeps, guard: Guard)
       },
       response: {
         200: {
-          type: 'object', required: ['data', 'nextPageToken'],
+          type: 'object', additionalProperties: false, required: ['data', 'nextPageToken'],
           properties: { data: { type: 'array', items: consent }, nextPageToken: { type: ['string', 'null'] } },
         },
         ...errorResponses(400, 401, 403, 429, 500),
@@ -66,11 +65,11 @@ export function consentRoutes(app: FastifyInstance, deps: ApiDeps, guard: Guard)
     };
   });
 
-  app.get<{ Params: UserParams & { consentId: string } }>('/services/:serviceId/users/:userId/consents/:consentId', {
+  app.get('/services/:serviceId/users/:userId/consents/:consentId', {
     schema: {
       summary: "One of a user's consents with a service; 404 when absent or another user's or service's",
       tags: ['consents'], security: securedBy, params: params.consent,
-      response: { 200: { type: 'object', required: ['data'], properties: { data: consent } }, ...errorResponses(400, 401, 403, 404, 429, 500) },
+      response: { 200: { type: 'object', additionalProperties: false, required: ['data'], properties: { data: consent } }, ...errorResponses(400, 401, 403, 404, 429, 500) },
     },
     preHandler: userGuard,
   }, async (request) => {
@@ -80,7 +79,7 @@ export function consentRoutes(app: FastifyInstance, deps: ApiDeps, guard: Guard)
     return { data: userConsentView(found, deps.clock()) };
   });
 
-  app.get<{ Params: UserParams; Querystring: { consentType: string } }>('/services/:serviceId/users/:userId/access', {
+  app.get('/services/:serviceId/users/:userId/access', {
     schema: {
       summary: 'Whether data of consentType may be used: only an ACTIVE, unexpired consent of that type allows',
       tags: ['consents'], security: securedBy, params: params.user,
@@ -93,4 +92,4 @@ export function consentRoutes(app: FastifyInstance, deps: ApiDeps, guard: Guard)
     const consents = await deps.store.userConsentsOfType(serviceId, userId, request.query.consentType);
     return checkAccess(consents, serviceId, userId, request.query.consentType, deps.clock());
   });
-}
+};

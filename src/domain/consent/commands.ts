@@ -1,6 +1,6 @@
 // Consent commands after parsing: every field checked, times as Dates. parseConsentCommand is
 // where each 400 of the consent family is decided, naming the field at fault.
-import { envelopeRejection, type Actor, type CommandEnvelope } from '../envelope.ts';
+import { envelopeRejection, payloadRecordRejection, type Actor, type CommandEnvelope } from '../envelope.ts';
 import { invalid, isRejection, type Rejection } from '../status.ts';
 import { dataPairs, identifier, optionalFutureTime, optionalIdentifier, type Checked } from '../validation.ts';
 
@@ -65,6 +65,11 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{1,63}$/;
 export function parseConsentCommand(envelope: CommandEnvelope, now: Date): ConsentCommand | Rejection {
   const refused = envelopeRejection(envelope);
   if (refused) return refused;
+  return payloadRecordRejection(envelope, parsePayloadAsConsentType(envelope, now));
+}
+
+/** The payload checked field by field as the record commandType names (whichever record it is). */
+function parsePayloadAsConsentType(envelope: CommandEnvelope, now: Date): ConsentCommand | Rejection {
   const { commandId, payload: p } = envelope;
   const fields = (checks: Record<string, Checked<unknown>>): Rejection | null =>
     Object.values(checks).find(isRejection) ?? null;

@@ -39,7 +39,8 @@ export function userConsentView(consent: Consent, now: Date): ConsentView {
 export interface OrgConsentView {
   readonly consentId: string;
   readonly source: { readonly userId: string };
-  readonly status: ConsentStatus;
+  /** An org's list holds only these (the contract's ConsentDto says so). */
+  readonly status: Extract<ConsentStatus, 'ACTIVE' | 'REQUESTED'>;
   readonly target: { readonly orgId: string; readonly orgOwnerEmail: string };
 }
 
@@ -48,7 +49,7 @@ export function orgConsentList(consents: readonly Consent[], orgId: string, now:
   return consents
     .filter((c) => c.kind === 'ORG' && c.targetOrgId === orgId)
     .map((c) => ({ c, status: statusAt(c, now) }))
-    .filter(({ status }) => status === 'ACTIVE' || status === 'REQUESTED')
+    .filter((v): v is { c: Consent; status: 'ACTIVE' | 'REQUESTED' } => v.status === 'ACTIVE' || v.status === 'REQUESTED')
     .sort((a, b) => (a.c.consentId < b.c.consentId ? -1 : a.c.consentId > b.c.consentId ? 1 : 0))
     .map(({ c, status }) => ({
       consentId: c.consentId,

@@ -1,6 +1,6 @@
 // Permission and reference-data commands after parsing: every field checked.
 // parsePermissionCommand is where each 400 of the permission family is decided, naming the field at fault.
-import { envelopeRejection, type CommandEnvelope } from '../envelope.ts';
+import { envelopeRejection, payloadRecordRejection, type CommandEnvelope } from '../envelope.ts';
 import { invalid, isRejection, reject, type Rejection } from '../status.ts';
 import { dataPairs, identifier, optionalIdentifier, optionalString, type Checked } from '../validation.ts';
 import type { ExternalKey } from './entity.ts';
@@ -80,9 +80,14 @@ export function entityKeyOf(ref: EntityRef): string {
   return 'entityId' in ref ? ref.entityId : `${ref.extType}:${ref.extKey}`;
 }
 
-export function parsePermissionCommand(envelope: CommandEnvelope, _now: Date): PermissionCommand | Rejection {
+export function parsePermissionCommand(envelope: CommandEnvelope, now: Date): PermissionCommand | Rejection {
   const refused = envelopeRejection(envelope);
   if (refused) return refused;
+  return payloadRecordRejection(envelope, parsePayloadAsPermissionType(envelope, now));
+}
+
+/** The payload checked field by field as the record commandType names (whichever record it is). */
+function parsePayloadAsPermissionType(envelope: CommandEnvelope, _now: Date): PermissionCommand | Rejection {
   const { commandId, payload: p } = envelope;
   const fields = (checks: Record<string, Checked<unknown>>): Rejection | null =>
     Object.values(checks).find(isRejection) ?? null;

@@ -190,4 +190,31 @@ describe('the envelope', () => {
     const command = parseConsentCommand(envelope('UpdateConsent', BASE['UpdateConsent'] ?? {}, { payloadType: 'CreateConsent' }), NOW);
     expect(command).toMatchObject({ kind: 'rejection', statusCode: '400', field: 'commandType' });
   });
+
+  // A plain dict handed to fastavro or a Confluent serializer goes out as the union branch that
+  // best matches it: an UpdateConsent without consentVersion travels as a CreateConsent, decoded
+  // with every CreateConsent field (absent optional ones as null).
+  const updateSentAsCreate = (more: Record<string, unknown>): Record<string, unknown> => ({
+    consentId: 'consent-user-1', serviceId: SERVICE, userId: USER, status: 'ACTIVE', consentType: null, consentData: null, expiryTime: null, ...more,
+  });
+
+  it.each([
+    { name: 'the consentVersion an UpdateConsent sent as a CreateConsent lacks', commandType: 'UpdateConsent', payloadType: 'CreateConsent', payload: updateSentAsCreate({}), field: 'consentVersion' },
+    { name: 'the consentId an UpdateConsent sent as a CreateConsent lacks (null by the record default)', commandType: 'UpdateConsent', payloadType: 'CreateConsent', payload: updateSentAsCreate({ consentId: null }), field: 'consentId' },
+    { name: 'the status a CreateConsent sent as an UpdateConsent lacks', commandType: 'CreateConsent', payloadType: 'UpdateConsent', payload: { ...BASE['UpdateConsent'], status: null }, field: 'status' },
+  ])('names $name with 400, not commandType', ({ commandType, payloadType, payload, field }) => {
+    const command = parseConsentCommand(envelope(commandType, payload, { payloadType }), NOW);
+    expect(command).toMatchObject({ kind: 'rejection', statusCode: '400', errorCode: 'VALIDATION_FAILED', field });
+    expect((command as { message: string }).message).toContain(`the payload arrived as a ${payloadType}`);
+  });
+
+  it('names commandType when the field at fault is present but wrong, since the record is the likelier mistake', () => {
+    const command = parseConsentCommand(envelope('CreateConsent', { ...BASE['UpdateConsent'], status: 'EXPIRED' }, { payloadType: 'UpdateConsent' }), NOW);
+    expect(command).toMatchObject({ statusCode: '400', field: 'commandType' });
+  });
+
+  it('names commandType for a command type the family does not know', () => {
+    const command = parseConsentCommand(envelope('DeleteConsent', BASE['CreateConsent'] ?? {}, { payloadType: 'CreateConsent' }), NOW);
+    expect(command).toMatchObject({ statusCode: '400', field: 'commandType' });
+  });
 });

@@ -14,6 +14,8 @@ const rows: Row[] = [
     lines: ['consent_worker_commands_total{family="consent",command_type="CreateConsent",status_code="201"} 2',
       'consent_worker_command_duration_seconds_bucket{le="0.025",family="consent",command_type="CreateConsent"} 1',
       'consent_worker_command_duration_seconds_count{family="consent",command_type="CreateConsent"} 2'] },
+  { event: 'roundApplied', emit: (o) => { o.roundApplied('consent', 'consumed', 3); o.roundApplied('consent', 'sweep', 200); },
+    lines: ['consent_worker_round_commands_bucket{le="4",family="consent",origin="consumed"} 1', 'consent_worker_round_commands_sum{family="consent",origin="sweep"} 200'] },
   { event: 'versionConflict', emit: (o) => o.versionConflict('permission'),
     lines: ['consent_worker_version_conflicts_total{family="permission"} 1'] },
   { event: 'lockWait', emit: (o) => { o.lockWait('acquired', 0.001); o.lockWait('timeout', 5); },

@@ -88,6 +88,12 @@ describe('parsePermissionCommand', () => {
     expect(parsePermissionCommand(mismatched, NOW)).toMatchObject({ statusCode: '400', field: 'commandType' });
   });
 
+  it('answers 400 naming the missing field when the union resolved the payload as another command', () => {
+    // DefinePermission and RegisterSource differ only in their id: the id DefinePermission needs is missing.
+    const mismatched = { ...envelope('DefinePermission', { sourceId: 'src-web', name: 'Marketing', active: true }), payloadType: 'RegisterSource' };
+    expect(parsePermissionCommand(mismatched, NOW)).toMatchObject({ statusCode: '400', field: 'permissionId' });
+  });
+
   it.each(invalidRows)('answers 400 naming the field for $name', ({ type, payload, field, commandId }) => {
     const result = parsePermissionCommand(envelope(type, payload, commandId), NOW);
     expect(isRejection(result)).toBe(true);
