@@ -11,6 +11,7 @@ import { ApiError, errorBody } from './errors.ts';
 import { traceRequests } from './request-tracing.ts';
 import { consentRoutes } from './routes/consents.ts';
 import { permissionRoutes } from './routes/permissions.ts';
+import { revisionRoutes } from './routes/revisions.ts';
 import { cspErrorResponse, IDENTIFIER_MAX_LENGTH } from './schemas.ts';
 
 export const API_PREFIX = '/v1';
@@ -145,5 +146,6 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   const routeOptions: RouteOptions = { deps, guard };
   await app.register(consentRoutes, { ...routeOptions, prefix: API_PREFIX });
   await app.register(permissionRoutes, { ...routeOptions, prefix: API_PREFIX });
+  await app.register(revisionRoutes, { ...routeOptions, prefix: API_PREFIX });
   return app;
 }

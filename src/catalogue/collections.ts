@@ -5,6 +5,9 @@
 /** Consents, one document per consentId (the consent family). */
 export const CONSENTS = 'consents';
 
+/** The consent ledger: one immutable revision per consent change, `_id` = revisionId (docs/ledger.md). */
+export const CONSENT_REVISIONS = 'consent_revisions';
+
 /** The permission family's aggregates, one collection per kind. */
 export const PERMISSION_COLLECTIONS = {
   entity: 'entities',

@@ -1,6 +1,6 @@
 // The consent family on the shared pipeline: its domain functions, its one collection, the
 // per-org decision counter, and the expiry schedule fed after every write.
-import { CONSENTS } from '../catalogue/collections.ts';
+import { CONSENT_REVISIONS, CONSENTS } from '../catalogue/collections.ts';
 import { CONSENT_COMMAND_TYPES, parseConsentCommand, type ConsentCommand } from '../domain/consent/commands.ts';
 import { dueAt, type Consent } from '../domain/consent/consent.ts';
 import { readKeysOf } from '../domain/consent/read-keys.ts';
@@ -35,6 +35,7 @@ export type DecisionCount = number | null;
 export function consentFamily(deps: ConsentFamilyDeps): CommandFamily<ConsentCommand, Consent, ConsentContext, DecisionCount> {
   return {
     name: 'consent',
+    revisionCollection: CONSENT_REVISIONS,
     parse: (envelope, now) => parseConsentCommand(envelope, now),
     target: async (command) => ({ collection: CONSENTS, id: command.consentId }),
     revive: (raw) => revive(raw),

@@ -23,6 +23,11 @@ export interface Consent {
   readonly decidedBy: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /**
+   * The hash of the consent's latest revision (domain/consent/revision.ts), so the next revision
+   * chains to it without reading the history. Absent on consents stored before the ledger.
+   */
+  readonly lastRevisionHash?: string | null;
 }
 
 /** The moment an ACTIVE consent falls due, or null when nothing is due (not ACTIVE, or no expiry). */

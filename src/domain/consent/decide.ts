@@ -7,6 +7,8 @@ import { reject } from '../status.ts';
 import { IDENTIFIER } from '../validation.ts';
 import type { ConsentCommand, CreateConsent, DecideOrgConsent, ExpireConsent, RequestOrgConsent, UpdateConsent } from './commands.ts';
 import { dueAt, type Consent } from './consent.ts';
+import type { ConsentProof } from './proof.ts';
+import { revisionOf, type ConsentRevision } from './revision.ts';
 
 export interface ConsentContext {
   /** Decisions this org has sent in the current rate window, this one included. */
@@ -17,6 +19,13 @@ export interface ConsentContext {
 export const NO_RATE_CONTEXT: ConsentContext = { orgDecisionsInWindow: 0, orgDecisionLimit: Number.POSITIVE_INFINITY };
 
 export type ConsentDecision = Decision<Consent>;
+
+/** What caused a change, as its revision records it. */
+interface Cause {
+  readonly commandId: string;
+  readonly actor?: Actor | null;
+  readonly proof?: ConsentProof | null;
+}
 
 const DECIDER_ROLES = ['org_owner', 'org_admin'];
 
@@ -46,14 +55,16 @@ export function decideConsent(command: ConsentCommand, stored: Consent | null, c
   }
 }
 
-function change(statusCode: '200' | '201', eventType: string, next: Consent, causationId: string, now: Date): ConsentDecision {
-  return {
-    kind: 'change',
-    statusCode,
-    aggregate: next,
-    view: next,
-    events: [makeEvent(eventType, next.consentId, next.version, now, causationId, next)],
-  };
+/**
+ * A change: the new state chained to the stored one's last revision, its revision (the ledger's
+ * record of it) and its event, which carries the revision's hash and the proof.
+ */
+function change(statusCode: '200' | '201', eventType: string, previous: Consent | null, next: Consent, cause: Cause, now: Date): ConsentDecision {
+  const proof = cause.proof ?? null;
+  const revision: ConsentRevision = revisionOf(previous, next, { changeType: eventType, causationId: cause.commandId, actor: cause.actor ?? null, proof, now });
+  const aggregate: Consent = { ...next, lastRevisionHash: revision.hash };
+  const event = { ...makeEvent(eventType, next.consentId, next.version, now, cause.commandId, aggregate), revisionHash: revision.hash, proof };
+  return { kind: 'change', statusCode, aggregate, view: aggregate, events: [event], revision };
 }
 
 function taken(consentId: string): ConsentDecision {
@@ -63,13 +74,13 @@ function taken(consentId: string): ConsentDecision {
 function create(c: CreateConsent, stored: Consent | null, now: Date): ConsentDecision {
   if (stored) return taken(c.consentId);
   const at = now.toISOString();
-  return change('201', 'ConsentCreated', {
+  return change('201', 'ConsentCreated', null, {
     consentId: c.consentId, kind: 'USER', version: 1, status: c.status,
     serviceId: c.serviceId, userId: c.userId, consentType: c.consentType, consentData: c.consentData,
     expiryTime: c.expiryTime?.toISOString() ?? null,
     sourceUserId: null, targetOrgId: null, targetOrgOwnerEmail: null, expiry: null, decidedBy: null,
     createdAt: at, updatedAt: at,
-  }, c.commandId, now);
+  }, c, now);
 }
 
 function update(c: UpdateConsent, stored: Consent | null, now: Date): ConsentDecision {
@@ -97,18 +108,18 @@ function update(c: UpdateConsent, stored: Consent | null, now: Date): ConsentDec
     updatedAt: now.toISOString(),
   };
   const eventType = status === 'REVOKED' && stored.status !== 'REVOKED' ? 'ConsentRevoked' : 'ConsentUpdated';
-  return change('200', eventType, next, c.commandId, now);
+  return change('200', eventType, stored, next, c, now);
 }
 
 function request(c: RequestOrgConsent, stored: Consent | null, now: Date): ConsentDecision {
   if (stored) return taken(c.consentId);
   const at = now.toISOString();
-  return change('201', 'ConsentRequested', {
+  return change('201', 'ConsentRequested', null, {
     consentId: c.consentId, kind: 'ORG', version: 1, status: 'REQUESTED',
     serviceId: null, userId: null, consentType: null, consentData: {}, expiryTime: null,
     sourceUserId: c.sourceUserId, targetOrgId: c.targetOrgId, targetOrgOwnerEmail: c.targetOrgOwnerEmail,
     expiry: null, decidedBy: null, createdAt: at, updatedAt: at,
-  }, c.commandId, now);
+  }, c, now);
 }
 
 function decideOrg(c: DecideOrgConsent, stored: Consent | null, context: ConsentContext, now: Date): ConsentDecision {
@@ -134,7 +145,7 @@ function decideOrg(c: DecideOrgConsent, stored: Consent | null, context: Consent
     decidedBy: c.actor.userId,
     updatedAt: now.toISOString(),
   };
-  return change('200', approved ? 'ConsentApproved' : 'ConsentRejected', next, c.commandId, now);
+  return change('200', approved ? 'ConsentApproved' : 'ConsentRejected', stored, next, c, now);
 }
 
 function expire(c: ExpireConsent, stored: Consent | null, now: Date): ConsentDecision {
@@ -143,5 +154,5 @@ function expire(c: ExpireConsent, stored: Consent | null, now: Date): ConsentDec
   // Moved, revoked, rejected or already expired: nothing is due, and nothing is written.
   if (due === null || due.getTime() > now.getTime()) return answer('200', stored);
   const next: Consent = { ...stored, version: stored.version + 1, status: 'EXPIRED', updatedAt: now.toISOString() };
-  return change('200', 'ConsentExpired', next, c.commandId, now);
+  return change('200', 'ConsentExpired', stored, next, c, now);
 }
