@@ -27,7 +27,8 @@ export const LONG_ALLOWED: Readonly<Record<string, string>> = {
   'src/adapters/mongodb/consent-reads.ts#mongoReadStore': 'not split yet: the read store object, one short method per query over one client',
   'src/families/permission-family.ts#permissionFamily': 'the family object: one method per pipeline hook (load, decide, write, publish), each short',
   'src/pipeline/outbox-clears.ts#startOutboxClears': 'not split yet: queue, pump and timer share the queue; others are changing src/pipeline this session',
-  'src/pipeline/handle-message.ts#handleCommandChunk': 'not split yet: decode, lease, apply, answer of one chunk in order; others are changing src/pipeline this session',
+  'src/pipeline/handle-message.ts#handleTracedChunk': 'not split yet: decode, lease, apply, answer of one chunk in order, traced; others are changing src/pipeline this session',
+  'src/pipeline/apply-round.ts#applyLeasedRound': 'not split yet: load, decide, write, publish of one leased round in order; others are changing src/pipeline this session',
 };
 
 export interface FunctionLength {

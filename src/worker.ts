@@ -36,6 +36,8 @@ export interface WorkerOptions {
   readonly observer?: PipelineObserver;
   /** Called with the name of every command the MongoDB driver sends (tests count round trips by it). */
   readonly onStoreCommand?: (commandName: string) => void;
+  /** Called with the API name of every request the worker's Kafka producer and consumers send (tests count round trips by it). */
+  readonly onKafkaRequest?: (apiName: string) => void;
 }
 
 export interface Worker {
@@ -121,13 +123,18 @@ function readinessChecksOf(config: Config, { bus, mongo, redis, redisRefusal, co
   };
 }
 
-/** Bounded, in the background: what a crash left owed (see recover-outboxes.ts). */
-function recoverInBackground(config: Config, deps: PipelineDeps, runtimes: Runtimes, logger: Logger): Promise<void> {
-  return (async () => {
-    const pages = { pages: config.outboxRecoveryPages };
-    await recoverOwedOutboxes(deps, runtimes.consents, [CONSENTS], pages, logger);
-    await recoverOwedOutboxes(deps, runtimes.permissions, Object.values(PERMISSION_COLLECTIONS), pages, logger);
+/**
+ * In the background, page by page until done or stopped: what a crash left owed (see
+ * recover-outboxes.ts). `stop` ends it at the next page and resolves once it has.
+ */
+function recoverInBackground(config: Config, deps: PipelineDeps, runtimes: Runtimes, logger: Logger): { stop(): Promise<void> } {
+  const stopRecovery = new AbortController();
+  const recovery = (async () => {
+    const options = { burstPages: config.outboxRecoveryPages, signal: stopRecovery.signal };
+    await recoverOwedOutboxes(deps, runtimes.consents, [CONSENTS], options, logger);
+    await recoverOwedOutboxes(deps, runtimes.permissions, Object.values(PERMISSION_COLLECTIONS), options, logger);
   })().catch((error: unknown) => logger.warn({ err: error }, 'start-up outbox recovery failed; owed outboxes are published when next loaded'));
+  return { stop: () => { stopRecovery.abort(); return recovery; } };
 }
 
 /**
@@ -153,7 +160,11 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase, options.onStoreCommand);
   const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls, config.redisPassword);
   const redisRefusal = logConnectionState(redis.client, logger);
-  const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger, maxMessageBytes: config.kafkaMaxMessageBytes, ...config.kafkaSecurity });
+  const bus = createKafkaBus({
+    brokers: config.kafkaBrokers, clientId: config.clientId, logger, maxMessageBytes: config.kafkaMaxMessageBytes,
+    ...config.kafkaGroupTimeouts, ...config.kafkaSecurity,
+    ...(options.onKafkaRequest ? { onRequest: options.onKafkaRequest } : {}),
+  });
   let clears: OutboxClears | null = null;
   let retention: ResultRetention | null = null;
   const stopAll = async (): Promise<void> => {
@@ -189,7 +200,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     logger.info({ consume: options.consume, sweep: options.sweep, groupId: config.consumerGroup }, 'worker started');
     const recovery = recoverInBackground(config, deps, runtimes, logger);
 
-    return { sweeper, readinessChecks, stop: stopOnce([() => sweeper?.stop(), () => consumer?.stop(), () => recovery, stopAll], logger) };
+    return { sweeper, readinessChecks, stop: stopOnce([() => sweeper?.stop(), () => consumer?.stop(), () => recovery.stop(), stopAll], logger) };
   } catch (error) {
     await stopAll().catch(() => undefined);
     throw error;

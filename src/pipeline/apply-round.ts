@@ -4,9 +4,11 @@
 //   lease the round → load, and flush what is owed → decide and write → publish → record results
 // A consumed chunk is cut into rounds that keep each key's commands in offset order
 // (handle-message.ts); a sweep claim is one round (families/consent-expiry).
+import type { Span } from '@opentelemetry/api';
 import { resultNoLongerKept } from '../domain/command-id.ts';
 import { refuse, type Change } from '../domain/decision.ts';
 import type { Logger } from '../logging/logger.ts';
+import { commandPublished, commandStep, roundStep, spanFailed, startRoundSpan, type CommandTrace } from './command-tracing.ts';
 import { mapBounded } from './concurrency.ts';
 import { isRetryable } from './errors.ts';
 import type { DomainCommand, FamilyRuntime, Target, Versioned, WrittenChange } from './family.ts';
@@ -38,8 +40,11 @@ export type Origin =
     readonly payloadHash: string;
     /** When its chunk was taken up (ms since the epoch), for the answered-in metric. */
     readonly receivedAt: number;
+    /** The command's span (its result and events carry its traceparent). */
+    readonly trace?: CommandTrace | undefined;
   }
-  | { readonly kind: 'sweep' };
+  /** `trace`: the sweep round's trace, which its events carry. */
+  | { readonly kind: 'sweep'; readonly trace?: CommandTrace | undefined };
 
 export interface RoundItem<C, P> {
   readonly command: C;
@@ -82,7 +87,7 @@ function failureAnswer<C, P>(deps: PipelineDeps, entry: Entry<C, P>, error: unkn
   const { origin } = entry.item;
   if (origin.kind !== 'consumed' || isRetryable(error)) return null;
   deps.logger.error({ err: error, commandId: origin.header.envelope.commandId, requestId: origin.header.requestId }, 'unexpected failure; answering 500');
-  return { body: unexpectedResult(origin.header, deps.clock()), payloadHash: origin.payloadHash, store: true, receivedAt: origin.receivedAt };
+  return { body: unexpectedResult(origin.header, deps.clock()), payloadHash: origin.payloadHash, store: true, receivedAt: origin.receivedAt, trace: origin.trace };
 }
 
 function failed<C, S, P>(deps: PipelineDeps, entry: Entry<C, P>, error: unknown): Decided<C, S, P> {
@@ -113,15 +118,18 @@ async function loadAndFlushOwed<C extends DomainCommand, S extends Versioned, X,
 // ---- step: decide -------------------------------------------------------------------------
 
 function outboxOf<C extends DomainCommand, S extends Versioned, X, P>(
-  runtime: FamilyRuntime<C, S, X, P>, change: Change<S, unknown>, result: ResultBody | null, payloadHash: string | null,
+  runtime: FamilyRuntime<C, S, X, P>, change: Change<S, unknown>, result: ResultBody | null, payloadHash: string | null, origin: Origin,
 ): OutboxEntry[] {
+  // Stored with the entries, so a flush after a crash still sends them in the trace that caused them.
+  const traced = origin.trace?.traceparent ? { traceparent: origin.trace.traceparent } : {};
   const entries: OutboxEntry[] = change.events.map((event) => ({
     id: event.eventId,
     kind: 'event',
     key: event.aggregateId,
     body: { ...event, state: runtime.family.eventState(event.state) },
+    ...traced,
   }));
-  if (result) entries.push({ id: `result:${result.commandId}`, kind: 'result', key: result.commandId, body: result, payloadHash });
+  if (result) entries.push({ id: `result:${result.commandId}`, kind: 'result', key: result.commandId, body: result, payloadHash, ...traced });
   // The revision rides on the first entry: written with the new state in one document write,
   // stored before that entry is published, gone with the outbox's clear.
   const { revision } = change;
@@ -145,10 +153,10 @@ function redelivered<C extends DomainCommand, S extends Versioned, X, P>(
   // the outbox is cleared the result is stored, and the chunk's look-up found it before any lease.
   // Neither, and the result was purged after RESULT_RETENTION_MS: not applied again, answered 409.
   const answer: Answer = kept
-    ? { body: kept.body as ResultBody, payloadHash: kept.payloadHash ?? origin.payloadHash, store: true, receivedAt: origin.receivedAt }
+    ? { body: kept.body as ResultBody, payloadHash: kept.payloadHash ?? origin.payloadHash, store: true, receivedAt: origin.receivedAt, trace: origin.trace }
     : {
       body: resultOf(runtime, origin.header, entry.item.command, refuse(resultNoLongerKept(commandId)), now),
-      payloadHash: origin.payloadHash, store: true, receivedAt: origin.receivedAt,
+      payloadHash: origin.payloadHash, store: true, receivedAt: origin.receivedAt, trace: origin.trace,
     };
   return { kind: 'answer', entry, answer };
 }
@@ -187,7 +195,7 @@ async function decideAll<C extends DomainCommand, S extends Versioned, X, P>(
           kind: 'answer',
           entry,
           answer: origin.kind === 'consumed'
-            ? { body: resultOf(runtime, origin.header, command, decision, now), payloadHash: origin.payloadHash, store: true, receivedAt: origin.receivedAt }
+            ? { body: resultOf(runtime, origin.header, command, decision, now), payloadHash: origin.payloadHash, store: true, receivedAt: origin.receivedAt, trace: origin.trace }
             : null,
         };
       }
@@ -197,7 +205,7 @@ async function decideAll<C extends DomainCommand, S extends Versioned, X, P>(
         id: target.id,
         version: decision.aggregate.version,
         state: decision.aggregate,
-        outbox: outboxOf(runtime, decision, result, origin.kind === 'consumed' ? origin.payloadHash : null),
+        outbox: outboxOf(runtime, decision, result, origin.kind === 'consumed' ? origin.payloadHash : null, origin),
         appliedCommandIds: origin.kind === 'consumed' ? [...applied, command.commandId].slice(-APPLIED_COMMANDS_KEPT) : applied,
         indexFields: family.indexFields(decision.aggregate),
       };
@@ -243,7 +251,15 @@ async function writeAll<C, S, P>(deps: PipelineDeps, writes: readonly Written<C,
 
 // ---- the round ------------------------------------------------------------------------------
 
+/** Hands published outboxes found stored (and not rewritten by the round) to the clearing strategy. */
+async function clearFound(deps: PipelineDeps, found: readonly Owed[]): Promise<void> {
+  const byCollection = groupBy(found, ({ target }) => target.collection, ({ record, mark }) => ({ id: record.id, entryIds: record.outbox.map((e) => e.id), mark }));
+  await Promise.all([...byCollection].map(([collection, refs]) => deps.clears.published(collection, refs)));
+}
+
 interface Settled<C, S, P> {
+  /** Every aggregate loaded, by lock key (the last load of those whose write raced). */
+  readonly loaded: Map<string, AggregateRecord<unknown>>;
   readonly written: Written<C, S, P>[];
   readonly answers: { readonly entry: Entry<C, P>; readonly answer: Answer | null }[];
   readonly failures: { readonly entry: Entry<C, P>; readonly error: unknown }[];
@@ -253,7 +269,7 @@ interface Settled<C, S, P> {
 async function decideAndWrite<C extends DomainCommand, S extends Versioned, X, P>(
   deps: PipelineDeps, runtime: FamilyRuntime<C, S, X, P>, entries: readonly Entry<C, P>[],
 ): Promise<Settled<C, S, P>> {
-  const settled: Settled<C, S, P> = { written: [], answers: [], failures: [] };
+  const settled: Settled<C, S, P> = { loaded: new Map(), written: [], answers: [], failures: [] };
   let open = entries;
   for (let attempt = 1; open.length > 0; attempt++) {
     if (attempt > MAX_ATTEMPTS) {
@@ -266,6 +282,7 @@ async function decideAndWrite<C extends DomainCommand, S extends Versioned, X, P
       break;
     }
     const records = await loadAndFlushOwed(deps, runtime, open);
+    for (const [key, record] of records) settled.loaded.set(key, record);
     const decided = await decideAll(deps, runtime, open, records);
     const writes = decided.filter((d): d is Written<C, S, P> => d.kind === 'write');
     const outcomes = await writeAll(deps, writes);
@@ -275,6 +292,7 @@ async function decideAndWrite<C extends DomainCommand, S extends Versioned, X, P
       if (outcome === 'written') settled.written.push(write);
       else if (outcome === 'lost') {
         deps.observer.versionConflict(runtime.family.name);
+        commandStep(write.entry.item.origin.trace, 'version conflict');
         lost.push(write.entry);
       } else {
         const answer = failureAnswer(deps, write.entry, outcome.error);
@@ -304,7 +322,8 @@ function answerLog(logger: Logger): Logger {
 }
 
 /** Counts and logs (one info line) each consumed command's answer once it is published. */
-function reportAnswered(deps: PipelineDeps, family: string, body: ResultBody, receivedAt: number): void {
+function reportAnswered(deps: PipelineDeps, family: string, body: ResultBody, receivedAt: number, trace: CommandTrace | undefined): void {
+  commandPublished(trace, body.statusCode);
   deps.observer.commandAnswered(family, body.commandType, body.statusCode, (Date.now() - receivedAt) / 1_000);
   answerLog(deps.logger).info({ commandId: body.commandId, requestId: body.requestId, commandType: body.commandType, statusCode: body.statusCode }, 'command answered');
 }
@@ -321,6 +340,26 @@ export async function applyRound<C extends DomainCommand, S extends Versioned, X
   items: readonly RoundItem<C, P>[],
   earlier: readonly Answer[] = [],
 ): Promise<ItemOutcome<S>[]> {
+  // A sweep's round is a step of the sweep's trace; a consumed round is linked from its commands.
+  const sweep = items[0]?.origin.kind === 'sweep' ? items[0].origin.trace : undefined;
+  const round = startRoundSpan(runtime.family.name, sweep ? [] : items.map((item) => item.origin.trace), sweep);
+  try {
+    return await applyLeasedRound(deps, runtime, items, earlier, round);
+  } catch (error) {
+    spanFailed(round, error);
+    throw error;
+  } finally {
+    round.end();
+  }
+}
+
+async function applyLeasedRound<C extends DomainCommand, S extends Versioned, X, P>(
+  deps: PipelineDeps,
+  runtime: FamilyRuntime<C, S, X, P>,
+  items: readonly RoundItem<C, P>[],
+  earlier: readonly Answer[],
+  round: Span,
+): Promise<ItemOutcome<S>[]> {
   deps.observer.roundApplied(runtime.family.name, items[0]?.origin.kind ?? 'consumed', items.length);
   const keys = items.map((item) => lockKeyOf(item.target));
   // Marked in the owing index before anything is written, in the same round trip as the leases.
@@ -332,16 +371,31 @@ export async function applyRound<C extends DomainCommand, S extends Versioned, X
     throw marked.reason;
   }
   const mark = marked.value;
+  roundStep(round, 'leased');
   try {
-    const { written, answers, failures } = await decideAndWrite(deps, runtime, items.map((item, index) => ({ index, item })));
+    const { loaded, written, answers, failures } = await decideAndWrite(deps, runtime, items.map((item, index) => ({ index, item })));
+    roundStep(round, 'written', { written: written.length, answered: answers.length, failed: failures.length });
     const published = written.map(({ entry, next }): Owed => ({ target: entry.item.target, record: next, mark }));
-    const answeredKeys = answers.map(({ entry }) => lockKeyOf(entry.item.target));
+    // What this round answered without a write owes nothing new; but an outbox it found stored
+    // (published: the flush saw to that) may be one whose publisher died before its deferred
+    // clear. Unmarked now, it would stay in the store as owing with nothing left to clear it, so
+    // it is cleared under this round's mark and leaves the index with that clear.
+    const answeredKeys: string[] = [];
+    const foundOwing: Owed[] = [];
+    for (const { entry } of answers) {
+      const key = lockKeyOf(entry.item.target);
+      const found = loaded.get(key);
+      if (found && found.outbox.length > 0) foundOwing.push({ target: entry.item.target, record: found, mark });
+      else answeredKeys.push(key);
+    }
     const all = [...earlier, ...answers.flatMap(({ answer }) => (answer ? [answer] : []))];
     await publishRound(deps, runtime, published, all);
+    roundStep(round, 'published', { messages: published.reduce((n, { record }) => n + record.outbox.length, 0) + all.length });
 
-    for (const answer of all) reportAnswered(deps, runtime.family.name, answer.body, answer.receivedAt);
+    for (const answer of all) reportAnswered(deps, runtime.family.name, answer.body, answer.receivedAt, answer.trace);
     for (const { entry, result } of written) {
-      if (result && entry.item.origin.kind === 'consumed') reportAnswered(deps, runtime.family.name, result, entry.item.origin.receivedAt);
+      const { origin } = entry.item;
+      if (result && origin.kind === 'consumed') reportAnswered(deps, runtime.family.name, result, origin.receivedAt, origin.trace);
     }
 
     // Started together, so their Redis writes (ledger, schedule, releases) share one round trip.
@@ -351,9 +405,11 @@ export async function applyRound<C extends DomainCommand, S extends Versioned, X
       runtime.family.afterWrites(changes).catch((error: unknown) =>
         deps.logger.warn({ err: error, writes: changes.length }, 'after-write step failed; the safety net will repair it')),
       held.release(),
-      // What this round answered without a write owes nothing new. A failed write may have
-      // happened (a timeout), so it stays marked for the recovery to look at.
-      deps.owing.unmark(answeredKeys, mark),
+      // A failed write may have happened (a timeout), so it stays marked for the recovery to look
+      // at. Nor does a failed unmark fail the round, whose answers are out: the recovery unmarks it.
+      deps.owing.unmark(answeredKeys, mark).catch((error: unknown) =>
+        deps.logger.warn({ err: error, keys: answeredKeys.length }, 'unmarking answered aggregates failed; the start-up recovery unmarks them')),
+      clearFound(deps, foundOwing),
     ]);
 
     const outcomes: ItemOutcome<S>[] = items.map(() => ({ kind: 'answered', result: null }));
@@ -372,5 +428,5 @@ export async function publishAnswers<C extends DomainCommand, S extends Versione
 ): Promise<void> {
   if (answers.length === 0) return;
   await publishRound(deps, runtime, [], answers);
-  for (const answer of answers) reportAnswered(deps, runtime.family.name, answer.body, answer.receivedAt);
+  for (const answer of answers) reportAnswered(deps, runtime.family.name, answer.body, answer.receivedAt, answer.trace);
 }

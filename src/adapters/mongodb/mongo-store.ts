@@ -41,6 +41,7 @@ interface StoredOutboxEntry {
   key: string;
   body: string | Document;
   payloadHash?: string | null;
+  traceparent?: string;
   /** A pending revision, as JSON text like the body: { id, body }. */
   revision?: string;
 }
@@ -113,6 +114,7 @@ function toStoredEntry(entry: OutboxEntry): StoredOutboxEntry {
   const stored: StoredOutboxEntry = { id: entry.id, kind: entry.kind, key: entry.key, body: JSON.stringify(entry.body) };
   if (entry.payloadHash) stored.payloadHash = entry.payloadHash;
   if (entry.revision) stored.revision = JSON.stringify(entry.revision);
+  if (entry.traceparent) stored.traceparent = entry.traceparent;
   return stored;
 }
 
@@ -122,6 +124,7 @@ function fromStoredEntry(entry: StoredOutboxEntry): OutboxEntry {
     id: entry.id, kind: entry.kind, key: entry.key, body,
     ...(entry.payloadHash ? { payloadHash: entry.payloadHash } : {}),
     ...(entry.revision ? { revision: JSON.parse(entry.revision) as PendingRevision } : {}),
+    ...(entry.traceparent ? { traceparent: entry.traceparent } : {}),
   };
 }
 
@@ -186,8 +189,9 @@ function mongoAggregateStore(db: Db): AggregateStore {
         { $set: { outbox: [], owes: false } },
       ));
     },
-    async findOwing(name, limit) {
-      const docs = await infra(() => collection(name).find({ owes: true }, { projection: { _id: 1 } }).limit(limit).toArray());
+    async findOwing(name, limit, afterId) {
+      const filter = afterId === undefined ? { owes: true } : { owes: true, _id: { $gt: afterId } };
+      const docs = await infra(() => collection(name).find(filter, { projection: { _id: 1 } }).sort({ _id: 1 }).limit(limit).toArray());
       return docs.map((d) => d._id);
     },
     async appendRevisions(name, revisions) {
