@@ -5,19 +5,21 @@ import { randomUUID } from 'node:crypto';
 import type { Agent as HttpAgent } from 'node:http';
 import https from 'node:https';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { DEFAULT_TOPIC_NAMES, subjectOf } from '../catalogue/topics.ts';
 import { familyOf, keyOf, type Command, type CommandType } from './commands.ts';
 import { toCommandResult, type CommandResult } from './results.ts';
 import { createKafkaClientTransport } from './kafka-transport.ts';
 import { ClientOptionsError, problemsOf, type ClientOptions, type ClientTopics } from './options.ts';
+import { startSendSpan } from './send-tracing.ts';
 import type { ClientTransport, ResultMessage } from './transport.ts';
 
 export type { ClientOptions, ClientTopics } from './options.ts';
 
 export const DEFAULT_TOPICS: ClientTopics = {
-  consentCommands: 'consent.commands.v1',
-  consentResults: 'consent.results.v1',
-  permissionCommands: 'permission.commands.v1',
-  permissionResults: 'permission.results.v1',
+  consentCommands: DEFAULT_TOPIC_NAMES.consentCommands,
+  consentResults: DEFAULT_TOPIC_NAMES.consentResults,
+  permissionCommands: DEFAULT_TOPIC_NAMES.permissionCommands,
+  permissionResults: DEFAULT_TOPIC_NAMES.permissionResults,
 };
 
 export interface SendOptions {
@@ -109,9 +111,12 @@ export class ConsentWorkerClient {
       }, timeoutMs);
       this.pending.set(commandId, { resolve, reject, timer });
     });
+    const traced = startSendSpan(topic, commandId, command.commandType);
     try {
-      await this.transport.produce(topic, keyOf(command, commandId), value);
+      await this.transport.produce(topic, keyOf(command, commandId), value, traced.headers);
+      traced.end();
     } catch (error) {
+      traced.end(error);
       this.settle(commandId)?.reject(error as Error);
     }
     return answered as Promise<CommandResult<T>>;
@@ -127,7 +132,7 @@ export class ConsentWorkerClient {
   private schemaIdOf(topic: string): Promise<number> {
     let id = this.schemaIds.get(topic);
     if (!id) {
-      id = this.registry.getLatestSchemaId(`${topic}-value`);
+      id = this.registry.getLatestSchemaId(subjectOf(topic));
       id.catch(() => this.schemaIds.delete(topic)); // asked again next time
       this.schemaIds.set(topic, id);
     }

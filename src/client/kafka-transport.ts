@@ -6,6 +6,8 @@
 // client reads every result, and picks those of the commands it sent.
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer, type SASLOptions } from 'kafkajs';
+import { pollUntil } from '../wait/sleep.ts';
+import { TOPIC_READY_POLL_MS } from '../wait/backoff.ts';
 import type { ClientOptions } from './options.ts';
 import { produceBatcher, type OutgoingMessage } from './produce-batcher.ts';
 import type { ClientTransport, ResultMessage } from './transport.ts';
@@ -22,15 +24,18 @@ export interface KafkaClientTransportOptions extends Pick<ClientOptions, 'ssl' |
 const NOT_READY_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
 
 async function endsOf(admin: Admin, topic: string, timeoutMs: number): Promise<{ partition: number; high: string }[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  let notReady: unknown = null;
+  const ends = await pollUntil(async () => {
     try {
       return await admin.fetchTopicOffsets(topic);
     } catch (error) {
-      if (!NOT_READY_YET.has((error as { type?: string }).type ?? '') || Date.now() > deadline) throw error;
+      if (!NOT_READY_YET.has((error as { type?: string }).type ?? '')) throw error;
+      notReady = error;
+      return undefined;
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  }, { deadline: Date.now() + timeoutMs, intervalMs: TOPIC_READY_POLL_MS });
+  if (!ends) throw notReady;
+  return ends;
 }
 
 export function createKafkaClientTransport(options: KafkaClientTransportOptions): ClientTransport {
@@ -51,7 +56,10 @@ export function createKafkaClientTransport(options: KafkaClientTransportOptions)
     const topics = [...new Set(messages.map((m) => m.topic))];
     await producer.sendBatch({
       acks: -1,
-      topicMessages: topics.map((topic) => ({ topic, messages: messages.filter((m) => m.topic === topic).map(({ key, value }) => ({ key, value })) })),
+      topicMessages: topics.map((topic) => ({
+        topic,
+        messages: messages.filter((m) => m.topic === topic).map(({ key, value, headers }) => ({ key, value, ...(headers ? { headers: { ...headers } } : {}) })),
+      })),
     });
   });
 
@@ -73,7 +81,9 @@ export function createKafkaClientTransport(options: KafkaClientTransportOptions)
       await c.run({
         autoCommit: false, // a client's group is its own and short-lived: nothing to resume
         eachMessage: async ({ topic, message }) => {
-          const received: ResultMessage = { topic, key: message.key?.toString('utf8') ?? null, value: message.value };
+          const headers: Record<string, string> = {};
+          for (const [name, value] of Object.entries(message.headers ?? {})) if (value !== undefined) headers[name] = String(value);
+          const received: ResultMessage = { topic, key: message.key?.toString('utf8') ?? null, value: message.value, headers };
           onMessage(received);
         },
       });
@@ -82,7 +92,7 @@ export function createKafkaClientTransport(options: KafkaClientTransportOptions)
         for (const p of partitions) c.seek({ topic, partition: p.partition, offset: p.high });
       }
     },
-    produce: (topic, key, value) => enqueue({ topic, key, value }),
+    produce: (topic, key, value, headers) => enqueue({ topic, key, value, ...(headers ? { headers } : {}) }),
     async close() {
       await consumer?.disconnect();
       if (producerReady) await producer.disconnect();

@@ -9,6 +9,7 @@ export interface OutgoingMessage {
   readonly topic: string;
   readonly key: string;
   readonly value: Buffer;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Sends one request holding these messages (in this order); resolves once the broker has them all. */
@@ -32,7 +33,7 @@ export function produceBatcher(send: SendRequest): (message: OutgoingMessage) =>
     while (queue.length > 0) {
       const batch = queue.splice(0, MAX_MESSAGES);
       try {
-        await send(batch.map(({ topic, key, value }) => ({ topic, key, value })));
+        await send(batch.map(({ resolve: _resolve, reject: _reject, ...message }) => message));
         for (const m of batch) m.resolve();
       } catch (error) {
         for (const m of batch) m.reject(error as Error);

@@ -1,6 +1,7 @@
 // The CommandResult a producer gets back, typed per command type from schemas/types. The Avro
 // `state` union is unwrapped: `state` is the record itself and `stateType` names which one.
 import type { Consent } from '../domain/consent/consent.ts';
+import type { PermissionState } from '../domain/permission/view.ts';
 import type { CommandType, ConsentCommandType } from './commands.ts';
 
 /** The consent as stored and published: the domain's own type (schemas/types/ConsentState.avsc). */
@@ -23,14 +24,8 @@ export interface ReferenceState {
   readonly allowedSourceIds: readonly string[];
 }
 
-export interface PermissionState {
-  readonly entityId: string;
-  readonly permissionId: string;
-  readonly isActive: boolean;
-  readonly isWithdrawn: boolean;
-  readonly acceptance: { readonly timestamp: string; readonly sourceId: string } | null;
-  readonly withdrawal: { readonly timestamp: string; readonly sourceId: string; readonly reason: string | null } | null;
-}
+/** A permission as stored and published: the domain's own type (schemas/types/PermissionState.avsc). */
+export type { PermissionState } from '../domain/permission/view.ts';
 
 export interface States {
   ConsentState: ConsentState;
