@@ -4,7 +4,7 @@
 // kill -9, and reports its refused lines; an export's lines import again.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await harness?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('consent-worker import', () => {
@@ -132,7 +133,7 @@ describe('consent-worker import', () => {
 
     const resumed = await runCli(harness.config, ['import', file, '--state', state]);
 
-    expect(resumed.code).toBe(0);
+    expect(resumed.code, `${resumed.stderr}\n${resumed.stdout.slice(0, 2_000)}`).toBe(0);
     expect(resumed.stderr).toContain(`${count}/${count} lines answered`);
     const consents = harness.mongo.db(harness.config.mongodbDatabase).collection('consents');
     expect(await consents.countDocuments({ ownerKey: { $gt: `${resumeService}/`, $lt: `${resumeService}0` } })).toBe(count);
