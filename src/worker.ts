@@ -9,7 +9,7 @@ import { startResultRetention, type ResultRetention } from './adapters/mongodb/r
 import { createCommandDecoder, createEncoder, createRegistry, registerTopicSchema } from './adapters/registry/avro-codec.ts';
 import { connectRedis } from './adapters/redis/redis-services.ts';
 import { registryPing } from './adapters/registry/registry-ping.ts';
-import { CONSENTS, PERMISSION_COLLECTIONS } from './catalogue/collections.ts';
+import { CONSENTS, PERMISSION_COLLECTIONS, SERVICE_POLICIES } from './catalogue/collections.ts';
 import type { Config } from './config/config.ts';
 import { startSweeper, type ConsentRuntime, type Sweeper } from './families/consent-expiry/expiry-sweeper.ts';
 import { consentFamily } from './families/consent-family.ts';
@@ -81,7 +81,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     ]);
 
     const consents: ConsentRuntime = {
-      family: consentFamily({ rates: redis.rates, schedule: redis.schedule, orgDecisionLimit: config.orgDecisionLimit, orgDecisionWindowMs: config.orgDecisionWindowMs }),
+      family: consentFamily({ rates: redis.rates, schedule: redis.schedule, store: mongo.aggregates, orgDecisionLimit: config.orgDecisionLimit, orgDecisionWindowMs: config.orgDecisionWindowMs }),
       commandsTopic: t.consentCommands, resultsTopic: t.consentResults, eventsTopic: t.consentEvents,
       decoder: createCommandDecoder(registry, consentCommands),
       resultEncoder: createEncoder(registry, consentResults),
@@ -143,7 +143,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     // Bounded, in the background: what a crash left owed (see recover-outboxes.ts).
     const recovery = (async () => {
       const pages = { pages: config.outboxRecoveryPages };
-      await recoverOwedOutboxes(deps, consents, [CONSENTS], pages, logger);
+      await recoverOwedOutboxes(deps, consents, [CONSENTS, SERVICE_POLICIES], pages, logger);
       await recoverOwedOutboxes(deps, permissions, Object.values(PERMISSION_COLLECTIONS), pages, logger);
     })().catch((error: unknown) => logger.warn({ err: error }, 'start-up outbox recovery failed; owed outboxes are published when next loaded'));
 

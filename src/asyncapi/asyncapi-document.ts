@@ -20,16 +20,16 @@ interface TopicSpec {
 }
 
 const TOPICS: readonly TopicSpec[] = [
-  { channel: 'consentCommands', address: 'consent.commands.v1', message: 'ConsentCommand', schema: 'consent-commands', key: 'consentId (any stable key when not yet known)', action: 'receive',
-    summary: 'CreateConsent, UpdateConsent, RequestOrgConsent, DecideOrgConsent. `payload` is a union of the four records; `commandType` names the one used.' },
+  { channel: 'consentCommands', address: 'consent.commands.v1', message: 'ConsentCommand', schema: 'consent-commands', key: 'consentId (any stable key when not yet known); serviceId for SetServicePolicy', action: 'receive',
+    summary: 'CreateConsent, UpdateConsent, RequestOrgConsent, DecideOrgConsent, SetServicePolicy (a service\'s default lifetime and reminder lead; actor role service_admin). `payload` is a union of the five records; `commandType` names the one used.' },
   { channel: 'permissionCommands', address: 'permission.commands.v1', message: 'PermissionCommand', schema: 'permission-commands', key: 'entity key: entityId, or extType:extKey; reference data by its own id', action: 'receive',
     summary: 'RegisterEntity, DefinePermission, RegisterSource, DefineContract, AcceptPermission, WithdrawPermission.' },
   { channel: 'consentResults', address: 'consent.results.v1', message: 'ConsentCommandResult', schema: 'consent-results', key: 'commandId', action: 'send',
-    summary: 'One CommandResult per consent command, with the contract status code; a redelivered command gets the same result again.' },
+    summary: 'One CommandResult per consent command, with the contract status code; a redelivered command gets the same result again. SetServicePolicy\'s result carries the policy in `servicePolicy` (`state` null).' },
   { channel: 'permissionResults', address: 'permission.results.v1', message: 'PermissionCommandResult', schema: 'permission-results', key: 'commandId', action: 'send',
     summary: 'One CommandResult per permission command; `state` is a PermissionState, EntityState or ReferenceState.' },
   { channel: 'consentEvents', address: 'consent.events.v1', message: 'ConsentEvent', schema: 'consent-events', key: 'consentId', action: 'send',
-    summary: 'ConsentCreated, ConsentUpdated, ConsentRequested, ConsentApproved, ConsentRejected, ConsentRevoked, ConsentExpired; eventId = aggregateId:version:eventType (drop duplicates by it).' },
+    summary: 'ConsentCreated, ConsentUpdated, ConsentRequested, ConsentApproved, ConsentRejected, ConsentRevoked, ConsentExpired, ConsentExpiringSoon (the renewal reminder, at expiry minus the service policy\'s lead); ServicePolicySet (key serviceId, `state` null, the policy in `servicePolicy`); eventId = aggregateId:version:eventType (drop duplicates by it).' },
   { channel: 'permissionEvents', address: 'permission.events.v1', message: 'PermissionEvent', schema: 'permission-events', key: 'entityId', action: 'send',
     summary: 'PermissionAccepted, PermissionWithdrawn; eventId = aggregateId:version:eventType.' },
   { channel: 'consentCommandsDlq', address: 'consent.commands.v1.dlq', message: 'ConsentDeadLetter', schema: null, key: 'the original key', action: 'send',

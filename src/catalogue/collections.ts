@@ -5,6 +5,9 @@
 /** Consents, one document per consentId (the consent family). */
 export const CONSENTS = 'consents';
 
+/** Each service's consent policy (default lifetime, reminder lead), one document per serviceId (the consent family). */
+export const SERVICE_POLICIES = 'service_policies';
+
 /** The permission family's aggregates, one collection per kind. */
 export const PERMISSION_COLLECTIONS = {
   entity: 'entities',

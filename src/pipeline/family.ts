@@ -16,6 +16,12 @@ export interface Target {
 export interface TaggedState {
   readonly type: string;
   readonly value: unknown;
+  /**
+   * The record field that carries it, when not `state`: a kind of state added to a topic after its
+   * first release travels in an optional field of its own (state null), because a second record
+   * in the `state` union would change how every existing consumer decodes the consent's state.
+   */
+  readonly field?: string;
 }
 
 export interface DomainCommand {

@@ -48,7 +48,7 @@ export function consentWorld(start = new Date('2030-01-01T12:00:00.000Z')) {
   const versionConflicts: string[] = [];
   const observer: PipelineObserver = { ...NO_OBSERVER, versionConflict: (family) => { versionConflicts.push(family); } };
   const runtime = {
-    family: consentFamily({ rates: inMemoryRateCounter(), schedule, orgDecisionLimit: 100, orgDecisionWindowMs: 60_000 }),
+    family: consentFamily({ rates: inMemoryRateCounter(), schedule, store, orgDecisionLimit: 100, orgDecisionWindowMs: 60_000 }),
     commandsTopic: TOPICS.commands, resultsTopic: TOPICS.results, eventsTopic: TOPICS.events,
     decoder: jsonCommandDecoder, resultEncoder: jsonEncoder, eventEncoder: jsonEncoder,
   };
