@@ -50,6 +50,17 @@ export interface DecideOrgConsent {
   readonly expiry?: string | null;
 }
 
+/** A service's consent policy (docs/policy-and-reminders.md); the actor needs the service_admin role. */
+export interface SetServicePolicy {
+  readonly serviceId: string;
+  /** Lifetime of a consent created ACTIVE without expiryTime, in days; or defaultLifetime, not both. */
+  readonly defaultExpiryDays?: number | null;
+  /** ISO 8601 duration (P90D, PT12H; no years or months) or milliseconds as digits. */
+  readonly defaultLifetime?: string | null;
+  /** How long before expiry ConsentExpiringSoon is published (same forms); absent: no reminders. */
+  readonly reminderLeadTime?: string | null;
+}
+
 export interface RegisterEntity {
   readonly entityId: string;
   readonly externalKeys?: readonly ExternalKey[];
@@ -95,6 +106,7 @@ export interface ConsentPayloads {
   UpdateConsent: UpdateConsent;
   RequestOrgConsent: RequestOrgConsent;
   DecideOrgConsent: DecideOrgConsent;
+  SetServicePolicy: SetServicePolicy;
 }
 
 export interface PermissionPayloads {
@@ -122,7 +134,7 @@ export type Command = {
   [T in CommandType]: {
     readonly commandType: T;
     readonly payload: Payloads[T];
-    /** Who sends it; required for DecideOrgConsent (401 without). */
+    /** Who sends it; required for DecideOrgConsent and SetServicePolicy (401 without). */
     readonly actor?: Actor | null;
     readonly correlationId?: string | null;
     /** The idempotency key; a random one when absent. Re-send with the same id to retry safely. */
@@ -134,7 +146,7 @@ export type CommandOf<T extends CommandType> = Extract<Command, { commandType: T
 
 export type Family = 'consent' | 'permission';
 
-const CONSENT_TYPES: ReadonlySet<string> = new Set<ConsentCommandType>(['CreateConsent', 'UpdateConsent', 'RequestOrgConsent', 'DecideOrgConsent']);
+const CONSENT_TYPES: ReadonlySet<string> = new Set<ConsentCommandType>(['CreateConsent', 'UpdateConsent', 'RequestOrgConsent', 'DecideOrgConsent', 'SetServicePolicy']);
 const PERMISSION_TYPES: ReadonlySet<string> = new Set<PermissionCommandType>([
   'RegisterEntity', 'DefinePermission', 'RegisterSource', 'DefineContract', 'AcceptPermission', 'WithdrawPermission',
 ]);
@@ -160,6 +172,8 @@ export function keyOf(command: Command, commandId: string): string {
     case 'UpdateConsent':
     case 'DecideOrgConsent':
       return command.payload.consentId;
+    case 'SetServicePolicy':
+      return command.payload.serviceId;
     case 'RegisterEntity':
       return command.payload.entityId;
     case 'DefinePermission':

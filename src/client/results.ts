@@ -1,10 +1,14 @@
 // The CommandResult a producer gets back, typed per command type from schemas/types. The Avro
 // `state` union is unwrapped: `state` is the record itself and `stateType` names which one.
 import type { Consent } from '../domain/consent/consent.ts';
+import type { ServicePolicy } from '../domain/policy/service-policy.ts';
 import type { CommandType, ConsentCommandType } from './commands.ts';
 
 /** The consent as stored and published: the domain's own type (schemas/types/ConsentState.avsc). */
 export type ConsentState = Consent;
+
+/** A service's policy (schemas/types/ServicePolicyState.avsc), in SetServicePolicy's result. */
+export type ServicePolicyState = ServicePolicy;
 
 export interface EntityState {
   readonly entityId: string;
@@ -63,6 +67,8 @@ export interface CommandResult<T extends CommandType = CommandType> {
   readonly stateType: StateTypeOf<T> | null;
   /** The aggregate after the command (a 409 carries the current one), when there is one. */
   readonly state: States[StateTypeOf<T>] | null;
+  /** SetServicePolicy's result: the service's policy (its `state` is null). */
+  readonly servicePolicy?: ServicePolicyState | null;
 }
 
 const NAMESPACE = 'consentworker.v1.';
