@@ -3,6 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { createRegistry } from '../src/adapters/registry/avro-codec.ts';
+import { kafkajsSecurity } from '../src/adapters/kafka/kafka-security.ts';
+import { clientConnectionOf } from './client-connection.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { ConsentWorkerClient } from '../src/client/index.ts';
 import { TopicCollector } from '../test/support/topic-collector.ts';
@@ -10,8 +12,8 @@ import { TopicCollector } from '../test/support/topic-collector.ts';
 process.removeAllListeners('warning');
 const config = loadConfig();
 const t = config.topics;
-const kafka = new Kafka({ clientId: 'consent-worker-demo', brokers: [...config.kafkaBrokers], logLevel: logLevel.NOTHING });
-const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth);
+const kafka = new Kafka({ clientId: 'consent-worker-demo', brokers: [...config.kafkaBrokers], logLevel: logLevel.NOTHING, ...kafkajsSecurity(config.kafkaSecurity) });
+const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth, config.schemaRegistryTls);
 // The worker creates its topics as it starts; wait for them rather than race it.
 const admin = kafka.admin();
 await admin.connect();
@@ -23,7 +25,7 @@ for (let waited = 0; ; waited += 500) {
 }
 await admin.disconnect();
 // The typed producer client (src/client) sends and awaits the result; events are read apart.
-const client = await ConsentWorkerClient.connect({ brokers: config.kafkaBrokers, registryUrl: config.schemaRegistryUrl, topics: t, timeoutMs: 60_000 });
+const client = await ConsentWorkerClient.connect({ ...clientConnectionOf(config), topics: t, timeoutMs: 60_000 });
 const collector = new TopicCollector(kafka, registry, [t.consentEvents]);
 await collector.start([t.consentEvents], `demo-${randomUUID()}`);
 

@@ -20,6 +20,12 @@ elif docker info >/dev/null 2>&1; then
 else
   bash scripts/stack/stack.sh up
 fi
+# The secure stack (TLS and credentials everywhere, docs/security.md) beside it, always native:
+# test/integration/secure-*.test.ts run on it. SECURE_STACK=0 skips those tests instead.
+if [[ ${SECURE_STACK:-1} != 0 ]]; then
+  step "secure servers"
+  bash scripts/stack/secure/stack.sh up
+fi
 
 step "lint"
 npm run --silent lint

@@ -17,6 +17,7 @@ import { EXIT, installStopPath, startOpsOrExit } from './ops/process-lifecycle.t
 import type { OpsServer } from './ops/ops-server.ts';
 import { createPrometheusObserver } from './ops/prometheus-observer.ts';
 import { Readiness } from './ops/readiness.ts';
+import { securityRefusalOf } from './ops/security-refusal.ts';
 import { backoffDelay } from './pipeline/backoff.ts';
 import { startWorker, type Worker } from './worker.ts';
 
@@ -73,7 +74,15 @@ async function startWithRetries(): Promise<Worker | null> {
       }
       if (stopPath.stopping) return null;
       const delayMs = backoffDelay(attempt);
-      logger.warn({ err: error, attempt, retryInMs: delayMs }, 'worker could not start (a server is down?); retrying');
+      const refusal = securityRefusalOf(error);
+      if (refusal !== null) {
+        // Waiting does not fix a refusal: say so at error level and on /readyz, then keep trying
+        // (a rotated secret or a granted ACL lets the next attempt through).
+        readiness.refused(refusal);
+        logger.error({ err: error, refusal, attempt, retryInMs: delayMs }, 'a server refused the worker (credentials, certificate or ACL); fix the configuration. Retrying');
+      } else {
+        logger.warn({ err: error, attempt, retryInMs: delayMs }, 'worker could not start (a server is down?); retrying');
+      }
       observer.retry('start-up');
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delayMs);

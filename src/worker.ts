@@ -24,6 +24,7 @@ import { startOutboxClears, type OutboxClears } from './pipeline/outbox-clears.t
 import { batchHandler, type ChunkHandler } from './pipeline/partition-batch.ts';
 import type { ConsumerHandle } from './pipeline/ports.ts';
 import { recoverOwedOutboxes } from './pipeline/recover-outboxes.ts';
+import { securityRefusalOf } from './ops/security-refusal.ts';
 
 export interface WorkerOptions {
   /** false runs the expiry sweeper alone (`npm run sweeper`). */
@@ -53,8 +54,8 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const clock = options.clock ?? (() => new Date());
   const observer = options.observer ?? NO_OBSERVER;
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase, options.onStoreCommand);
-  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls);
-  logConnectionState(redis.client, logger);
+  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls, config.redisPassword);
+  const redisRefusal = logConnectionState(redis.client, logger);
   const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger, maxMessageBytes: config.kafkaMaxMessageBytes, ...config.kafkaSecurity });
   let clears: OutboxClears | null = null;
   let retention: ResultRetention | null = null;
@@ -73,7 +74,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       .map((name) => ({ name, partitions: config.topicPartitions })));
 
     // Registered before anything is consumed: an incompatible schema stops the start here.
-    const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth);
+    const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth, config.schemaRegistryTls);
     const schema = async (topic: string, name: Parameters<typeof registerTopicSchema>[2]) => registerTopicSchema(registry, topic, name);
     const [consentCommands, consentResults, consentEvents, permissionCommands, permissionResults, permissionEvents] = await Promise.all([
       schema(t.consentCommands, 'consent-commands'), schema(t.consentResults, 'consent-results'), schema(t.consentEvents, 'consent-events'),
@@ -129,9 +130,16 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     const readinessChecks: Worker['readinessChecks'] = {
       ...(joined ? { consumerGroup: async () => { if (!joined.joined()) throw new Error(`not a member of ${config.consumerGroup} (joining or rebalancing)`); } } : {}),
       kafka: () => bus.ping(),
-      registry: registryPing(config.schemaRegistryUrl, config.schemaRegistryAuth),
+      registry: registryPing(config.schemaRegistryUrl, config.schemaRegistryAuth, config.schemaRegistryTls),
       mongodb: () => mongo.db.command({ ping: 1 }),
-      redis: () => redis.ping(),
+      redis: async () => {
+        try {
+          await redis.ping();
+        } catch (error) {
+          const refusal = redisRefusal();
+          throw refusal === null ? error : new Error(`${(error as Error).message}: ${refusal}`);
+        }
+      },
     };
     const sweeper = options.sweep
       ? startSweeper({
@@ -173,16 +181,26 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
  * ioredis emits 'error' on every failed reconnect, and prints "Unhandled error event" to stderr
  * when nobody listens: one warning per outage and one line when it is back, in the JSON log.
  */
-function logConnectionState(client: { on(event: string, listener: (...args: unknown[]) => void): unknown }, logger: Logger): void {
+/**
+ * Logs the Redis connection going down and back, once each. Returns why Redis refuses the worker
+ * (wrong password, untrusted certificate), if it does: ioredis connects lazily and reconnects
+ * for ever, so a refusal would otherwise read as one long outage.
+ */
+function logConnectionState(client: { on(event: string, listener: (...args: unknown[]) => void): unknown }, logger: Logger): () => string | null {
   let down = false;
+  let refusal: string | null = null;
   client.on('error', (error) => {
+    refusal = securityRefusalOf(error);
     if (down) return;
     down = true;
-    logger.warn({ err: error }, 'redis connection lost; reconnecting');
+    if (refusal !== null) logger.error({ err: error, refusal }, 'a server refused the worker (credentials, certificate or ACL); fix the configuration. Retrying');
+    else logger.warn({ err: error }, 'redis connection lost; reconnecting');
   });
   client.on('ready', () => {
+    refusal = null;
     if (!down) return;
     down = false;
     logger.info('redis connection back');
   });
+  return () => refusal;
 }

@@ -11,9 +11,15 @@
 # Ports: STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT, STACK_REGISTRY_PORT, STACK_MONGO_PORT,
 # STACK_REDIS_PORT, STACK_POSTGRES_PORT. STACK_FERRETDB_BACKEND=postgresql runs FerretDB on
 # PostgreSQL instead of SQLite (see postgres.sh for why). Install and data dir: CONSENT_STACK_HOME (default ~/.cache/consent-worker).
+# --secure (any position): the secure stack instead (scripts/stack/secure/stack.sh: TLS and
+# credentials everywhere, its own ports and run dir), e.g. `npm run stack:up -- --secure`.
 set -uo pipefail
 
 STACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+if [[ " $* " == *" --secure "* ]]; then
+  args=(); for a in "$@"; do [[ $a == --secure ]] || args+=("$a"); done
+  exec bash "$STACK_DIR/secure/stack.sh" "${args[@]}"
+fi
 ROOT="$(cd "$STACK_DIR/../.." && pwd)"
 source "$STACK_DIR/lib.sh"
 source "$STACK_DIR/kafka.sh"

@@ -10,13 +10,15 @@ interface PageBody {
   readonly v: 1;
   readonly s: string; // serviceId
   readonly u: string; // userId
-  readonly a: string; // the last consentId of the previous page
+  readonly a: string; // the last consentId (or revision) of the previous page
+  readonly k?: string; // which list, when not the user's consents: `revisions:<consentId>`
 }
 
 export interface PageTokens {
-  issue(serviceId: string, userId: string, afterConsentId: string): string;
+  /** `list` names a list other than the user's consents (a consent's revisions: `revisions:<consentId>`). */
+  issue(serviceId: string, userId: string, afterConsentId: string, list?: string): string;
   /** The consentId to continue after; a token forged, altered or issued for another list is a 400. */
-  read(token: string, serviceId: string, userId: string): string;
+  read(token: string, serviceId: string, userId: string, list?: string): string;
 }
 
 const invalidToken = (): ApiError => new ApiError('400', 'INVALID_PAGE_TOKEN', 'pageToken is not a token this list issued');
@@ -24,11 +26,12 @@ const invalidToken = (): ApiError => new ApiError('400', 'INVALID_PAGE_TOKEN', '
 export function pageTokens(secret: string): PageTokens {
   const sign = (body: string): Buffer => createHmac('sha256', secret).update(body).digest();
   return {
-    issue(serviceId, userId, afterConsentId) {
-      const body = Buffer.from(JSON.stringify({ v: 1, s: serviceId, u: userId, a: afterConsentId } satisfies PageBody)).toString('base64url');
+    issue(serviceId, userId, afterConsentId, list) {
+      const page: PageBody = list === undefined ? { v: 1, s: serviceId, u: userId, a: afterConsentId } : { v: 1, s: serviceId, u: userId, a: afterConsentId, k: list };
+      const body = Buffer.from(JSON.stringify(page)).toString('base64url');
       return `${body}.${sign(body).toString('base64url')}`;
     },
-    read(token, serviceId, userId) {
+    read(token, serviceId, userId, list) {
       const [body, mac, ...rest] = token.split('.');
       if (!body || !mac || rest.length > 0) throw invalidToken();
       const given = Buffer.from(mac, 'base64url');
@@ -40,7 +43,7 @@ export function pageTokens(secret: string): PageTokens {
       } catch {
         throw invalidToken();
       }
-      if (parsed.v !== 1 || parsed.s !== serviceId || parsed.u !== userId || typeof parsed.a !== 'string') throw invalidToken();
+      if (parsed.v !== 1 || parsed.s !== serviceId || parsed.u !== userId || typeof parsed.a !== 'string' || parsed.k !== list) throw invalidToken();
       return parsed.a;
     },
   };

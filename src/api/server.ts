@@ -10,6 +10,7 @@ import { NO_API_METRICS } from './api-metrics.ts';
 import { ApiError, errorBody } from './errors.ts';
 import { consentRoutes } from './routes/consents.ts';
 import { permissionRoutes } from './routes/permissions.ts';
+import { revisionRoutes } from './routes/revisions.ts';
 import { cspErrorResponse, IDENTIFIER_MAX_LENGTH } from './schemas.ts';
 
 export const API_PREFIX = '/v1';
@@ -143,5 +144,6 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   const routeOptions: RouteOptions = { deps, guard };
   await app.register(consentRoutes, { ...routeOptions, prefix: API_PREFIX });
   await app.register(permissionRoutes, { ...routeOptions, prefix: API_PREFIX });
+  await app.register(revisionRoutes, { ...routeOptions, prefix: API_PREFIX });
   return app;
 }

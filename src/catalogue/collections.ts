@@ -5,6 +5,9 @@
 /** Consents, one document per consentId (the consent family). */
 export const CONSENTS = 'consents';
 
+/** The consent ledger: one immutable revision per consent change, `_id` = revisionId (docs/ledger.md). */
+export const CONSENT_REVISIONS = 'consent_revisions';
+
 /** Each service's consent policy (default lifetime, reminder lead), one document per serviceId (the consent family). */
 export const SERVICE_POLICIES = 'service_policies';
 

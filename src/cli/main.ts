@@ -7,6 +7,7 @@ import { listDeadLetters, replayDeadLetters, type DlqOptions } from './commands/
 import { listParked, retryParked } from './commands/parked.ts';
 import { registerSchemas } from './commands/schemas.ts';
 import { SHOWN_COLLECTIONS, showAggregate, type Shown } from './commands/show.ts';
+import { verifyAll, verifyConsent } from './commands/verify.ts';
 import { STDIO, type Output } from './output.ts';
 
 export const HELP = `consent-worker — operator commands (connections from KAFKA_BROKERS, SCHEMA_REGISTRY_URL,
@@ -23,6 +24,9 @@ MONGODB_URI, MONGODB_DATABASE, REDIS_URL, REDIS_KEY_PREFIX and the topic variabl
   parked list [--limit N] [--json]      aggregates parked after repeated failures
   parked retry <collection> <id>        release one from the lot; a consent goes back into the
                                         expiry schedule at its due time
+  verify consent <consentId>            recompute the consent's revision chain (docs/ledger.md);
+                                        names the first broken link, exit 1 when broken
+  verify --all                          every consent's chain, streamed, progress and rate on stderr
   --help                                this text
 `;
 
@@ -52,6 +56,7 @@ function parse(argv: readonly string[]) {
       'from-offset': { type: 'string' },
       'to-offset': { type: 'string' },
       limit: { type: 'string' },
+      all: { type: 'boolean' },
     },
   });
 }
@@ -84,6 +89,10 @@ export async function run(argv: readonly string[], config: () => Config, out: Ou
   }
   const { values, positionals } = parsed;
   const [group, action, ...rest] = positionals;
+  if (group === 'verify' && values.all) {
+    if (action !== undefined) return usage(out, 'verify takes either --all or consent <consentId>');
+    return runReporting(out, positionals, () => verifyAll(config(), out));
+  }
   if (values.help || group === undefined || group === 'help') {
     out.line(HELP);
     return 0;
@@ -102,6 +111,11 @@ export async function run(argv: readonly string[], config: () => Config, out: Ou
         if (!id) throw new UsageError(`show ${action} needs an id`);
         return await showAggregate(config(), action as Shown, id, out);
       }
+      case 'verify consent': {
+        const [id] = rest;
+        if (!id) throw new UsageError('verify consent needs a consentId');
+        return await verifyConsent(config(), id, out);
+      }
       case 'parked list':
         return await listParked(config(), { limit: integer('limit', values.limit) ?? 100, json: values.json ?? false }, out);
       case 'parked retry': {
@@ -117,6 +131,20 @@ export async function run(argv: readonly string[], config: () => Config, out: Ou
       out.error(`${error.message}\n\n${HELP}`);
       return 2;
     }
+    out.error(`consent-worker ${positionals.join(' ')}: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+function usage(out: Output, message: string): number {
+  out.error(`${message}\n\n${HELP}`);
+  return 2;
+}
+
+async function runReporting(out: Output, positionals: readonly string[], work: () => Promise<number>): Promise<number> {
+  try {
+    return await work();
+  } catch (error) {
     out.error(`consent-worker ${positionals.join(' ')}: ${(error as Error).message}`);
     return 1;
   }

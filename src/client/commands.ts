@@ -12,6 +12,20 @@ export type EntityRef =
   | { readonly entityId: string; readonly extKey?: null; readonly extType?: null }
   | { readonly entityId?: null; readonly extKey: string; readonly extType: string };
 
+/** Proof of consent (schemas/types/ConsentProof.avsc; docs/ledger.md). */
+export interface ConsentProof {
+  readonly noticeId: string;
+  readonly noticeVersion: string;
+  /** SHA-256 of the exact text shown, 64 lower-case hex characters. */
+  readonly textSha256: string;
+  readonly method: 'WEB_FORM' | 'MOBILE_APP' | 'API' | 'PAPER' | 'VERBAL' | 'OTHER';
+  /** BCP 47 language tag. */
+  readonly locale: string;
+  /** ISO 8601 with offset. */
+  readonly collectedAt: string;
+  readonly artifactUri?: string | null;
+}
+
 export interface CreateConsent {
   /** Derived from the commandId when absent. */
   readonly consentId?: string | null;
@@ -22,6 +36,7 @@ export interface CreateConsent {
   readonly consentData?: Readonly<Record<string, string>> | null;
   /** ISO 8601 with offset, in the future. */
   readonly expiryTime?: string | null;
+  readonly proof?: ConsentProof | null;
 }
 
 export interface UpdateConsent {
@@ -34,6 +49,7 @@ export interface UpdateConsent {
   readonly consentType?: string | null;
   readonly consentData?: Readonly<Record<string, string>> | null;
   readonly expiryTime?: string | null;
+  readonly proof?: ConsentProof | null;
 }
 
 export interface RequestOrgConsent {
@@ -48,6 +64,7 @@ export interface DecideOrgConsent {
   readonly consentId: string;
   readonly action: 'APPROVE' | 'REJECT';
   readonly expiry?: string | null;
+  readonly proof?: ConsentProof | null;
 }
 
 /** A service's consent policy (docs/policy-and-reminders.md); the actor needs the service_admin role. */

@@ -2,18 +2,16 @@
 // of `<topic>-value`, looked up once per topic), produces it to its family's commands topic
 // under the contract's key, and resolves with the CommandResult of the same commandId.
 import { randomUUID } from 'node:crypto';
+import type { Agent as HttpAgent } from 'node:http';
+import https from 'node:https';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { familyOf, keyOf, type Command, type CommandType } from './commands.ts';
 import { toCommandResult, type CommandResult } from './results.ts';
 import { createKafkaClientTransport } from './kafka-transport.ts';
+import { ClientOptionsError, problemsOf, type ClientOptions, type ClientTopics } from './options.ts';
 import type { ClientTransport, ResultMessage } from './transport.ts';
 
-export interface ClientTopics {
-  readonly consentCommands: string;
-  readonly consentResults: string;
-  readonly permissionCommands: string;
-  readonly permissionResults: string;
-}
+export type { ClientOptions, ClientTopics } from './options.ts';
 
 export const DEFAULT_TOPICS: ClientTopics = {
   consentCommands: 'consent.commands.v1',
@@ -21,17 +19,6 @@ export const DEFAULT_TOPICS: ClientTopics = {
   permissionCommands: 'permission.commands.v1',
   permissionResults: 'permission.results.v1',
 };
-
-export interface ClientOptions {
-  readonly brokers: readonly string[];
-  /** Confluent-compatible API, e.g. http://registry:8081 (Apicurio: …/apis/ccompat/v7). */
-  readonly registryUrl: string;
-  /** Topic names, when they differ from the defaults. */
-  readonly topics?: Partial<ClientTopics>;
-  readonly clientId?: string;
-  /** How long send() waits for the result before rejecting with CommandTimeoutError. */
-  readonly timeoutMs?: number;
-}
 
 export interface SendOptions {
   readonly timeoutMs?: number;
@@ -71,13 +58,24 @@ export class ConsentWorkerClient {
     this.topics = { ...DEFAULT_TOPICS, ...options.topics };
     this.timeoutMs = options.timeoutMs ?? 30_000;
     // Built here rather than by the worker's registry adapter: the client imports no worker internals.
-    this.registry = new SchemaRegistry({ host: options.registryUrl, retry: { retries: 3 } });
+    this.registry = new SchemaRegistry({
+      host: options.registryUrl,
+      retry: { retries: 3 },
+      ...(options.registryAuth ? { auth: { ...options.registryAuth } } : {}),
+      // mappersmith types its agent as http's; an https.Agent is what it hands to https requests.
+      ...(options.registryCa !== undefined ? { agent: new https.Agent({ ca: options.registryCa, keepAlive: true }) as unknown as HttpAgent } : {}),
+    });
     this.transport = transport;
   }
 
   /** Connects and starts reading the results topics; resolves once no result can be missed. */
   static async connect(options: ClientOptions): Promise<ConsentWorkerClient> {
-    const transport = createKafkaClientTransport({ brokers: options.brokers, clientId: options.clientId ?? 'consent-worker-client' });
+    const problems = problemsOf(options);
+    if (problems.length > 0) throw new ClientOptionsError(problems);
+    const transport = createKafkaClientTransport({
+      brokers: options.brokers, clientId: options.clientId ?? 'consent-worker-client',
+      ...(options.ssl !== undefined ? { ssl: options.ssl } : {}), ...(options.sasl ? { sasl: options.sasl } : {}),
+    });
     const client = new ConsentWorkerClient(options, transport);
     try {
       await transport.listen([client.topics.consentResults, client.topics.permissionResults], (m) => { void client.onResult(m); });

@@ -5,10 +5,11 @@
 // committed), positioned at each partition's end as it was before the group joined: every
 // client reads every result, and picks those of the commands it sent.
 import { randomUUID } from 'node:crypto';
-import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer, type SASLOptions } from 'kafkajs';
+import type { ClientOptions } from './options.ts';
 import type { ClientTransport, ResultMessage } from './transport.ts';
 
-export interface KafkaClientTransportOptions {
+export interface KafkaClientTransportOptions extends Pick<ClientOptions, 'ssl' | 'sasl'> {
   readonly brokers: readonly string[];
   readonly clientId: string;
   /** How long the results topics may take to be ready, and the results consumer to join its group. */
@@ -32,7 +33,11 @@ async function endsOf(admin: Admin, topic: string, timeoutMs: number): Promise<{
 }
 
 export function createKafkaClientTransport(options: KafkaClientTransportOptions): ClientTransport {
-  const kafka = new Kafka({ clientId: options.clientId, brokers: [...options.brokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: options.clientId, brokers: [...options.brokers], logLevel: logLevel.NOTHING,
+    ...(options.ssl ? { ssl: options.ssl === true ? true : { ca: [options.ssl.ca] } } : {}),
+    ...(options.sasl ? { sasl: { ...options.sasl } as SASLOptions } : {}),
+  });
   // Java's murmur2 partitioner: the same key lands on the same partition as from any other client.
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   let consumer: Consumer | null = null;

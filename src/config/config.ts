@@ -41,13 +41,20 @@ export interface Config {
   readonly schemaRegistryUrl: string;
   /** Basic auth for the registry, when it asks for one. */
   readonly schemaRegistryAuth: { readonly username: string; readonly password: string } | null;
-  /** Credentials and TLS travel in the URI (mongodb://user:pass@host/?tls=true&tlsCAFile=…). */
+  /** The CA (PEM contents) that signed an https registry's certificate, when not a system CA. */
+  readonly schemaRegistryTls: { readonly ca: string } | null;
+  /**
+   * Credentials and TLS travel in the URI (mongodb://user@host/?tls=true&tlsCAFile=…); a password
+   * from MONGODB_PASSWORD_FILE is put into it here, so every client of the process has it.
+   */
   readonly mongodbUri: string;
   readonly mongodbDatabase: string;
   /** redis:// or rediss:// (TLS); AUTH as redis://user:password@host. */
   readonly redisUrl: string;
   /** TLS to Redis (forced on by REDIS_TLS or a rediss:// URL), with a CA file's contents when given. */
   readonly redisTls: boolean | { readonly ca: string };
+  /** AUTH password from REDIS_PASSWORD_FILE (the user stays in the URL), so no password sits in the URL. */
+  readonly redisPassword: string | null;
   /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
   readonly redisKeyPrefix: string;
   readonly clientId: string;
@@ -183,14 +190,19 @@ export const ENV_SCHEMA = z.object({
   KAFKA_SASL_MECHANISM: z.enum(SASL_MECHANISMS, `must be one of ${SASL_MECHANISMS.join(', ')}`).optional(),
   KAFKA_SASL_USERNAME: text.optional(),
   KAFKA_SASL_PASSWORD: text.optional(),
+  KAFKA_SASL_PASSWORD_FILE: text.optional(), // instead of KAFKA_SASL_PASSWORD: a mounted secret, never in the environment
   SCHEMA_REGISTRY_URL: urlOf(['http', 'https']).default('http://127.0.0.1:18081/apis/ccompat/v7'),
   SCHEMA_REGISTRY_USERNAME: text.optional(),
   SCHEMA_REGISTRY_PASSWORD: text.optional(),
+  SCHEMA_REGISTRY_PASSWORD_FILE: text.optional(), // instead of SCHEMA_REGISTRY_PASSWORD
+  SCHEMA_REGISTRY_CA_FILE: text.optional(), // PEM, for an https registry signed by a private CA
   MONGODB_URI: urlOf(['mongodb', 'mongodb+srv']).default('mongodb://127.0.0.1:27027/'),
+  MONGODB_PASSWORD_FILE: text.optional(), // the URI's user's password, instead of one in MONGODB_URI
   MONGODB_DATABASE: z.string().regex(/^[^/\\. "$*<>:|?]{1,63}$/, 'must be a MongoDB database name (no /\\. "$*<>:|?)').default('consent_worker'),
   REDIS_URL: urlOf(['redis', 'rediss']).default('redis://127.0.0.1:16379'),
   REDIS_TLS: flag.default(false),
   REDIS_TLS_CA_FILE: text.optional(), // PEM; implies REDIS_TLS
+  REDIS_PASSWORD_FILE: text.optional(), // AUTH password (user in REDIS_URL), instead of one in the URL
   REDIS_KEY_PREFIX: text.default('cw:'),
   CONSUMER_GROUP: text.default('consent-worker'),
   CONSENT_COMMANDS_TOPIC: text.default('consent.commands.v1'),
@@ -249,14 +261,28 @@ export const ENV_VARIABLES = Object.keys(ENV_SCHEMA.shape) as EnvVariable[];
 /** Rules between variables, which no single variable's schema can see. */
 function crossChecks(raw: Record<string, string | undefined>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const sasl = ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const;
-  if (raw['KAFKA_SASL_MECHANISM'] !== undefined || sasl.some((v) => raw[v] !== undefined)) {
-    if (raw['KAFKA_SASL_MECHANISM'] === undefined) issues.push({ variable: 'KAFKA_SASL_MECHANISM', message: 'is required when KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD is set' });
-    for (const v of sasl) if (raw[v] === undefined) issues.push({ variable: v, message: 'is required when KAFKA_SASL_MECHANISM is set' });
+  const given = (v: EnvVariable): boolean => raw[v] !== undefined;
+  for (const [value, file] of [['KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_FILE'], ['SCHEMA_REGISTRY_PASSWORD', 'SCHEMA_REGISTRY_PASSWORD_FILE']] as const) {
+    if (given(value) && given(file)) issues.push({ variable: file, message: `and ${value} are both set: set one` });
   }
-  const registry = ['SCHEMA_REGISTRY_USERNAME', 'SCHEMA_REGISTRY_PASSWORD'] as const;
-  if (registry.some((v) => raw[v] !== undefined)) {
-    for (const v of registry) if (raw[v] === undefined) issues.push({ variable: v, message: 'is required when the other of SCHEMA_REGISTRY_USERNAME/PASSWORD is set' });
+  const kafkaPassword = given('KAFKA_SASL_PASSWORD') || given('KAFKA_SASL_PASSWORD_FILE');
+  if (given('KAFKA_SASL_MECHANISM') || given('KAFKA_SASL_USERNAME') || kafkaPassword) {
+    if (!given('KAFKA_SASL_MECHANISM')) issues.push({ variable: 'KAFKA_SASL_MECHANISM', message: 'is required when KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD(_FILE) is set' });
+    if (!given('KAFKA_SASL_USERNAME')) issues.push({ variable: 'KAFKA_SASL_USERNAME', message: 'is required when KAFKA_SASL_MECHANISM is set' });
+    if (!kafkaPassword) issues.push({ variable: 'KAFKA_SASL_PASSWORD', message: 'or KAFKA_SASL_PASSWORD_FILE is required when KAFKA_SASL_MECHANISM is set' });
+  }
+  const registryPassword = given('SCHEMA_REGISTRY_PASSWORD') || given('SCHEMA_REGISTRY_PASSWORD_FILE');
+  if (given('SCHEMA_REGISTRY_USERNAME') !== registryPassword) {
+    issues.push(given('SCHEMA_REGISTRY_USERNAME')
+      ? { variable: 'SCHEMA_REGISTRY_PASSWORD', message: 'or SCHEMA_REGISTRY_PASSWORD_FILE is required when SCHEMA_REGISTRY_USERNAME is set' }
+      : { variable: 'SCHEMA_REGISTRY_USERNAME', message: 'is required when SCHEMA_REGISTRY_PASSWORD(_FILE) is set' });
+  }
+  // A user and no password before the hosts (by pattern: a URI naming several hosts is no URL).
+  if (given('MONGODB_PASSWORD_FILE') && !/^mongodb(\+srv)?:\/\/[^:@/]+@/.test(raw['MONGODB_URI'] ?? '')) {
+    issues.push({ variable: 'MONGODB_PASSWORD_FILE', message: 'needs MONGODB_URI with a user and no password (mongodb://user@host/…)' });
+  }
+  if (given('REDIS_PASSWORD_FILE') && raw['REDIS_URL'] !== undefined && URL.canParse(raw['REDIS_URL']) && new URL(raw['REDIS_URL']).password !== '') {
+    issues.push({ variable: 'REDIS_PASSWORD_FILE', message: 'is set but REDIS_URL carries a password too: set one' });
   }
   if ((raw['REDIS_TLS'] === 'false' || raw['REDIS_TLS'] === '0') && raw['REDIS_URL']?.startsWith('rediss:')) {
     issues.push({ variable: 'REDIS_TLS', message: 'is false but REDIS_URL is rediss:// (TLS)' });
@@ -313,8 +339,27 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
       return null;
     }
   };
+  // A password file holds the password alone; the newline an editor or `echo` adds is not part of it.
+  const secretOf = (value: EnvVariable | null, file: EnvVariable): string | null => {
+    if (value !== null && raw[value] !== undefined) return raw[value];
+    const path = raw[file];
+    if (!path) return null;
+    try {
+      const secret = readFile(path).replace(/\r?\n$/, '');
+      if (secret === '') issues.push({ variable: file, message: 'names an empty file' });
+      return secret;
+    } catch (error) {
+      issues.push({ variable: file, message: `cannot be read: ${(error as Error).message}` });
+      return null;
+    }
+  };
   const kafkaCa = caOf('KAFKA_SSL_CA_FILE');
   const redisCa = caOf('REDIS_TLS_CA_FILE');
+  const registryCa = caOf('SCHEMA_REGISTRY_CA_FILE');
+  const kafkaPassword = secretOf('KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_FILE');
+  const registryPassword = secretOf('SCHEMA_REGISTRY_PASSWORD', 'SCHEMA_REGISTRY_PASSWORD_FILE');
+  const redisPassword = secretOf(null, 'REDIS_PASSWORD_FILE');
+  const mongodbPassword = secretOf(null, 'MONGODB_PASSWORD_FILE');
   if (!parsed.success || issues.length > 0) throw new ConfigError(issues);
   const e = parsed.data;
 
@@ -322,18 +367,20 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     kafkaBrokers: e.KAFKA_BROKERS,
     kafkaSecurity: {
       ssl: kafkaCa ?? e.KAFKA_SSL,
-      sasl: e.KAFKA_SASL_MECHANISM && e.KAFKA_SASL_USERNAME && e.KAFKA_SASL_PASSWORD
-        ? { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME, password: e.KAFKA_SASL_PASSWORD }
+      sasl: e.KAFKA_SASL_MECHANISM && e.KAFKA_SASL_USERNAME && kafkaPassword
+        ? { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME, password: kafkaPassword }
         : null,
     },
     schemaRegistryUrl: e.SCHEMA_REGISTRY_URL,
-    schemaRegistryAuth: e.SCHEMA_REGISTRY_USERNAME && e.SCHEMA_REGISTRY_PASSWORD
-      ? { username: e.SCHEMA_REGISTRY_USERNAME, password: e.SCHEMA_REGISTRY_PASSWORD }
+    schemaRegistryAuth: e.SCHEMA_REGISTRY_USERNAME && registryPassword
+      ? { username: e.SCHEMA_REGISTRY_USERNAME, password: registryPassword }
       : null,
-    mongodbUri: e.MONGODB_URI,
+    schemaRegistryTls: registryCa,
+    mongodbUri: mongodbPassword === null ? e.MONGODB_URI : withUriPassword(e.MONGODB_URI, mongodbPassword),
     mongodbDatabase: e.MONGODB_DATABASE,
     redisUrl: e.REDIS_URL,
     redisTls: redisCa ?? (e.REDIS_TLS || e.REDIS_URL.startsWith('rediss:')),
+    redisPassword,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     clientId: e.KAFKA_CLIENT_ID,
     consumerGroup: e.CONSUMER_GROUP,
@@ -388,6 +435,13 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
         }
       : null,
   };
+}
+
+/** The URI with its user's password set; the password is URI-encoded as the driver expects. */
+function withUriPassword(uri: string, password: string): string {
+  // Not through URL: a mongodb:// URI may name several hosts, which URL does not parse.
+  const at = uri.indexOf('@');
+  return `${uri.slice(0, at)}:${encodeURIComponent(password)}${uri.slice(at)}`;
 }
 
 function defaultReadFile(path: string): string {

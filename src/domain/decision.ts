@@ -11,6 +11,16 @@ export interface Change<S, E = S> {
   /** What the result's `state` shows (the aggregate, or a view of it such as one permission). */
   readonly view: unknown;
   readonly events: readonly DomainEvent<E>[];
+  /**
+   * The change's immutable record in its aggregate's history, for families that keep one (the
+   * consent ledger). The pipeline stores it with the events, through the same outbox.
+   */
+  readonly revision?: Revision;
+}
+
+/** A history record as the pipeline sees it: an id that makes storing it twice a no-op; the rest is opaque. */
+export interface Revision {
+  readonly revisionId: string;
 }
 
 export interface Reply {

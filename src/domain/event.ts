@@ -10,6 +10,10 @@ export interface DomainEvent<S> {
   readonly occurredAt: string;
   readonly causationId: string;
   readonly state: S;
+  /** The hash of the revision this change recorded (consent events; absent where a family keeps no ledger). */
+  readonly revisionHash?: string | null;
+  /** The proof of consent given with the command (consent events), else null. */
+  readonly proof?: unknown;
 }
 
 export function eventIdFor(aggregateId: string, version: number, eventType: string): string {

@@ -1,7 +1,7 @@
 // The consent family on the shared pipeline: its domain functions, its collections (consents, and
 // the service policies their defaults come from), the per-org decision counter, and the expiry
 // schedule fed after every write.
-import { CONSENTS, SERVICE_POLICIES } from '../catalogue/collections.ts';
+import { CONSENT_REVISIONS, CONSENTS, SERVICE_POLICIES } from '../catalogue/collections.ts';
 import { CONSENT_COMMAND_TYPES, parseConsentCommand, type ConsentCommand } from '../domain/consent/commands.ts';
 import { dueAt, type Consent } from '../domain/consent/consent.ts';
 import { readKeysOf } from '../domain/consent/read-keys.ts';
@@ -69,6 +69,8 @@ export function consentFamily(deps: ConsentFamilyDeps): CommandFamily<ConsentFam
 
   return {
     name: 'consent',
+    // Only consents have revisions: a policy's decision carries none (its history is its events).
+    revisionCollection: CONSENT_REVISIONS,
     parse: (envelope, now) => envelope.commandType === SET_SERVICE_POLICY
       ? parseSetServicePolicyCommand(envelope)
       : parseConsentCommand(envelope, now),

@@ -8,6 +8,9 @@ const PERSONAL_DATA = [
   '*.targetOrgOwnerEmail', '*.*.targetOrgOwnerEmail', '*.consentData', '*.*.consentData', '*.data', '*.*.data',
 ];
 
+// ioredis attaches the refused command to its error: for AUTH, the password that was tried.
+const SECRETS = ['err.command.args', 'err.cause.command.args', '*.err.command.args'];
+
 export function createLogger(level: string, name = 'consent-worker'): Logger {
-  return pino({ name, level, redact: { paths: PERSONAL_DATA, censor: '[redacted]' } });
+  return pino({ name, level, redact: { paths: [...PERSONAL_DATA, ...SECRETS], censor: '[redacted]' } });
 }

@@ -24,12 +24,19 @@ function withTimeout(check: Check, ms: number): Promise<unknown> {
 export class Readiness {
   private state: ReadinessReport['state'] = 'starting';
   private checks = new Map<string, Check>();
+  private refusal: string | null = null;
 
   /** The worker is up; `checks` are what must pass for it to be ready (pings, group membership). */
   running(checks: Readonly<Record<string, Check>>): void {
     if (this.state === 'stopping') return;
     this.checks = new Map(Object.entries(checks));
+    this.refusal = null;
     this.state = 'running';
+  }
+
+  /** A start was refused by a server (credentials, certificate, ACL): not ready, and why. */
+  refused(reason: string): void {
+    this.refusal = reason;
   }
 
   /** From the first signal on: not ready, so traffic and rollouts move on to other replicas. */
@@ -44,6 +51,7 @@ export class Readiness {
       const outcome = outcomes[i] as PromiseSettledResult<unknown>;
       return [name, outcome.status === 'fulfilled' ? 'ok' : String((outcome.reason as Error)?.message ?? outcome.reason)];
     }));
+    if (this.state === 'starting' && this.refusal !== null) checks['start'] = this.refusal;
     const ready = this.state === 'running' && Object.values(checks).every((c) => c === 'ok');
     return { ready, state: this.state, checks };
   }

@@ -7,7 +7,6 @@
 import { resultNoLongerKept } from '../domain/command-id.ts';
 import { refuse, type Change } from '../domain/decision.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { DomainEvent } from '../domain/event.ts';
 import { mapBounded } from './concurrency.ts';
 import { isRetryable } from './errors.ts';
 import type { DomainCommand, FamilyRuntime, Target, Versioned, WrittenChange } from './family.ts';
@@ -115,15 +114,23 @@ async function loadAndFlushOwed<C extends DomainCommand, S extends Versioned, X,
 // ---- step: decide -------------------------------------------------------------------------
 
 function outboxOf<C extends DomainCommand, S extends Versioned, X, P>(
-  runtime: FamilyRuntime<C, S, X, P>, events: readonly DomainEvent<unknown>[], result: ResultBody | null, payloadHash: string | null,
+  runtime: FamilyRuntime<C, S, X, P>, change: Change<S, unknown>, result: ResultBody | null, payloadHash: string | null,
 ): OutboxEntry[] {
-  const entries: OutboxEntry[] = events.map((event) => ({
+  const entries: OutboxEntry[] = change.events.map((event) => ({
     id: event.eventId,
     kind: 'event',
     key: event.aggregateId,
     body: { ...event, state: runtime.family.eventState(event.state) },
   }));
   if (result) entries.push({ id: `result:${result.commandId}`, kind: 'result', key: result.commandId, body: result, payloadHash });
+  // The revision rides on the first entry: written with the new state in one document write,
+  // stored before that entry is published, gone with the outbox's clear.
+  const { revision } = change;
+  if (revision && runtime.family.revisionCollection) {
+    const [first, ...rest] = entries;
+    if (!first) throw new Error(`a change with a revision (${revision.revisionId}) owes no message to carry it`);
+    return [{ ...first, revision: { id: revision.revisionId, body: revision } }, ...rest];
+  }
   return entries;
 }
 
@@ -191,7 +198,7 @@ async function decideAll<C extends DomainCommand, S extends Versioned, X, P>(
         id: target.id,
         version: decision.aggregate.version,
         state: decision.aggregate,
-        outbox: outboxOf(runtime, decision.events, result, origin.kind === 'consumed' ? origin.payloadHash : null),
+        outbox: outboxOf(runtime, decision, result, origin.kind === 'consumed' ? origin.payloadHash : null),
         appliedCommandIds: origin.kind === 'consumed' ? [...applied, command.commandId].slice(-APPLIED_COMMANDS_KEPT) : applied,
         indexFields: family.indexFields(decision.aggregate),
       };

@@ -43,6 +43,11 @@ export interface WrittenChange<C, S> {
 
 export interface CommandFamily<C extends DomainCommand, S extends Versioned, X, P = undefined> {
   readonly name: string;
+  /**
+   * Where the family keeps each change's revision (the Change's `revision`), or absent when it
+   * keeps no history. Revisions go through the outbox with the events; there is no second flow.
+   */
+  readonly revisionCollection?: string;
   parse(envelope: CommandEnvelope, now: Date): C | Rejection;
   /** The aggregate the command addresses; null when it provably does not exist (unknown external key). */
   target(command: C): Promise<Target | null>;

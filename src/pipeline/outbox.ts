@@ -85,6 +85,20 @@ async function encodeAnswer<C extends DomainCommand, S extends Versioned, X, P>(
   return { answer: { ...answer, body }, value: await runtime.resultEncoder.encode(body) };
 }
 
+/**
+ * Stores the revisions the entries carry, in one write per family: before the entries are
+ * published, so a consumer that sees an event can read its revision. Idempotent by revision id,
+ * so a flush that repeats it after a crash stores nothing twice.
+ */
+async function storeRevisions<C extends DomainCommand, S extends Versioned, X, P>(
+  deps: OutboxDeps, runtime: FamilyRuntime<C, S, X, P>, entries: readonly OutboxEntry[],
+): Promise<void> {
+  const collection = runtime.family.revisionCollection;
+  if (!collection) return;
+  const revisions = entries.flatMap((entry) => (entry.revision ? [entry.revision] : []));
+  if (revisions.length > 0) await deps.store.appendRevisions(collection, revisions);
+}
+
 function byCollection(owed: readonly Owed[]): Map<string, OutboxRef[]> {
   return groupBy(owed, ({ target }) => target.collection, refOf);
 }
@@ -103,6 +117,7 @@ export async function flushOwed<C extends DomainCommand, S extends Versioned, X,
   const alreadyPublished = owing.filter(({ record }) => record.outbox.every((entry) => known.has(entry.id)));
   const entries = unpublished.flatMap(({ record }) => record.outbox.filter((entry) => !known.has(entry.id)));
   if (entries.length > 0) {
+    await storeRevisions(deps, runtime, entries);
     await deps.bus.publish(await messagesOf(runtime, entries));
     const results = entries.filter((entry) => entry.kind === 'result').map((entry) => storedResultOf(runtime.family.name, entry));
     await Promise.all([deps.results.putMany(results), deps.published.remember(entries.map((entry) => entry.id), PUBLISHED_REMEMBERED_MS)]);
@@ -138,12 +153,18 @@ async function publishWithAnswers<C extends DomainCommand, S extends Versioned, 
 ): Promise<void> {
   const encoded = await Promise.all(answers.map((answer) => encodeAnswer(runtime, answer, deps.maxMessageBytes)));
   const fresh = encoded.map(({ answer }) => answer).filter((answer) => answer.store);
-  if (fresh.length > 0) {
-    await deps.results.putMany(fresh.map((answer) => ({
+  const entries = written.flatMap(({ record }) => record.outbox);
+  // Both before the publish, and independent of each other: one round trip's wait, not two. Both
+  // settle before a failure is thrown: a retry must not start while this round's answers are
+  // still being stored, or it would answer the same commands again under new requestIds.
+  const stored = await Promise.allSettled([
+    fresh.length === 0 ? undefined : deps.results.putMany(fresh.map((answer) => ({
       commandId: answer.body.commandId, family: runtime.family.name, body: answer.body, payloadHash: answer.payloadHash,
-    })));
-  }
-  const messages = await messagesOf(runtime, written.flatMap(({ record }) => record.outbox), encoded);
+    }))),
+    storeRevisions(deps, runtime, entries),
+  ]);
+  for (const outcome of stored) if (outcome.status === 'rejected') throw outcome.reason;
+  const messages = await messagesOf(runtime, entries, encoded);
   await deps.bus.publish(messages);
 }
 

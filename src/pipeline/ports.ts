@@ -75,6 +75,17 @@ export interface OutboxEntry {
   readonly body: unknown;
   /** A result entry's commandPayloadHash, stored with the result when it is published. */
   readonly payloadHash?: string | null;
+  /**
+   * The change's revision (families that keep a history), riding on the change's first entry:
+   * stored into the family's revision collection by whoever publishes the entry, before the publish.
+   */
+  readonly revision?: PendingRevision;
+}
+
+/** A revision owed to the history: stored under `id`, so a second store of it is a no-op. */
+export interface PendingRevision {
+  readonly id: string;
+  readonly body: unknown;
 }
 
 /** An outbox to clear: its aggregate, and the ids of the entries it held when it was published. */
@@ -117,6 +128,11 @@ export interface AggregateStore {
   clearOutboxes(collection: string, outboxes: readonly OutboxRef[]): Promise<void>;
   /** Ids of aggregates whose outbox still owes messages (left by a crash). */
   findOwing(collection: string, limit: number): Promise<string[]>;
+  /**
+   * Stores revisions in a history collection in as few writes as the server allows. A revision
+   * whose id is stored already is left as it is (the same change stored again by a redo).
+   */
+  appendRevisions(collection: string, revisions: readonly PendingRevision[]): Promise<void>;
 }
 
 /**

@@ -3,6 +3,7 @@
 // (docs/architecture.md); the api may import only this file and ports.ts of the pipeline.
 // Adapter: src/adapters/mongodb/consent-reads.ts (the read budgets are @fastify/rate-limit's, in Redis).
 import type { Consent } from '../domain/consent/consent.ts';
+import type { ConsentRevision } from '../domain/consent/revision.ts';
 import type { Entity } from '../domain/permission/entity.ts';
 import type { PermissionDef } from '../domain/permission/reference.ts';
 
@@ -12,6 +13,9 @@ export interface ReadStore {
   /** A user's consents of one service and type (what the access check weighs). */
   userConsentsOfType(serviceId: string, userId: string, consentType: string): Promise<Consent[]>;
   consent(consentId: string): Promise<Consent | null>;
+  /** A consent's revisions (the ledger) in revision order, after `afterRevision` (exclusive), at most `limit`. */
+  consentRevisions(consentId: string, afterRevision: number, limit: number): Promise<ConsentRevision[]>;
+  consentRevision(consentId: string, revision: number): Promise<ConsentRevision | null>;
   /** Every consent addressed to the org (any status). */
   orgConsents(orgId: string): Promise<Consent[]>;
   entity(entityId: string): Promise<Entity | null>;

@@ -18,7 +18,16 @@ export interface Prediction {
   readonly deadLetters: string[];
   /** consentId → the stored consent after everything. */
   readonly consents: Map<string, Consent>;
+  /** consentId → the revisions its changes must have left, in order (one per version). */
+  readonly revisions: Map<string, ExpectedRevision[]>;
   readonly messages: number;
+}
+
+/** What the oracle knows of a revision: which command made which version, and how. */
+export interface ExpectedRevision {
+  readonly revision: number;
+  readonly causationId: string;
+  readonly changeType: string;
 }
 
 interface Raw { partition: number; offset: string; key: string | null; value: Buffer | null; headers: Record<string, string> }
@@ -79,6 +88,7 @@ export async function predict(brokers: string[], registryUrl: string, topic: str
   const outcomes = new Map<string, string>();
   const deadLetters: string[] = [];
   const consents = new Map<string, Consent>();
+  const revisions = new Map<string, ExpectedRevision[]>();
   const context = { orgDecisionsInWindow: 0, orgDecisionLimit: Number.POSITIVE_INFINITY };
   for (const message of messages) {
     const decoded = await decoder.decode(message.value);
@@ -95,7 +105,12 @@ export async function predict(brokers: string[], registryUrl: string, topic: str
     if (isRejection(command)) { outcomes.set(envelope.commandId, command.statusCode); continue; }
     const decision = decideConsent(command, consents.get(command.consentId) ?? null, context, now);
     outcomes.set(envelope.commandId, decision.statusCode);
-    if (decision.kind === 'change') consents.set(command.consentId, decision.aggregate);
+    if (decision.kind === 'change') {
+      consents.set(command.consentId, decision.aggregate);
+      const made = revisions.get(command.consentId) ?? [];
+      made.push({ revision: decision.aggregate.version, causationId: envelope.commandId, changeType: decision.events[0]?.eventType ?? '' });
+      revisions.set(command.consentId, made);
+    }
   }
-  return { outcomes, deadLetters, consents, messages: messages.length };
+  return { outcomes, deadLetters, consents, revisions, messages: messages.length };
 }

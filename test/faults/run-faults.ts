@@ -14,6 +14,8 @@ import type { Consent } from '../../src/domain/consent/consent.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../src/pipeline/size-limits.ts';
 import { TopicCollector } from '../support/topic-collector.ts';
 import { CommandSource, HOSTILE_CLASSES } from './commands.ts';
+import type { StoredRevision } from '../../src/domain/ledger/verify-chain.ts';
+import { ledgerFindings, ledgerHolds, summarise } from './ledger-checks.ts';
 import { predict } from './oracle.ts';
 import { startPrivateStack, startServer, stopPrivateStack, stopServer, type Server } from './private-stack.ts';
 import { WorkerProcess } from './worker-process.ts';
@@ -247,7 +249,7 @@ async function main(): Promise<number> {
   const missing = expectedIds.filter((id) => !byCommand.has(id));
   const several = expectedIds.filter((id) => (byCommand.get(id)?.size ?? 0) > 1);
   check('every command has exactly one outcome', missing.length === 0 && several.length === 0,
-    `${expectedIds.length} commands; ${missing.length} without a result${missing.length ? ` (e.g. ${missing.slice(0, 3).join(', ')})` : ''}; ${several.length} with more than one outcome`);
+    `${expectedIds.length} commands; ${missing.length} without a result${missing.length ? ` (e.g. ${missing.slice(0, 3).join(', ')})` : ''}; ${several.length} with more than one outcome${several.length ? ` (e.g. ${several.slice(0, 3).map((id) => `${id}: ${[...(byCommand.get(id) ?? [])].join(', ')}`).join('; ')})` : ''}`);
   const wrong = expectedIds.filter((id) => {
     const got = [...(byCommand.get(id) ?? [])][0]?.split('/')[0];
     return got !== undefined && got !== prediction.outcomes.get(id);
@@ -259,7 +261,9 @@ async function main(): Promise<number> {
   check('every undecodable message is in the DLQ', notDead.length === 0, `${prediction.deadLetters.length} expected, ${notDead.length} missing`);
 
   const mongo = await new MongoClient(servers.mongodbUri).connect();
-  const docs = await mongo.db(env['MONGODB_DATABASE'] as string).collection<{ _id: string; version: number; state: Consent }>('consents').find({}).toArray();
+  const db = mongo.db(env['MONGODB_DATABASE'] as string);
+  const docs = await db.collection<{ _id: string; version: number; state: Consent }>('consents').find({}).toArray();
+  const storedRevisions = await db.collection<StoredRevision & { _id: string }>('consent_revisions').find({}).toArray();
   await mongo.close();
   const stored = new Map(docs.map((d) => [d._id, d]));
   const fields = ['version', 'kind', 'status', 'serviceId', 'userId', 'consentType', 'consentData', 'expiryTime', 'sourceUserId', 'targetOrgId', 'expiry', 'decidedBy'] as const;
@@ -295,6 +299,13 @@ async function main(): Promise<number> {
   }
   check('event versions per aggregate contiguous, one eventId per version after dedupe', missingEvents === 0 && clashing === 0,
     `${missingEvents} missing, ${clashing} duplicate or unexpected versions`);
+
+  const publishedEvents = collector.received.flatMap((r) => (r.topic === env['CONSENT_EVENTS_TOPIC'] && r.value
+    ? [{ aggregateId: String(r.value['aggregateId']), version: Number(r.value['version']), revisionHash: (r.value['revisionHash'] as string | null | undefined) ?? null }]
+    : []));
+  const ledger = ledgerFindings(prediction.revisions, storedRevisions, docs, publishedEvents);
+  check('one revision per change: none lost, doubled or out of order; every chain verifies; events carry their revision\'s hash',
+    ledgerHolds(ledger), `${storedRevisions.length} revisions stored; ${summarise(ledger)}`);
 
   const classes = new Set([...hostileTried]);
   check('at least 20 hostile input classes tried', classes.size >= 20, `${classes.size} of ${HOSTILE_CLASSES.length + 3}`);

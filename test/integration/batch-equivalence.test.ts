@@ -57,7 +57,12 @@ interface Observed {
   readonly dlq: number;
 }
 
-/** Times, requestIds and messages that quote them differ between two runs; everything else must not. */
+/**
+ * Times, requestIds and messages that quote them differ between two runs, and so do revision
+ * hashes (a revision's time is in what it hashes); everything else must not.
+ */
+const HASHES = new Set(['revisionHash', 'lastRevisionHash']);
+
 function normalise(value: unknown): unknown {
   if (typeof value === 'string') {
     if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return '<time>';
@@ -65,7 +70,7 @@ function normalise(value: unknown): unknown {
   }
   if (Array.isArray(value)) return value.map(normalise);
   if (value && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'requestId' ? '<id>' : normalise(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'requestId' ? '<id>' : HASHES.has(k) ? '<hash>' : normalise(v)]));
   }
   return value instanceof Date ? '<time>' : value;
 }

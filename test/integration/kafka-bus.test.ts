@@ -14,7 +14,7 @@ import { isRetryable, OversizedRecordError } from '../../src/pipeline/errors.ts'
 import { NO_OBSERVER } from '../../src/pipeline/observer.ts';
 import { batchHandler } from '../../src/pipeline/partition-batch.ts';
 import type { MessageBus } from '../../src/pipeline/ports.ts';
-import { pollUntil } from '../support/poll-until.ts';
+import { createServedTopics } from '../support/kafka-topics.ts';
 
 const brokers = inject('servers').kafkaBrokers.split(',');
 const logger = createLogger('warn', 'kafka-bus-test');
@@ -25,11 +25,7 @@ const created: string[] = [];
 async function topic(configEntries: { name: string; value: string }[] = []): Promise<string> {
   const name = `cwtest.bus-${randomUUID().slice(0, 8)}`;
   created.push(name);
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: name, numPartitions: 1, replicationFactor: -1, configEntries }] });
-  // The metadata names a leader a moment before it serves the partition (see kafka-bus.ts).
-  let refusal: unknown = null;
-  const served = (): Promise<boolean> => admin.fetchTopicOffsets(name).then(() => true, (error: unknown) => { refusal = error; return false; });
-  await pollUntil(served, { timeoutMs: 5_000, intervalMs: 100 }).catch(() => { throw refusal; });
+  await createServedTopics(admin, [{ topic: name, numPartitions: 1, replicationFactor: -1, configEntries }]);
   return name;
 }
 
@@ -84,7 +80,7 @@ describe('offsets', () => {
 describe('a message that fails with an unexpected error every time', () => {
   it('is parked alone in the DLQ (PROCESSING_FAILED) after a few tries; the others of its chunk are handled and the partition goes on', async () => {
     const name = await topic();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: dlqTopicOf(name), numPartitions: 1, replicationFactor: -1 }] });
+    await createServedTopics(admin, [{ topic: dlqTopicOf(name), numPartitions: 1, replicationFactor: -1 }]);
     created.push(dlqTopicOf(name));
     const groupId = `cwtest-bus-${randomUUID().slice(0, 8)}`;
     const bus = createKafkaBus({ brokers, clientId: 'bus-test-park', logger });

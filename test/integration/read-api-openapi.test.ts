@@ -4,7 +4,7 @@
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptPermission, world, type World } from '../support/permission-world.ts';
-import { orgToken, serviceToken, startReadApiUnderTest, userToken, type ReadApiUnderTest } from '../support/read-api.ts';
+import { orgToken, serviceToken, startReadApiUnderTest, tokenFor, userToken, type ReadApiUnderTest } from '../support/read-api.ts';
 import { inMs, startHarness, type Harness } from '../support/worker-harness.ts';
 import { uid } from '../support/ids.ts';
 
@@ -62,6 +62,12 @@ const cases: Case[] = [
   { path: '/v1/services/{serviceId}/users/{userId}/access', url: () => `/v1/services/${ids.serviceId}/users/${ids.userId}/access?consentType=marketing`, token: () => serviceToken(ids.serviceId), status: 200 },
   // The limit is 3 per caller, and the three cases above already read as svc:<serviceId>: refused.
   { path: '/v1/services/{serviceId}/users/{userId}/access', url: () => `/v1/services/${ids.serviceId}/users/${ids.userId}/access?consentType=marketing`, token: () => serviceToken(ids.serviceId), status: 429 },
+  // The user, under subjects of their own (the limit of 3 is per subject): the consent's ledger.
+  { path: '/v1/services/{serviceId}/users/{userId}/consents/{consentId}/revisions', url: () => `/v1/services/${ids.serviceId}/users/${ids.userId}/consents/${ids.consentId}/revisions`, token: () => historyReader('a'), status: 200 },
+  { path: '/v1/services/{serviceId}/users/{userId}/consents/{consentId}/revisions', url: () => `/v1/services/${ids.serviceId}/users/${ids.userId}/consents/${uid('c')}/revisions`, token: () => historyReader('a'), status: 404 },
+  { path: '/v1/services/{serviceId}/users/{userId}/consents/{consentId}/revisions/{revision}', url: () => `/v1/services/${ids.serviceId}/users/${ids.userId}/consents/${ids.consentId}/revisions/1`, token: () => historyReader('a'), status: 200 },
+  { path: '/v1/services/{serviceId}/users/{userId}/consents/{consentId}/revisions/{revision}', url: () => `/v1/services/${ids.serviceId}/users/${ids.userId}/consents/${ids.consentId}/revisions/2`, token: () => historyReader('b'), status: 404 },
+  { path: '/v1/services/{serviceId}/users/{userId}/consents/{consentId}/revisions/{revision}', url: () => `/v1/services/${ids.serviceId}/users/${ids.userId}/consents/${ids.consentId}/revisions/0`, token: () => historyReader('b'), status: 400 },
   { path: '/v1/permissions/entity/id/{entityId}/permission/{permissionId}', url: () => `/v1/permissions/entity/id/${w.entityId}/permission/${w.permissionId}`, token: () => serviceToken('svc-reader'), status: 200 },
   { path: '/v1/permissions/entity/id/{entityId}/permission/{permissionId}', url: () => `/v1/permissions/entity/id/${uid('ent')}/permission/${w.permissionId}`, token: () => serviceToken('svc-reader'), status: 404 },
   { path: '/v1/permissions/entity/ext-key/{extKey}/{extType}/permission/{permissionId}', url: () => `/v1/permissions/entity/ext-key/${ids.extKey}/crm/permission/${w.permissionId}`, token: () => serviceToken('svc-other'), status: 200 },
@@ -88,6 +94,11 @@ describe('the OpenAPI document at /openapi.json', () => {
     expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
   });
 });
+
+/** The user of `ids`, as a subject of its own so that its reads have their own budget. */
+function historyReader(tag: string): Promise<string> {
+  return tokenFor({ sub: `${ids.userId}-history-${tag}`, userId: ids.userId, roles: ['user'] });
+}
 
 async function authorization(c: Case): Promise<Record<string, string>> {
   const token = await c.token();

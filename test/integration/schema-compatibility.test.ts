@@ -7,6 +7,7 @@ import { createRegistry } from '../../src/adapters/registry/avro-codec.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { startWorker } from '../../src/worker.ts';
+import { createServedTopics } from '../support/kafka-topics.ts';
 import { testEnv } from '../support/worker-harness.ts';
 
 describe('schema registration at start-up', () => {
@@ -19,7 +20,7 @@ describe('schema registration at start-up', () => {
     await producer.connect();
     try {
       // A command is waiting: a worker that consumed anything would commit its offset.
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: config.topics.consentCommands, numPartitions: 1 }] });
+      await createServedTopics(admin, [{ topic: config.topics.consentCommands, numPartitions: 1 }]);
       await producer.send({ topic: config.topics.consentCommands, messages: [{ key: 'k', value: Buffer.from('waiting') }] });
 
       // An earlier result schema that ours cannot read (ours adds fields without defaults).

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Consumer, type EachMessagePayload, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createServedTopics } from '../support/kafka-topics.ts';
 
 const servers = inject('servers');
 const kafka = new Kafka({
@@ -20,11 +21,7 @@ const groups: string[] = [];
 /** A topic of its own, created for one test and deleted after the file. */
 async function freshTopic(): Promise<string> {
   const topic = `smoke-kafka-${randomUUID()}`;
-  const created = await admin.createTopics({
-    topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
-  expect(created).toBe(true);
+  await createServedTopics(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]);
   topics.push(topic);
   return topic;
 }

@@ -127,6 +127,50 @@ describe('security settings', () => {
   });
 });
 
+describe('passwords and CAs by file (mounted secrets)', () => {
+  const files: Record<string, string> = {
+    '/run/secrets/kafka': 'k-secret\n', '/run/secrets/registry': 'r-secret', '/run/secrets/redis': 'redis p@ss\n',
+    '/run/secrets/mongo': 'm/ p@ss:\n', '/ca/registry.pem': 'PEM', '/run/secrets/empty': '\n',
+  };
+  const read = (p: string): string => {
+    const text = files[p];
+    if (text === undefined) throw new Error(`ENOENT: no such file, open '${p}'`);
+    return text;
+  };
+
+  it('reads each password from its file, without the trailing newline', () => {
+    const config = loadConfig({
+      KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'worker', KAFKA_SASL_PASSWORD_FILE: '/run/secrets/kafka',
+      SCHEMA_REGISTRY_URL: 'https://registry:8443', SCHEMA_REGISTRY_USERNAME: 'worker', SCHEMA_REGISTRY_PASSWORD_FILE: '/run/secrets/registry',
+      SCHEMA_REGISTRY_CA_FILE: '/ca/registry.pem',
+      REDIS_URL: 'rediss://worker@redis:6380', REDIS_PASSWORD_FILE: '/run/secrets/redis',
+      MONGODB_URI: 'mongodb://worker@mongo:27017/?tls=true', MONGODB_PASSWORD_FILE: '/run/secrets/mongo',
+    }, read);
+    expect(config.kafkaSecurity.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'worker', password: 'k-secret' });
+    expect(config.schemaRegistryAuth).toEqual({ username: 'worker', password: 'r-secret' });
+    expect(config.schemaRegistryTls).toEqual({ ca: 'PEM' });
+    expect(config.redisPassword).toBe('redis p@ss');
+    expect(config.mongodbUri).toBe('mongodb://worker:m%2F%20p%40ss%3A@mongo:27017/?tls=true'); // percent-encoded
+  });
+
+  it.each([
+    ['a password both inline and by file', { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p', KAFKA_SASL_PASSWORD_FILE: '/run/secrets/kafka' }, 'KAFKA_SASL_PASSWORD_FILE'],
+    ['an unreadable password file', { SCHEMA_REGISTRY_USERNAME: 'u', SCHEMA_REGISTRY_PASSWORD_FILE: '/nonexistent' }, 'SCHEMA_REGISTRY_PASSWORD_FILE'],
+    ['an empty password file', { REDIS_URL: 'rediss://worker@redis:6380', REDIS_PASSWORD_FILE: '/run/secrets/empty' }, 'REDIS_PASSWORD_FILE'],
+    ['a Redis password in the URL and by file', { REDIS_URL: 'rediss://worker:inline@redis:6380', REDIS_PASSWORD_FILE: '/run/secrets/redis' }, 'REDIS_PASSWORD_FILE'],
+    ['a MongoDB password file with no user in the URI', { MONGODB_PASSWORD_FILE: '/run/secrets/mongo' }, 'MONGODB_PASSWORD_FILE'],
+    ['a registry password file without a username', { SCHEMA_REGISTRY_PASSWORD_FILE: '/run/secrets/registry' }, 'SCHEMA_REGISTRY_USERNAME'],
+  ])('refuses %s, naming the variable', (_, env, variable) => {
+    expect(issuesOf(env, read).map((i) => i.variable)).toContain(variable);
+  });
+
+  it('never puts a password into an error message', () => {
+    const message = issuesOf({ KAFKA_SASL_PASSWORD: 'k-secret', KAFKA_SASL_PASSWORD_FILE: '/run/secrets/kafka', REDIS_URL: 'rediss://w:inline-secret@r:1', REDIS_PASSWORD_FILE: '/run/secrets/redis' }, read)
+      .map((i) => `${i.variable}: ${i.message}`).join('\n');
+    expect(message).not.toMatch(/k-secret|inline-secret|redis p@ss/);
+  });
+});
+
 describe('outbox clear settings', () => {
   it('defaults to clearing 30 s after the publish, at most 20,000 waiting, 200 per write', () => {
     expect(loadConfig({}).outboxClears).toEqual({ delayMs: 30_000, maxPending: 20_000, batchSize: 200 });

@@ -1,23 +1,21 @@
 // MessageBus over kafkajs. kafkajs has been unmaintained since 2023, so nothing outside this
 // folder imports it: another client only needs to implement MessageBus again.
-import { Kafka, Partitioners, logLevel, type Admin, type SASLOptions, type Consumer, type ConsumerRunConfig, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type ConsumerRunConfig, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
 import type { Logger } from '../../logging/logger.ts';
 import { backoffDelay } from '../../pipeline/backoff.ts';
 import { InfrastructureError, OversizedRecordError } from '../../pipeline/errors.ts';
 import type { ConsumerHandle, InboundMessage, MessageBus, OutboundMessage, PartitionBatch } from '../../pipeline/ports.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, recordBytes } from '../../pipeline/size-limits.ts';
 import { kafkaLogCreator } from './kafka-log.ts';
+import { kafkajsSecurity, type KafkaSecurityOptions } from './kafka-security.ts';
 import { PublishCoalescer } from './publish-coalescer.ts';
 
-export interface KafkaBusOptions {
+export interface KafkaBusOptions extends KafkaSecurityOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly logger: Logger;
   /** The broker's max.message.bytes; a larger record is refused here, before it is produced. */
   readonly maxMessageBytes?: number;
-  /** TLS to the brokers: true trusts the system's CAs; `{ca}` adds a CA (PEM). */
-  readonly ssl?: boolean | { readonly ca: string };
-  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string } | null;
 }
 
 // The broker's answers to a record (or a batch) over its size limit. kafkajs marks both as not
@@ -87,10 +85,7 @@ async function untilLeaders(admin: Admin, names: readonly string[]): Promise<voi
 }
 
 export function createKafkaBus(options: KafkaBusOptions): MessageBus {
-  const security = {
-    ...(options.ssl ? { ssl: options.ssl === true ? true : { ca: [options.ssl.ca] } } : {}),
-    ...(options.sasl ? { sasl: { ...options.sasl } as SASLOptions } : {}),
-  };
+  const security = kafkajsSecurity(options);
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],

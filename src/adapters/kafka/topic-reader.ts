@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { InboundMessage } from '../../pipeline/ports.ts';
+import { kafkajsSecurity, type KafkaSecurityOptions } from './kafka-security.ts';
 
 export interface TopicRange {
   /** Only this partition; every partition when absent. */
@@ -14,7 +15,7 @@ export interface TopicRange {
   readonly toOffset?: number;
 }
 
-export interface TopicReaderOptions {
+export interface TopicReaderOptions extends KafkaSecurityOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly timeoutMs?: number;
@@ -23,7 +24,7 @@ export interface TopicReaderOptions {
 interface Span { readonly partition: number; readonly first: number; readonly last: number }
 
 export async function readTopic(options: TopicReaderOptions, topic: string, range: TopicRange = {}): Promise<InboundMessage[]> {
-  const kafka = new Kafka({ clientId: options.clientId, brokers: [...options.brokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: options.clientId, brokers: [...options.brokers], logLevel: logLevel.NOTHING, ...kafkajsSecurity(options) });
   const admin = kafka.admin();
   await admin.connect();
   let offsets: { partition: number; low: string; high: string }[];

@@ -4,8 +4,9 @@
 // (consent/read-keys.ts): MongoDB answers them from {ownerKey: 1} / {orgKey: 1} / {accessKey: 1}, and so does the stack's FerretDB with its
 // string-range patch; any other filter shape would make FerretDB decode every consent.
 import { MongoClient, type Db, type Document } from 'mongodb';
-import { CONSENTS, PERMISSION_COLLECTIONS } from '../../catalogue/collections.ts';
+import { CONSENT_REVISIONS, CONSENTS, PERMISSION_COLLECTIONS } from '../../catalogue/collections.ts';
 import type { Consent } from '../../domain/consent/consent.ts';
+import { revisionIdOf, type ConsentRevision } from '../../domain/consent/revision.ts';
 import { accessKeyPrefix, orgKeyPrefix, prefixRange, userKeyPrefix } from '../../domain/consent/read-keys.ts';
 import type { Entity } from '../../domain/permission/entity.ts';
 import type { PermissionDef } from '../../domain/permission/reference.ts';
@@ -46,6 +47,8 @@ async function io<T>(work: () => Promise<T>): Promise<T> {
 export function mongoReadStore(db: Db, close: () => Promise<void> = async () => undefined): MongoReadStore {
   const consents = db.collection<StateDocument>(CONSENTS);
   const state = <T>(doc: StateDocument | null): T | null => (doc === null ? null : (doc.state as T));
+  const revisions = db.collection<Document & { _id: string }>(CONSENT_REVISIONS);
+  const revisionOf = ({ _id, ...revision }: Document): ConsentRevision => revision as ConsentRevision;
 
   return {
     async userConsents(serviceId, userId, afterConsentId, limit) {
@@ -65,6 +68,17 @@ export function mongoReadStore(db: Db, close: () => Promise<void> = async () => 
     },
     async consent(consentId) {
       return consentOf(await io(() => consents.findOne({ _id: consentId }, STATE_ONLY)));
+    },
+    async consentRevisions(consentId, afterRevision, limit) {
+      // A range on _id ("<consentId>:<n>"; identifiers hold no ':', and ';' follows ':'), the one
+      // shape FerretDB answers from an index. _ids sort as text (10 before 2): a page reads the
+      // consent's whole history and orders it by number here.
+      const docs = await io(() => revisions.find({ _id: { $gt: `${consentId}:`, $lt: `${consentId};` } }).toArray());
+      return docs.map(revisionOf).filter((r) => r.revision > afterRevision).sort((a, b) => a.revision - b.revision).slice(0, limit);
+    },
+    async consentRevision(consentId, revision) {
+      const doc = await io(() => revisions.findOne({ _id: revisionIdOf(consentId, revision) }));
+      return doc ? revisionOf(doc) : null;
     },
     async orgConsents(orgId) {
       const { from, to } = prefixRange(orgKeyPrefix(orgId));

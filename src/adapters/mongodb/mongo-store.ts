@@ -3,8 +3,9 @@
 // Every write is a single-document operation (insert, or replace conditional on the version),
 // so it needs no transaction: FerretDB has none, and MongoDB does not need one for this.
 import { MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Db, type Document } from 'mongodb';
+import { CONSENT_REVISIONS } from '../../catalogue/collections.ts';
 import { InfrastructureError } from '../../pipeline/errors.ts';
-import type { AggregateRecord, AggregateStore, DueConsentQuery, ExternalKeyIndex, OutboxEntry, ResultStore, StoredResult } from '../../pipeline/ports.ts';
+import type { AggregateRecord, AggregateStore, DueConsentQuery, ExternalKeyIndex, OutboxEntry, PendingRevision, ResultStore, StoredResult } from '../../pipeline/ports.ts';
 
 const DUPLICATE_KEY = 11000;
 /**
@@ -40,6 +41,8 @@ interface StoredOutboxEntry {
   key: string;
   body: string | Document;
   payloadHash?: string | null;
+  /** A pending revision, as JSON text like the body: { id, body }. */
+  revision?: string;
 }
 
 interface AggregateDocument extends Document {
@@ -110,15 +113,29 @@ export async function connectMongo(uri: string, database: string, onCommand?: (c
     return outcome;
   }
 
+  function toStoredEntry(entry: OutboxEntry): StoredOutboxEntry {
+    const stored: StoredOutboxEntry = { id: entry.id, kind: entry.kind, key: entry.key, body: JSON.stringify(entry.body) };
+    if (entry.payloadHash) stored.payloadHash = entry.payloadHash;
+    if (entry.revision) stored.revision = JSON.stringify(entry.revision);
+    return stored;
+  }
+
+  function fromStoredEntry(entry: StoredOutboxEntry): OutboxEntry {
+    const body: unknown = typeof entry.body === 'string' ? JSON.parse(entry.body) : entry.body;
+    return {
+      id: entry.id, kind: entry.kind, key: entry.key, body,
+      ...(entry.payloadHash ? { payloadHash: entry.payloadHash } : {}),
+      ...(entry.revision ? { revision: JSON.parse(entry.revision) as PendingRevision } : {}),
+    };
+  }
+
   function toDocument(record: AggregateRecord<unknown>): AggregateDocument {
     return {
       ...record.indexFields,
       _id: record.id,
       version: record.version,
       state: record.state,
-      outbox: record.outbox.map((entry) => (entry.payloadHash
-        ? { id: entry.id, kind: entry.kind, key: entry.key, body: JSON.stringify(entry.body), payloadHash: entry.payloadHash }
-        : { id: entry.id, kind: entry.kind, key: entry.key, body: JSON.stringify(entry.body) })),
+      outbox: record.outbox.map(toStoredEntry),
       owes: record.outbox.length > 0,
       appliedCommandIds: [...record.appliedCommandIds],
     };
@@ -126,11 +143,7 @@ export async function connectMongo(uri: string, database: string, onCommand?: (c
 
   function fromDocument(doc: AggregateDocument): AggregateRecord<unknown> {
     const { _id, version, state, outbox, appliedCommandIds, owes: _owes, ...indexFields } = doc;
-    const entries = (outbox ?? []).map((entry): OutboxEntry => {
-      const body: unknown = typeof entry.body === 'string' ? JSON.parse(entry.body) : entry.body;
-      return entry.payloadHash ? { id: entry.id, kind: entry.kind, key: entry.key, body, payloadHash: entry.payloadHash } : { id: entry.id, kind: entry.kind, key: entry.key, body };
-    });
-    return { id: _id, version, state, outbox: entries, appliedCommandIds: appliedCommandIds ?? [], indexFields };
+    return { id: _id, version, state, outbox: (outbox ?? []).map(fromStoredEntry), appliedCommandIds: appliedCommandIds ?? [], indexFields };
   }
 
   const aggregates: AggregateStore = {
@@ -176,6 +189,13 @@ export async function connectMongo(uri: string, database: string, onCommand?: (c
     async findOwing(name, limit) {
       const docs = await infra(() => collection(name).find({ owes: true }, { projection: { _id: 1 } }).limit(limit).toArray());
       return docs.map((d) => d._id);
+    },
+    async appendRevisions(name, revisions) {
+      if (revisions.length === 0) return;
+      // Inserted, never replaced: a revision is immutable, and one stored already (a flush
+      // repeated after a crash) is a duplicate key that insertAll reports as 'exists'.
+      const docs = revisions.map((revision) => ({ ...(revision.body as Document), _id: revision.id }));
+      await insertAll(db.collection<Document & { _id: string }>(name), docs);
     },
   };
 
@@ -240,6 +260,8 @@ export async function connectMongo(uri: string, database: string, onCommand?: (c
       await infra(async () => {
         await collection('consents').createIndex({ owes: 1 });
         await collection('consents').createIndex({ dueAt: 1, _id: 1 }); // the expiry safety net's paged query
+        // One consent's history in revision order (the read routes, verify).
+        await db.collection(CONSENT_REVISIONS).createIndex({ consentId: 1, revision: 1 });
         for (const name of ['entities', 'permission_defs', 'sources', 'contracts']) await collection(name).createIndex({ owes: 1 });
       });
     },

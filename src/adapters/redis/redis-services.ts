@@ -51,18 +51,28 @@ export interface RedisServices {
 }
 
 /**
- * AUTH travels in the URL (redis://user:password@host); TLS by a rediss:// URL or `tls` (true, or
- * `{ca}` with a CA in PEM for a private authority).
+ * AUTH: the user in the URL (redis://user@host), its password there or in `password` (read from
+ * REDIS_PASSWORD_FILE, so it sits in no URL); TLS by a rediss:// URL or `tls` (true, or `{ca}`
+ * with a CA in PEM for a private authority).
  */
-export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { readonly ca: string } = false): RedisServices {
+/** The URL with its password set (user kept), for a password read from a file. */
+export function withPassword(url: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
+
+export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { readonly ca: string } = false, password: string | null = null): RedisServices {
   const tlsOptions = tls === false ? {} : { tls: tls === true ? {} : { ca: tls.ca } };
+  // ioredis lets the URL's (empty) password win over a `password` option, so it goes into the URL.
+  const target = password === null ? url : withPassword(url, password);
   // A batch is one command: the round's leases, releases and ledger entries are each one Lua
   // script call over all their keys, a round's schedule changes one ZADD and one ZREM. Commands
   // issued in the same turn of the event loop also go out in one write (auto-pipelining), so the
   // writes a round starts together (ledger, schedule, releases) share one round trip.
   // test/integration/round-trips.test.ts counts them. (Single Redis, not Cluster: a script's keys
   // would span slots.)
-  const redis = new Redis(url, { keyPrefix, maxRetriesPerRequest: 3, enableOfflineQueue: true, enableAutoPipelining: true, ...tlsOptions }) as ScriptedRedis;
+  const redis = new Redis(target, { keyPrefix, maxRetriesPerRequest: 3, enableOfflineQueue: true, enableAutoPipelining: true, ...tlsOptions }) as ScriptedRedis;
   // A lost connection fails the calls made meanwhile (InfrastructureError: retried and logged by
   // the pipeline); its own error events, one per reconnect attempt, would otherwise be printed.
   redis.on('error', () => undefined);

@@ -1,6 +1,8 @@
 // Confluent-wire Avro through the Schema Registry: registers the topic schemas (BACKWARD),
 // encodes results and events with their subject's id, and decodes commands against our own
 // reader schema so that a message written with some other schema is recognised as such.
+import type { Agent as HttpAgent } from 'node:http';
+import https from 'node:https';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avsc from 'avsc';
 import type { CommandEnvelope } from '../../domain/envelope.ts';
@@ -10,15 +12,29 @@ import { loadTopicSchema, type TopicSchemaName } from './schema-files.ts';
 
 const NAMESPACE = 'consentworker.v1';
 
+export interface RegistryAuth {
+  readonly username: string;
+  readonly password: string;
+}
+
 export interface RegisteredSchema {
   readonly subject: string;
   readonly id: number;
   readonly type: avsc.Type;
 }
 
-/** `auth`: basic auth, for a registry that asks for it (SCHEMA_REGISTRY_USERNAME/PASSWORD). */
-export function createRegistry(url: string, auth: { readonly username: string; readonly password: string } | null = null): SchemaRegistry {
-  return new SchemaRegistry({ host: url, retry: { retries: 3 }, ...(auth ? { auth: { ...auth } } : {}) });
+/**
+ * `auth`: basic auth, for a registry that asks for it (SCHEMA_REGISTRY_USERNAME/PASSWORD);
+ * `tls`: the CA of an https registry signed by a private authority (SCHEMA_REGISTRY_CA_FILE).
+ */
+export function createRegistry(url: string, auth: RegistryAuth | null = null, tls: { readonly ca: string } | null = null): SchemaRegistry {
+  return new SchemaRegistry({
+    host: url,
+    retry: { retries: 3 },
+    ...(auth ? { auth: { ...auth } } : {}),
+    // mappersmith types its agent as http's; an https.Agent is what it hands to https requests.
+    ...(tls ? { agent: new https.Agent({ ca: tls.ca, keepAlive: true }) as unknown as HttpAgent } : {}),
+  });
 }
 
 /** The registry refused a schema as incompatible: a deployment mistake, not an outage, so the start stops. */

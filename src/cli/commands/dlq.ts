@@ -23,7 +23,7 @@ async function deadLetters(config: Config, options: DlqOptions) {
     ...(options.fromOffset !== undefined ? { fromOffset: options.fromOffset } : {}),
     ...(options.toOffset !== undefined ? { toOffset: options.toOffset } : {}),
   };
-  const all = await readTopic({ brokers: config.kafkaBrokers, clientId: `${config.clientId}-cli` }, topic, range);
+  const all = await readTopic({ brokers: config.kafkaBrokers, clientId: `${config.clientId}-cli`, ...config.kafkaSecurity }, topic, range);
   return { topic, letters: selectDeadLetters(all, options.reason !== undefined ? { reason: options.reason } : {}) };
 }
 
@@ -55,7 +55,7 @@ export async function replayDeadLetters(config: Config, options: DlqOptions & { 
   for (const { letter, message } of replays) show(out, viewOf(letter), options.json, options.dryRun ? 'would replay ' : `replay → ${message.topic} `);
   if (!options.dryRun && replays.length > 0) {
     const logger = pino({ name: 'consent-worker-cli', level: config.logLevel }, pino.destination(2));
-    const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: `${config.clientId}-cli`, logger });
+    const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: `${config.clientId}-cli`, logger, ...config.kafkaSecurity });
     try {
       await bus.publish(replays.map((r) => r.message));
     } finally {

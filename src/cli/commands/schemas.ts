@@ -6,7 +6,7 @@ import type { Config } from '../../config/config.ts';
 import type { Output } from '../output.ts';
 
 export async function registerSchemas(config: Config, out: Output): Promise<number> {
-  const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth);
+  const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth, config.schemaRegistryTls);
   const t = config.topics;
   const pairs: [string, TopicSchemaName][] = [
     [t.consentCommands, 'consent-commands'], [t.consentResults, 'consent-results'], [t.consentEvents, 'consent-events'],

@@ -2,6 +2,7 @@
 // where each 400 of the consent family is decided, naming the field at fault.
 import { envelopeRejection, payloadRecordRejection, type Actor, type CommandEnvelope } from '../envelope.ts';
 import { invalid, isRejection, type Rejection } from '../status.ts';
+import { parseProof, type ConsentProof } from './proof.ts';
 import { dataPairs, identifier, optionalFutureTime, optionalIdentifier, type Checked } from '../validation.ts';
 
 export interface CreateConsent {
@@ -14,6 +15,9 @@ export interface CreateConsent {
   readonly consentType: string | null;
   readonly consentData: Record<string, string>;
   readonly expiryTime: Date | null;
+  /** Who sent it, recorded on the revision (optional in the contract). */
+  readonly actor?: Actor | null;
+  readonly proof?: ConsentProof | null;
 }
 
 export interface UpdateConsent {
@@ -27,6 +31,8 @@ export interface UpdateConsent {
   readonly consentType: string | null;
   readonly consentData: Record<string, string> | null;
   readonly expiryTime: Date | null;
+  readonly actor?: Actor | null;
+  readonly proof?: ConsentProof | null;
 }
 
 export interface RequestOrgConsent {
@@ -36,6 +42,7 @@ export interface RequestOrgConsent {
   readonly sourceUserId: string;
   readonly targetOrgId: string;
   readonly targetOrgOwnerEmail: string;
+  readonly actor?: Actor | null;
 }
 
 export interface DecideOrgConsent {
@@ -46,6 +53,7 @@ export interface DecideOrgConsent {
   readonly action: 'APPROVE' | 'REJECT';
   readonly expiry: Date | null;
   readonly actor: Actor | null;
+  readonly proof?: ConsentProof | null;
 }
 
 /**
@@ -88,8 +96,9 @@ function parsePayloadAsConsentType(envelope: CommandEnvelope, now: Date): Consen
         consentData: dataPairs('consentData', p['consentData']),
         // Documented choice: an expiry already past when the consent is written is a 400.
         expiryTime: optionalFutureTime('expiryTime', p['expiryTime'], now),
+        proof: parseProof(p['proof']),
       };
-      return fields(c) ?? ({ type: 'CreateConsent', commandId, ...c } as CreateConsent);
+      return fields(c) ?? ({ type: 'CreateConsent', commandId, actor: envelope.actor, ...c } as CreateConsent);
     }
     case 'UpdateConsent': {
       const version = p['consentVersion'];
@@ -106,8 +115,9 @@ function parsePayloadAsConsentType(envelope: CommandEnvelope, now: Date): Consen
         consentType: optionalIdentifier('consentType', p['consentType']),
         consentData: p['consentData'] == null ? null : dataPairs('consentData', p['consentData']),
         expiryTime: optionalFutureTime('expiryTime', p['expiryTime'], now),
+        proof: parseProof(p['proof']),
       };
-      return fields(c) ?? ({ type: 'UpdateConsent', commandId, ...c } as UpdateConsent);
+      return fields(c) ?? ({ type: 'UpdateConsent', commandId, actor: envelope.actor, ...c } as UpdateConsent);
     }
     case 'RequestOrgConsent': {
       const email = p['targetOrgOwnerEmail'];
@@ -117,7 +127,7 @@ function parsePayloadAsConsentType(envelope: CommandEnvelope, now: Date): Consen
         targetOrgId: identifier('targetOrgId', p['targetOrgId']),
         targetOrgOwnerEmail: typeof email === 'string' && EMAIL.test(email) ? email : invalid('targetOrgOwnerEmail', 'must be an email address'),
       };
-      return fields(c) ?? ({ type: 'RequestOrgConsent', commandId, ...c } as RequestOrgConsent);
+      return fields(c) ?? ({ type: 'RequestOrgConsent', commandId, actor: envelope.actor, ...c } as RequestOrgConsent);
     }
     case 'DecideOrgConsent': {
       const c = {
@@ -125,6 +135,7 @@ function parsePayloadAsConsentType(envelope: CommandEnvelope, now: Date): Consen
         consentId: identifier('consentId', p['consentId']),
         action: p['action'] === 'APPROVE' || p['action'] === 'REJECT' ? p['action'] : invalid('action', 'must be APPROVE or REJECT'),
         expiry: optionalFutureTime('expiry', p['expiry'], now),
+        proof: parseProof(p['proof']),
       };
       return fields(c) ?? ({ type: 'DecideOrgConsent', commandId, actor: envelope.actor, ...c } as DecideOrgConsent);
     }

@@ -24,6 +24,11 @@ export interface Consent {
   readonly createdAt: string;
   readonly updatedAt: string;
   /**
+   * The hash of the consent's latest revision (domain/consent/revision.ts), so the next revision
+   * chains to it without reading the history. Absent on consents stored before the ledger.
+   */
+  readonly lastRevisionHash?: string | null;
+  /**
    * When ConsentExpiringSoon is owed (expiry − the service policy's reminder lead), or null/absent
    * when no reminder is owed: none set, already sent, or the consent is not ACTIVE.
    */

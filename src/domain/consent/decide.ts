@@ -7,6 +7,8 @@ import { reject } from '../status.ts';
 import { IDENTIFIER } from '../validation.ts';
 import type { ConsentCommand, CreateConsent, DecideOrgConsent, ExpireConsent, RequestOrgConsent, UpdateConsent } from './commands.ts';
 import { expiresAt, reminderDueAt, type Consent } from './consent.ts';
+import type { ConsentProof } from './proof.ts';
+import { revisionOf, type ConsentRevision } from './revision.ts';
 import { defaultExpiry, reminderTime, type ServicePolicy } from '../policy/service-policy.ts';
 
 export interface ConsentContext {
@@ -20,6 +22,13 @@ export interface ConsentContext {
 export const NO_RATE_CONTEXT: ConsentContext = { orgDecisionsInWindow: 0, orgDecisionLimit: Number.POSITIVE_INFINITY };
 
 export type ConsentDecision = Decision<Consent>;
+
+/** What caused a change, as its revision records it. */
+interface Cause {
+  readonly commandId: string;
+  readonly actor?: Actor | null;
+  readonly proof?: ConsentProof | null;
+}
 
 const DECIDER_ROLES = ['org_owner', 'org_admin'];
 
@@ -49,14 +58,16 @@ export function decideConsent(command: ConsentCommand, stored: Consent | null, c
   }
 }
 
-function change(statusCode: '200' | '201', eventType: string, next: Consent, causationId: string, now: Date): ConsentDecision {
-  return {
-    kind: 'change',
-    statusCode,
-    aggregate: next,
-    view: next,
-    events: [makeEvent(eventType, next.consentId, next.version, now, causationId, next)],
-  };
+/**
+ * A change: the new state chained to the stored one's last revision, its revision (the ledger's
+ * record of it) and its event, which carries the revision's hash and the proof.
+ */
+function change(statusCode: '200' | '201', eventType: string, previous: Consent | null, next: Consent, cause: Cause, now: Date): ConsentDecision {
+  const proof = cause.proof ?? null;
+  const revision: ConsentRevision = revisionOf(previous, next, { changeType: eventType, causationId: cause.commandId, actor: cause.actor ?? null, proof, now });
+  const aggregate: Consent = { ...next, lastRevisionHash: revision.hash };
+  const event = { ...makeEvent(eventType, next.consentId, next.version, now, cause.commandId, aggregate), revisionHash: revision.hash, proof };
+  return { kind: 'change', statusCode, aggregate, view: aggregate, events: [event], revision };
 }
 
 function taken(consentId: string): ConsentDecision {
@@ -81,13 +92,13 @@ function create(c: CreateConsent, stored: Consent | null, policy: ServicePolicy 
   const at = now.toISOString();
   // The service's default lifetime applies to an ACTIVE consent sent without its own expiry.
   const expiry = c.expiryTime ?? (c.status === 'ACTIVE' ? defaultExpiry(policy, now) : null);
-  return change('201', 'ConsentCreated', withReminder({
+  return change('201', 'ConsentCreated', null, withReminder({
     consentId: c.consentId, kind: 'USER', version: 1, status: c.status,
     serviceId: c.serviceId, userId: c.userId, consentType: c.consentType, consentData: c.consentData,
     expiryTime: expiry?.toISOString() ?? null,
     sourceUserId: null, targetOrgId: null, targetOrgOwnerEmail: null, expiry: null, decidedBy: null,
     createdAt: at, updatedAt: at,
-  }, reminderFor(c.status, expiry, policy)), c.commandId, now);
+  }, reminderFor(c.status, expiry, policy)), c, now);
 }
 
 function update(c: UpdateConsent, stored: Consent | null, policy: ServicePolicy | null, now: Date): ConsentDecision {
@@ -118,18 +129,18 @@ function update(c: UpdateConsent, stored: Consent | null, policy: ServicePolicy 
     updatedAt: now.toISOString(),
   }, reminder);
   const eventType = status === 'REVOKED' && stored.status !== 'REVOKED' ? 'ConsentRevoked' : 'ConsentUpdated';
-  return change('200', eventType, next, c.commandId, now);
+  return change('200', eventType, stored, next, c, now);
 }
 
 function request(c: RequestOrgConsent, stored: Consent | null, now: Date): ConsentDecision {
   if (stored) return taken(c.consentId);
   const at = now.toISOString();
-  return change('201', 'ConsentRequested', {
+  return change('201', 'ConsentRequested', null, {
     consentId: c.consentId, kind: 'ORG', version: 1, status: 'REQUESTED',
     serviceId: null, userId: null, consentType: null, consentData: {}, expiryTime: null,
     sourceUserId: c.sourceUserId, targetOrgId: c.targetOrgId, targetOrgOwnerEmail: c.targetOrgOwnerEmail,
     expiry: null, decidedBy: null, createdAt: at, updatedAt: at,
-  }, c.commandId, now);
+  }, c, now);
 }
 
 function decideOrg(c: DecideOrgConsent, stored: Consent | null, context: ConsentContext, now: Date): ConsentDecision {
@@ -155,7 +166,7 @@ function decideOrg(c: DecideOrgConsent, stored: Consent | null, context: Consent
     decidedBy: c.actor.userId,
     updatedAt: now.toISOString(),
   };
-  return change('200', approved ? 'ConsentApproved' : 'ConsentRejected', next, c.commandId, now);
+  return change('200', approved ? 'ConsentApproved' : 'ConsentRejected', stored, next, c, now);
 }
 
 function expire(c: ExpireConsent, stored: Consent | null, now: Date): ConsentDecision {
@@ -164,7 +175,7 @@ function expire(c: ExpireConsent, stored: Consent | null, now: Date): ConsentDec
   if (expiry !== null && expiry.getTime() <= now.getTime()) {
     // An expiry due settles the consent; a reminder still owed is moot by now.
     const next: Consent = withReminder({ ...stored, version: stored.version + 1, status: 'EXPIRED', updatedAt: now.toISOString() }, null);
-    return change('200', 'ConsentExpired', next, c.commandId, now);
+    return change('200', 'ConsentExpired', stored, next, c, now);
   }
   const reminder = reminderDueAt(stored);
   // Moved (a renewal), revoked, rejected or already expired or reminded: nothing is due, nothing is written.
@@ -173,5 +184,5 @@ function expire(c: ExpireConsent, stored: Consent | null, now: Date): ConsentDec
   // when two sweepers or a redelivery race for it, and its event id is stable. The consent's terms
   // do not change, so updatedAt stays as it was.
   const next: Consent = { ...stored, version: stored.version + 1, reminderDueAt: null };
-  return change('200', 'ConsentExpiringSoon', next, c.commandId, now);
+  return change('200', 'ConsentExpiringSoon', stored, next, c, now);
 }

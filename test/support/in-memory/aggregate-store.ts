@@ -9,6 +9,8 @@ export interface InMemoryAggregateStore extends AggregateStore {
   peek(collection: string, id: string): AggregateRecord<unknown> | null;
   /** Stores a record as it is, bypassing every rule (a document left by an older version, a corrupt one). */
   put(collection: string, record: AggregateRecord<unknown>): void;
+  /** The revisions stored in a history collection, by id (copies). */
+  revisions(collection: string): Map<string, unknown>;
 }
 
 export function inMemoryAggregateStore(): InMemoryAggregateStore {
@@ -19,6 +21,12 @@ export function inMemoryAggregateStore(): InMemoryAggregateStore {
     return found;
   };
   const copy = <T>(value: T): T => structuredClone(value);
+  const histories = new Map<string, Map<string, unknown>>();
+  const history = (collection: string): Map<string, unknown> => {
+    let found = histories.get(collection);
+    if (!found) histories.set(collection, (found = new Map()));
+    return found;
+  };
   const insert = (collection: string, record: AggregateRecord<unknown>): 'written' | 'exists' => {
     if (docs(collection).has(record.id)) return 'exists';
     docs(collection).set(record.id, copy(record));
@@ -28,6 +36,7 @@ export function inMemoryAggregateStore(): InMemoryAggregateStore {
   return {
     peek: (collection, id) => copy(docs(collection).get(id) ?? null),
     put: (collection, record) => { docs(collection).set(record.id, copy(record)); },
+    revisions: (collection) => copy(history(collection)),
     async load(collection, id) {
       return copy(docs(collection).get(id) ?? null);
     },
@@ -61,6 +70,10 @@ export function inMemoryAggregateStore(): InMemoryAggregateStore {
     },
     async findOwing(collection, limit) {
       return [...docs(collection).values()].filter((record) => record.outbox.length > 0).slice(0, limit).map((record) => record.id);
+    },
+    async appendRevisions(collection, revisions) {
+      // Inserted, never replaced: an id stored already keeps its first revision.
+      for (const { id, body } of revisions) if (!history(collection).has(id)) history(collection).set(id, copy(body));
     },
   };
 }

@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Consent } from '../../../src/domain/consent/consent.ts';
 import type { CommandEnvelope } from '../../../src/domain/envelope.ts';
+
+/** The revision hash a change leaves on the consent (SHA-256, hex). */
+const HASH = /^[0-9a-f]{64}$/;
 import {
   changed, envelope, FUTURE, handle, NOW, ORG, orgConsent, outcome, PAST, refused, SERVICE, USER, userConsent, written,
   type Outcome,
@@ -63,7 +66,7 @@ describe('CreateConsent', () => {
       consentId: 'consent-new-3', kind: 'USER', version: 1, status: 'ACTIVE',
       serviceId: SERVICE, userId: USER, consentType: 'marketing', consentData: { channel: 'sms' }, expiryTime: FUTURE,
       sourceUserId: null, targetOrgId: null, targetOrgOwnerEmail: null, expiry: null, decidedBy: null,
-      createdAt: NOW.toISOString(), updatedAt: NOW.toISOString(),
+      createdAt: NOW.toISOString(), updatedAt: NOW.toISOString(), lastRevisionHash: expect.stringMatching(HASH),
     });
   });
 
@@ -74,6 +77,7 @@ describe('CreateConsent', () => {
     expect(decision.events[0]).toEqual({
       eventId: 'consent-new-4:1:ConsentCreated', eventType: 'ConsentCreated', aggregateId: 'consent-new-4', version: 1,
       occurredAt: NOW.toISOString(), causationId: 'cmd-create-1', state: decision.aggregate,
+      revisionHash: expect.stringMatching(HASH), proof: null,
     });
   });
 
@@ -112,7 +116,7 @@ describe('RequestOrgConsent', () => {
       consentId: 'consent-org-new', kind: 'ORG', version: 1, status: 'REQUESTED',
       serviceId: null, userId: null, consentType: null, consentData: {}, expiryTime: null,
       sourceUserId: USER, targetOrgId: ORG, targetOrgOwnerEmail: 'owner@acme.example',
-      expiry: null, decidedBy: null, createdAt: NOW.toISOString(), updatedAt: NOW.toISOString(),
+      expiry: null, decidedBy: null, createdAt: NOW.toISOString(), updatedAt: NOW.toISOString(), lastRevisionHash: expect.stringMatching(HASH),
     });
   });
 });

@@ -5,6 +5,9 @@ import type { Consent } from '../../../src/domain/consent/consent.ts';
 import type { ConsentContext } from '../../../src/domain/consent/decide.ts';
 import { NO_RATE_CONTEXT } from '../../../src/domain/consent/decide.ts';
 import type { Actor, CommandEnvelope } from '../../../src/domain/envelope.ts';
+
+/** The revision hash a change leaves on the consent (SHA-256, hex). */
+const HASH = /^[0-9a-f]{64}$/;
 import {
   changed, envelope, FUTURE, handle, NOW, ORG, ORG_ADMIN, ORG_OWNER, orgConsent, OTHER_ORG, outcome, PAST, refused, userConsent, written,
   type Outcome,
@@ -135,7 +138,7 @@ describe('DecideOrgConsent', () => {
     const stored = orgConsent();
     const consent = written(handle(decide({ expiry: '2030-06-01T01:00:00+01:00' }), stored, UNDER));
     expect(consent).toEqual({
-      ...stored, version: 2, status: 'ACTIVE', expiry: FUTURE, decidedBy: ORG_OWNER.userId, updatedAt: NOW.toISOString(),
+      ...stored, version: 2, status: 'ACTIVE', expiry: FUTURE, decidedBy: ORG_OWNER.userId, updatedAt: NOW.toISOString(), lastRevisionHash: expect.stringMatching(HASH),
     });
   });
 

@@ -7,6 +7,9 @@ import { dueAt } from '../../../src/domain/consent/consent.ts';
 import { decideConsent, NO_RATE_CONTEXT } from '../../../src/domain/consent/decide.ts';
 import { changed, FUTURE, NOW, orgConsent, outcome, PAST, refused, unchanged, userConsent, written, type Outcome } from './fixtures.ts';
 
+/** The revision hash a change leaves on the consent (SHA-256, hex). */
+const HASH = /^[0-9a-f]{64}$/;
+
 const sweep = (consentId: string, commandId = 'sweep-2030-01-01T12:00'): ExpireConsent => ({ type: 'ExpireConsent', commandId, consentId });
 const expire = (stored: Consent | null, now: Date = NOW, consentId = stored?.consentId ?? 'consent-gone') =>
   decideConsent(sweep(consentId), stored, NO_RATE_CONTEXT, now);
@@ -63,7 +66,7 @@ describe('ExpireConsent', () => {
 
   it('writes EXPIRED at the next version, keeps the expiryTime and stamps updatedAt with now', () => {
     const stored = userConsent({ version: 3, expiryTime: PAST });
-    expect(written(expire(stored))).toEqual({ ...stored, version: 4, status: 'EXPIRED', updatedAt: NOW.toISOString() });
+    expect(written(expire(stored))).toEqual({ ...stored, version: 4, status: 'EXPIRED', updatedAt: NOW.toISOString(), lastRevisionHash: expect.stringMatching(HASH) });
   });
 
   it('names the consent, version and type in the eventId, and the sweep as the cause', () => {
@@ -72,6 +75,7 @@ describe('ExpireConsent', () => {
     expect(decision.events).toEqual([{
       eventId: 'consent-exp-9:7:ConsentExpired', eventType: 'ConsentExpired', aggregateId: 'consent-exp-9', version: 7,
       occurredAt: NOW.toISOString(), causationId: 'sweep-2030-01-01T12:00', state: decision.aggregate,
+      revisionHash: expect.stringMatching(HASH), proof: null,
     }]);
   });
 

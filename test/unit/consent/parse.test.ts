@@ -146,14 +146,14 @@ describe('parseConsentCommand', () => {
   it('fills the optional fields of a create with null and an empty consentData', () => {
     expect(parsed(envelope('CreateConsent', { ...BASE['CreateConsent'] }))).toEqual({
       type: 'CreateConsent', commandId: 'cmd-0001', consentId: 'cmd-0001', serviceId: SERVICE, userId: USER,
-      status: 'ACTIVE', consentType: null, consentData: {}, expiryTime: null,
+      status: 'ACTIVE', consentType: null, consentData: {}, expiryTime: null, actor: null, proof: null,
     });
   });
 
   it('leaves every field an update does not send as null, so the stored value is kept', () => {
     expect(parsed(envelope('UpdateConsent', { ...BASE['UpdateConsent'] }))).toEqual({
       type: 'UpdateConsent', commandId: 'cmd-0001', consentId: 'consent-user-1', serviceId: SERVICE, userId: USER,
-      consentVersion: 4, status: null, consentType: null, consentData: null, expiryTime: null,
+      consentVersion: 4, status: null, consentType: null, consentData: null, expiryTime: null, actor: null, proof: null,
     });
   });
 

@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Consent } from '../../../src/domain/consent/consent.ts';
 import type { CommandEnvelope } from '../../../src/domain/envelope.ts';
+
+/** The revision hash a change leaves on the consent (SHA-256, hex). */
+const HASH = /^[0-9a-f]{64}$/;
 import {
   changed, CREATED, envelope, FUTURE, handle, LATER_FUTURE, NOW, orgConsent, outcome, PAST, refused, SERVICE, USER, userConsent, written,
   type Outcome,
@@ -119,7 +122,7 @@ describe('UpdateConsent', () => {
   it('keeps every field the command does not send and stamps updatedAt with now', () => {
     const stored = userConsent();
     const consent = written(handle(update({ consentType: 'analytics' }), stored));
-    expect(consent).toEqual({ ...stored, version: 4, consentType: 'analytics', updatedAt: NOW.toISOString() });
+    expect(consent).toEqual({ ...stored, version: 4, consentType: 'analytics', updatedAt: NOW.toISOString(), lastRevisionHash: expect.stringMatching(HASH) });
     expect(consent.createdAt).toBe(CREATED);
   });
 

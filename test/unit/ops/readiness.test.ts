@@ -12,6 +12,14 @@ describe('Readiness', () => {
     expect(await new Readiness().report()).toEqual({ ready: false, state: 'starting', checks: {} });
   });
 
+  it('names why a start was refused (credentials, certificate, ACL) until the worker runs', async () => {
+    const readiness = new Readiness();
+    readiness.refused('Kafka refused: SASL SCRAM SHA512 authentication failed');
+    expect(await readiness.report()).toEqual({ ready: false, state: 'starting', checks: { start: 'Kafka refused: SASL SCRAM SHA512 authentication failed' } });
+    readiness.running({ kafka: ok });
+    expect(await readiness.report()).toEqual({ ready: true, state: 'running', checks: { kafka: 'ok' } });
+  });
+
   it('is ready once running with every check passing', async () => {
     const readiness = new Readiness();
     readiness.running({ kafka: ok, redis: ok });

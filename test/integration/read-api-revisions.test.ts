@@ -1,0 +1,80 @@
+// A consent's history over HTTP: its revisions in order, paged with a signed token bound to that
+// consent, and one revision by number; for the same callers as the consent, 404 for anyone
+// else's consent. Revisions read as stored: a consent past its expiry reads EXPIRED now, while
+// its revision still shows the ACTIVE it was written as.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceToken, startReadApiOverWorker, userToken, type ReadApiUnderTest } from '../support/read-api.ts';
+import { inMs, type Harness } from '../support/worker-harness.ts';
+import { uid } from '../support/ids.ts';
+
+let h: Harness;
+let api: ReadApiUnderTest;
+let stop: (() => Promise<void>) | undefined;
+beforeAll(async () => { ({ h, api, stop } = await startReadApiOverWorker()); });
+afterAll(async () => { await stop?.(); });
+
+/** A consent changed `updates` times after its creation (revisions 1..updates+1). */
+async function consentWithHistory(serviceId: string, userId: string, updates: number, expiryTime: string | null = null): Promise<string> {
+  const consentId = uid('c');
+  expect((await h.result(await h.consent('CreateConsent', { consentId, serviceId, userId, status: 'ACTIVE', consentData: { n: '1' }, expiryTime })))['statusCode']).toBe('201');
+  for (let version = 2; version <= updates + 1; version++) {
+    expect((await h.result(await h.consent('UpdateConsent', { consentId, serviceId, userId, consentVersion: version, consentData: { n: String(version) } })))['statusCode']).toBe('200');
+  }
+  return consentId;
+}
+
+interface Page { data: { revision: number; hash: string; previousHash: string; state: { status: string } }[]; nextPageToken: string | null }
+
+describe('the revisions routes', () => {
+  it('pages a consent\'s revisions in order, chained, with a token that only this consent\'s list accepts', async () => {
+    const [serviceId, userId] = [uid('svc'), uid('usr')];
+    const consentId = await consentWithHistory(serviceId, userId, 11);
+    const other = await consentWithHistory(serviceId, userId, 0);
+    const token = await userToken(userId);
+    const base = `/v1/services/${serviceId}/users/${userId}/consents/${consentId}/revisions`;
+    const seen: Page['data'] = [];
+    const sizes: number[] = [];
+    let next: string | null = null;
+    do {
+      const { status, body } = await api.get(`${base}?limit=5${next ? `&pageToken=${encodeURIComponent(next)}` : ''}`, token);
+      expect(status, JSON.stringify(body)).toBe(200);
+      const page = body as unknown as Page;
+      sizes.push(page.data.length);
+      seen.push(...page.data);
+      next = page.nextPageToken;
+      if (next && sizes.length === 1) {
+        const foreign = await api.get(`/v1/services/${serviceId}/users/${userId}/consents/${other}/revisions?pageToken=${encodeURIComponent(next)}`, token);
+        expect(foreign.status).toBe(400);
+        const list = await api.get(`/v1/services/${serviceId}/users/${userId}/consents?pageToken=${encodeURIComponent(next)}`, token);
+        expect(list.status).toBe(400);
+      }
+    } while (next !== null);
+    expect(sizes).toEqual([5, 5, 2]);
+    expect(seen.map((r) => r.revision)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    seen.forEach((r, i) => { if (i > 0) expect(r.previousHash).toBe(seen[i - 1]?.hash); });
+
+    const one = await api.get(`${base}/10`, await serviceToken(serviceId));
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ data: { revisionId: `${consentId}:10`, revision: 10, hash: seen[9]?.hash, changedFields: ['consentData'] } });
+    expect((await api.get(`${base}/13`, token)).status).toBe(404);
+  });
+
+  it('answers 404 for another user\'s or service\'s consent, and 403 to a caller who may not read the user', async () => {
+    const [serviceId, userId] = [uid('svc'), uid('usr')];
+    const consentId = await consentWithHistory(serviceId, userId, 1);
+    const stranger = uid('usr');
+    expect((await api.get(`/v1/services/${serviceId}/users/${stranger}/consents/${consentId}/revisions`, await userToken(stranger))).status).toBe(404);
+    expect((await api.get(`/v1/services/${serviceId}/users/${stranger}/consents/${consentId}/revisions/1`, await userToken(stranger))).status).toBe(404);
+    expect((await api.get(`/v1/services/${serviceId}/users/${userId}/consents/${consentId}/revisions`, await userToken(stranger))).status).toBe(403);
+    expect((await api.get(`/v1/services/${serviceId}/users/${userId}/consents/${consentId}/revisions`, await serviceToken(uid('svc')))).status).toBe(403);
+  });
+
+  it('shows a revision as stored: ACTIVE in history while the consent itself reads EXPIRED past its expiry', async () => {
+    const [serviceId, userId] = [uid('svc'), uid('usr')];
+    const consentId = await consentWithHistory(serviceId, userId, 0, inMs(1_000));
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const token = await userToken(userId);
+    expect((await api.get(`/v1/services/${serviceId}/users/${userId}/consents/${consentId}`, token)).body).toMatchObject({ data: { status: 'EXPIRED' } });
+    expect((await api.get(`/v1/services/${serviceId}/users/${userId}/consents/${consentId}/revisions/1`, token)).body).toMatchObject({ data: { revision: 1, state: { status: 'ACTIVE' } } });
+  });
+});
