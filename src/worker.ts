@@ -10,6 +10,7 @@ import { createCommandDecoder, createEncoder, createRegistry, registerTopicSchem
 import { connectRedis } from './adapters/redis/redis-services.ts';
 import { registryPing } from './adapters/registry/registry-ping.ts';
 import { CONSENTS, PERMISSION_COLLECTIONS, SERVICE_POLICIES } from './catalogue/collections.ts';
+import { policyEventsTopicOf } from './catalogue/topics.ts';
 import type { Config } from './config/config.ts';
 import { startSweeper, type ConsentRuntime, type Sweeper } from './families/consent-expiry/expiry-sweeper.ts';
 import { consentFamily } from './families/consent-family.ts';
@@ -69,15 +70,17 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   try {
     await mongo.ensureIndexes();
     retention = await startResultRetention(mongo.db, { retentionMs: config.resultRetentionMs, purgeIntervalMs: config.resultPurgeIntervalMs }, logger, clock);
-    await bus.ensureTopics([t.consentCommands, t.consentResults, t.consentEvents, dlqTopicOf(t.consentCommands),
+    const policyEvents = policyEventsTopicOf(t.consentEvents);
+    await bus.ensureTopics([t.consentCommands, t.consentResults, t.consentEvents, policyEvents, dlqTopicOf(t.consentCommands),
       t.permissionCommands, t.permissionResults, t.permissionEvents, dlqTopicOf(t.permissionCommands)]
       .map((name) => ({ name, partitions: config.topicPartitions })));
 
     // Registered before anything is consumed: an incompatible schema stops the start here.
     const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth, config.schemaRegistryTls);
     const schema = async (topic: string, name: Parameters<typeof registerTopicSchema>[2]) => registerTopicSchema(registry, topic, name);
-    const [consentCommands, consentResults, consentEvents, permissionCommands, permissionResults, permissionEvents] = await Promise.all([
+    const [consentCommands, consentResults, consentEvents, policyEventSchema, permissionCommands, permissionResults, permissionEvents] = await Promise.all([
       schema(t.consentCommands, 'consent-commands'), schema(t.consentResults, 'consent-results'), schema(t.consentEvents, 'consent-events'),
+      schema(policyEvents, 'service-policy-events'),
       schema(t.permissionCommands, 'permission-commands'), schema(t.permissionResults, 'permission-results'), schema(t.permissionEvents, 'permission-events'),
     ]);
 
@@ -87,6 +90,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       decoder: createCommandDecoder(registry, consentCommands),
       resultEncoder: createEncoder(registry, consentResults),
       eventEncoder: createEncoder(registry, consentEvents),
+      otherEvents: { ServicePolicyState: { topic: policyEvents, encoder: createEncoder(registry, policyEventSchema) } },
     };
     const permissions = {
       family: permissionFamily({ store: mongo.aggregates, externalKeys: mongo.externalKeys }),

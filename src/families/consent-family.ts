@@ -51,9 +51,17 @@ function revivePolicy(raw: unknown): ServicePolicy {
 const isPolicy = (state: unknown): state is ServicePolicy => typeof (state as ServicePolicy).serviceId === 'string'
   && (state as Partial<Consent>).consentId === undefined;
 
-/** A policy travels in the topics' `servicePolicy` field (its `state`, a consent's, is then null). */
-function tagged(state: unknown): TaggedState {
-  return isPolicy(state) ? { type: 'ServicePolicyState', value: state, field: 'servicePolicy' } : { type: 'ConsentState', value: state };
+/**
+ * A policy's event goes to the policy events topic, whose `state` is a ServicePolicyState (the
+ * worker's otherEvents route); its result travels in the results' `servicePolicy` field, `state`
+ * (a consent's) null.
+ */
+function eventState(state: unknown): TaggedState {
+  return { type: isPolicy(state) ? 'ServicePolicyState' : 'ConsentState', value: state };
+}
+
+function resultState(view: unknown): TaggedState {
+  return isPolicy(view) ? { type: 'ServicePolicyState', value: view, field: 'servicePolicy' } : { type: 'ConsentState', value: view };
 }
 
 /** The org's decision count in the current window, this command included; null when not counted. */
@@ -97,8 +105,8 @@ export function consentFamily(deps: ConsentFamilyDeps): CommandFamily<ConsentFam
     // index holds exactly what may fall due. ownerKey, accessKey, orgKey: the keys the read API
     // queries by (domain/consent/read-keys.ts). A policy has no index fields.
     indexFields: (state) => (isPolicy(state) ? {} : { dueAt: dueAt(state), ...readKeysOf(state) }),
-    eventState: tagged,
-    resultState: (view) => tagged(view),
+    eventState,
+    resultState: (view) => resultState(view),
     // One schedule write per round: every written consent's next due time (or none), together.
     afterWrites: async (changes) => {
       const consents = changes.flatMap(({ state }) => (isPolicy(state) ? [] : [state]));

@@ -36,8 +36,9 @@ describe('SetServicePolicy', () => {
     const serviceId = newService();
     const result = await setPolicy(serviceId, { defaultExpiryDays: 30, reminderLeadTime: 'P7D' });
     expect(result).toMatchObject({ statusCode: '201', state: null, servicePolicy: { serviceId, version: 1, defaultLifetimeMs: 30 * 86_400_000, reminderLeadMs: 7 * 86_400_000 } });
-    const event = await h.waitForEvent(serviceId, 'ServicePolicySet');
-    expect(event).toMatchObject({ eventId: `${serviceId}:1:ServicePolicySet`, state: null, servicePolicy: { serviceId, version: 1 } });
+    const event = await h.waitForEvent(serviceId, 'ServicePolicySet', 'policy');
+    expect(event).toMatchObject({ eventId: `${serviceId}:1:ServicePolicySet`, aggregateId: serviceId, state: { serviceId, version: 1 } });
+    expect(h.events(serviceId, 'consent')).toEqual([]); // never on the consent events topic
 
     const consent = await create(serviceId, `pol-default-${randomUUID().slice(0, 8)}`);
     const createdAt = Date.parse(String(consent['createdAt']));
@@ -52,9 +53,8 @@ describe('SetServicePolicy', () => {
     await setPolicy(serviceId, { defaultLifetime: 'P90D' });
     expect(await setPolicy(serviceId, { defaultLifetime: 'P10D' })).toMatchObject({ statusCode: '200', servicePolicy: { version: 2, defaultLifetimeMs: 10 * 86_400_000 } });
     expect(await setPolicy(serviceId, { defaultExpiryDays: 10 })).toMatchObject({ statusCode: '200', servicePolicy: { version: 2 } });
-    await h.waitForEvent(serviceId, 'ServicePolicySet');
-    await pollUntil(() => h.events(serviceId).length === 2, { timeoutMs: 10_000, what: 'both ServicePolicySet events' });
-    expect(h.events(serviceId).map((e) => e['version'])).toEqual([1, 2]);
+    await pollUntil(() => h.events(serviceId, 'policy').length === 2, { timeoutMs: 10_000, what: 'both ServicePolicySet events' });
+    expect(h.events(serviceId, 'policy').map((e) => e['version'])).toEqual([1, 2]);
   });
 
   it('refuses an actor without the service_admin role with 403, and a command without an actor with 401', async () => {
@@ -78,7 +78,10 @@ describe('renewal reminders', () => {
     const lagsMs: number[] = [];
     for (const [i, id] of ids.entries()) {
       const event = await h.waitForEvent(id, 'ConsentExpiringSoon', 'consent', 20_000);
-      expect(event).toMatchObject({ eventId: `${id}:2:ConsentExpiringSoon`, version: 2, state: { status: 'ACTIVE', reminderDueAt: null } });
+      expect(event).toMatchObject({
+        eventId: `${id}:2:ConsentExpiringSoon`, version: 2, state: { status: 'ACTIVE', reminderDueAt: null },
+        revisionHash: expect.stringMatching(/^[0-9a-f]{64}$/), // the reminder is a revision of the ledger like any change
+      });
       expect(String(event['causationId'])).toMatch(/^expiry-sweep:/);
       const dueAt = Date.parse(String(created[i]?.['reminderDueAt']));
       expect(dueAt).toBe(Date.parse(String(created[i]?.['expiryTime'])) - 3_000);

@@ -5,6 +5,7 @@
 //   events    reads the events topics only (its groups)
 // Literal topic names, never prefixes: a prefix covering `consent.commands.v1` would also cover
 // its DLQ `consent.commands.v1.dlq`, which a producer must not write.
+import { policyEventsTopicOf } from '../../../src/catalogue/topics.ts';
 import kafkajs, { type Admin } from 'kafkajs';
 
 // kafkajs is CommonJS: its enums are not named exports under Node's ESM loader.
@@ -36,7 +37,7 @@ export function grantsOf(d: Deployment): Grant[] {
   const t = d.topics;
   const commands = [t.consentCommands, t.permissionCommands];
   const results = [t.consentResults, t.permissionResults];
-  const events = [t.consentEvents, t.permissionEvents];
+  const events = [t.consentEvents, policyEventsTopicOf(t.consentEvents), t.permissionEvents];
   const dlqs = commands.map((c) => `${c}.dlq`);
   const topic = (principal: string, operation: Operation) => (name: string): Grant => ({ principal, resource: 'TOPIC', name, operation });
   return [

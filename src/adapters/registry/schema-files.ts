@@ -7,7 +7,7 @@ import path from 'node:path';
 export const SCHEMA_DIR = path.resolve(import.meta.dirname, '../../../schemas');
 
 export type TopicSchemaName =
-  | 'consent-commands' | 'consent-results' | 'consent-events'
+  | 'consent-commands' | 'consent-results' | 'consent-events' | 'service-policy-events'
   | 'permission-commands' | 'permission-results' | 'permission-events';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -2,6 +2,7 @@
 // BACKWARD compatibility (the worker does the same at start) and prints subject and id.
 import { createRegistry, registerTopicSchema } from '../../adapters/registry/avro-codec.ts';
 import type { TopicSchemaName } from '../../adapters/registry/schema-files.ts';
+import { policyEventsTopicOf } from '../../catalogue/topics.ts';
 import type { Config } from '../../config/config.ts';
 import type { Output } from '../output.ts';
 
@@ -10,6 +11,7 @@ export async function registerSchemas(config: Config, out: Output): Promise<numb
   const t = config.topics;
   const pairs: [string, TopicSchemaName][] = [
     [t.consentCommands, 'consent-commands'], [t.consentResults, 'consent-results'], [t.consentEvents, 'consent-events'],
+    [policyEventsTopicOf(t.consentEvents), 'service-policy-events'],
     [t.permissionCommands, 'permission-commands'], [t.permissionResults, 'permission-results'], [t.permissionEvents, 'permission-events'],
   ];
   let failed = false;
