@@ -36,6 +36,8 @@ export interface WorkerOptions {
   readonly observer?: PipelineObserver;
   /** Called with the name of every command the MongoDB driver sends (tests count round trips by it). */
   readonly onStoreCommand?: (commandName: string) => void;
+  /** Called with the API name of every request the worker's Kafka producer and consumers send (tests count round trips by it). */
+  readonly onKafkaRequest?: (apiName: string) => void;
 }
 
 export interface Worker {
@@ -57,7 +59,11 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase, options.onStoreCommand);
   const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls, config.redisPassword);
   const redisRefusal = logConnectionState(redis.client, logger);
-  const bus = createKafkaBus({ brokers: config.kafkaBrokers, clientId: config.clientId, logger, maxMessageBytes: config.kafkaMaxMessageBytes, ...config.kafkaSecurity });
+  const bus = createKafkaBus({
+    brokers: config.kafkaBrokers, clientId: config.clientId, logger, maxMessageBytes: config.kafkaMaxMessageBytes,
+    ...config.kafkaGroupTimeouts, ...config.kafkaSecurity,
+    ...(options.onKafkaRequest ? { onRequest: options.onKafkaRequest } : {}),
+  });
   let clears: OutboxClears | null = null;
   let retention: ResultRetention | null = null;
   const stopAll = async (): Promise<void> => {
@@ -152,11 +158,12 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       : null;
     logger.info({ consume: options.consume, sweep: options.sweep, groupId: config.consumerGroup }, 'worker started');
 
-    // Bounded, in the background: what a crash left owed (see recover-outboxes.ts).
+    // In the background, page by page until done or stopped: what a crash left owed (see recover-outboxes.ts).
+    const stopRecovery = new AbortController();
     const recovery = (async () => {
-      const pages = { pages: config.outboxRecoveryPages };
-      await recoverOwedOutboxes(deps, consents, [CONSENTS, SERVICE_POLICIES], pages, logger);
-      await recoverOwedOutboxes(deps, permissions, Object.values(PERMISSION_COLLECTIONS), pages, logger);
+      const options = { burstPages: config.outboxRecoveryPages, signal: stopRecovery.signal };
+      await recoverOwedOutboxes(deps, consents, [CONSENTS, SERVICE_POLICIES], options, logger);
+      await recoverOwedOutboxes(deps, permissions, Object.values(PERMISSION_COLLECTIONS), options, logger);
     })().catch((error: unknown) => logger.warn({ err: error }, 'start-up outbox recovery failed; owed outboxes are published when next loaded'));
 
     // Idempotent: a second stop (a signal during shutdown, a test's teardown) awaits the first.
@@ -168,6 +175,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
         stopped ??= (async () => {
           await sweeper?.stop();
           await consumer?.stop();
+          stopRecovery.abort();
           await recovery;
           await stopAll();
           logger.info('worker stopped');

@@ -11,7 +11,9 @@
 //   update   N UpdateConsent of those consents
 //   accept   N AcceptPermission, one per entity (reference data and N entities set up first)
 //   mix      N/2 UpdateConsent + N/2 AcceptPermission (a second permission), interleaved
-// then open-loop CreateConsent at each of BENCH_RATES for BENCH_OPEN_SECONDS, then the raw limits:
+// then open-loop CreateConsent at each of BENCH_RATES for BENCH_OPEN_SECONDS (default 50, 100, 250,
+// 500, 1,000/s), and sustained at BENCH_SUSTAINED_RATE for BENCH_SUSTAINED_SECONDS (1,000/s, 90 s),
+// each row with the worker's and each server's CPU per command; then the raw limits:
 //   raw pipe   a plain kafkajs consume → decode → produce (acked) → commit of every command record
 //   raw store  the MongoDB commands the worker sent in each scenario, replayed with the driver alone
 // and the stored-data variant: BENCH_STORED consents copied into a fresh database, then create and
@@ -49,7 +51,7 @@ const main = benchEnvironment(s, suffix);
 const pipeTopic = `bench.raw-pipe.cwbench-${suffix}`;
 const workerConcurrency = main.config.keyConcurrency * main.config.partitionsConsumedConcurrently;
 say(`servers (${s.origin}): kafka ${s.kafkaBrokers}, mongodb ${s.mongodbUri}, redis ${s.redisUrl}; load average ${loadBefore.join(' ')}`);
-say(`N=${settings.n}, rates ${settings.rates.join(',')}/s for ${settings.openSeconds} s, stored ${settings.stored}; worker logs and traces in ${work}`);
+say(`N=${settings.n}, rates ${settings.rates.join(',')}/s for ${settings.openSeconds} s, sustained ${settings.sustained.rate}/s for ${settings.sustained.seconds} s, stored ${settings.stored}${settings.short ? ' (BENCH_SHORT: a smoke run)' : ''}; worker logs and traces in ${work}`);
 
 await createTopics(main.config, [pipeTopic]);
 registerSchemas(main.env);
@@ -268,6 +270,21 @@ try {
     const count = Math.round(rate * settings.openSeconds);
     say(`${label}: ${count} CreateConsent over ${settings.openSeconds} s`);
     gen.send({ op: 'open', label, spec: { type: 'CreateConsent', prefix: `${consents}-o${rate}`, from: 0, count }, rate, seconds: settings.openSeconds, timeoutMs: settings.phaseTimeoutMs });
+    const m = await measure(gen, label, open.worker.pid, open.worker.exited);
+    const behind = m.stats.sending?.maxBehindMs ?? 0;
+    const row = rowOf(label, 'open-loop', m, { latencyMs: m.stats.latencyMs, workerPeakRssMiB: peakRssMiB(open.worker.pid) },
+      behind > 100 ? [`the generator fell up to ${behind} ms behind its sending schedule`] : []);
+    rows.push(row);
+    labels.push(m.stats);
+    say(`${label}: p50 ${row.latencyMs?.p50} ms, p99 ${row.latencyMs?.p99} ms, max ${row.latencyMs?.max} ms; worker ${row.ownCpuMsPerCommand} ms CPU per command`);
+  }
+  // Sustained: one rate held long enough that deferred work (the outbox clears) falls inside it.
+  if (settings.sustained.seconds > 0) {
+    const { rate, seconds } = settings.sustained;
+    const label = `sustained ${rate}/s for ${seconds} s`;
+    const count = Math.round(rate * seconds);
+    say(`${label}: ${count} CreateConsent`);
+    gen.send({ op: 'open', label, spec: { type: 'CreateConsent', prefix: `${consents}-s${rate}`, from: 0, count }, rate, seconds, timeoutMs: settings.phaseTimeoutMs + seconds * 1_000 });
     const m = await measure(gen, label, open.worker.pid, open.worker.exited);
     const behind = m.stats.sending?.maxBehindMs ?? 0;
     const row = rowOf(label, 'open-loop', m, { latencyMs: m.stats.latencyMs, workerPeakRssMiB: peakRssMiB(open.worker.pid) },

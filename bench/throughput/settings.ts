@@ -1,5 +1,5 @@
 // The benchmark's sizes, from the environment, with defaults small enough that `npm run bench`
-// finishes in about six minutes on a 2-core machine.
+// finishes in about ten minutes on a 2-core machine (BENCH_SHORT=1: a smoke run in under two).
 import { envNumber } from '../env-number.ts';
 
 export interface BenchSettings {
@@ -8,6 +8,13 @@ export interface BenchSettings {
   /** Open-loop rates (commands/s) and how long each is held. */
   readonly rates: readonly number[];
   readonly openSeconds: number;
+  /**
+   * The sustained open-loop row: CreateConsent at `rate`/s for `seconds` (long enough to include
+   * deferred work: the outbox clears come OUTBOX_CLEAR_DELAY_MS, 30 s, after each publish); 0 s skips it.
+   */
+  readonly sustained: { readonly rate: number; readonly seconds: number };
+  /** BENCH_SHORT=1: a smoke run (under two minutes) that proves every row prints; its figures mean little. */
+  readonly short: boolean;
   /** Stored consents of the large-collection variant; 0 skips it. */
   readonly stored: number;
   /** Longest wait for one phase's results before it is reported as incomplete. */
@@ -23,15 +30,18 @@ export interface BenchSettings {
 }
 
 export function loadSettings(): BenchSettings {
-  const rates = (process.env['BENCH_RATES']?.trim() || '250,500').split(',').map((r) => Number(r.trim()));
+  const short = process.env['BENCH_SHORT']?.trim() === '1';
+  const rates = (process.env['BENCH_RATES']?.trim() || '50,100,250,500,1000').split(',').map((r) => Number(r.trim()));
   if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error(`BENCH_RATES must be positive numbers, got ${process.env['BENCH_RATES']}`);
   return {
-    n: Math.floor(envNumber('BENCH_N', 2_000, 10)),
+    n: Math.floor(envNumber('BENCH_N', short ? 200 : 2_000, 10)),
     rates,
-    openSeconds: envNumber('BENCH_OPEN_SECONDS', 15, 1),
-    stored: Math.floor(envNumber('BENCH_STORED', 50_000)),
+    openSeconds: envNumber('BENCH_OPEN_SECONDS', short ? 2 : 15, 1),
+    sustained: { rate: envNumber('BENCH_SUSTAINED_RATE', 1_000, 1), seconds: envNumber('BENCH_SUSTAINED_SECONDS', short ? 5 : 90) },
+    short,
+    stored: Math.floor(envNumber('BENCH_STORED', short ? 0 : 50_000)),
     phaseTimeoutMs: envNumber('BENCH_PHASE_TIMEOUT_S', 120, 5) * 1_000,
-    backgroundMs: envNumber('BENCH_BACKGROUND_S', 3) * 1_000,
+    backgroundMs: envNumber('BENCH_BACKGROUND_S', short ? 1 : 3) * 1_000,
     trace: process.env['BENCH_TRACE']?.trim() !== '0',
   };
 }

@@ -79,10 +79,12 @@ export interface Config {
   readonly orgDecisionWindowMs: number;
   readonly sweep: SweepConfig;
   readonly outboxClears: OutboxClearConfig;
-  /** Pages (of 100) of owing aggregates the start-up recovery looks at per collection, in the background. */
+  /** Pages (of 100) of owing aggregates the start-up recovery takes in one burst before pausing as long as it took; 0 skips it. */
   readonly outboxRecoveryPages: number;
   /** The broker's max.message.bytes: records are measured against it before they are produced. */
   readonly kafkaMaxMessageBytes: number;
+  /** How long a replica that stopped heartbeating (killed) keeps its partitions, and how often the live ones heartbeat. */
+  readonly kafkaGroupTimeouts: { readonly sessionTimeoutMs: number; readonly heartbeatIntervalMs: number };
   /** How long stored results (command_results) are kept to recognise a redelivered command. */
   readonly resultRetentionMs: number;
   /** Where the server has no TTL index (FerretDB), the worker purges expired results this often. */
@@ -230,8 +232,12 @@ export const ENV_SCHEMA = z.object({
   OUTBOX_CLEAR_DELAY_MS: integer(0, MAX_OUTBOX_CLEAR_DELAY_MS).default(30_000), // 30 s, past a burst of expiries; 0 clears right after the publish
   OUTBOX_CLEAR_MAX_PENDING: integer(0).default(20_000), // bounds the start-up recovery after a crash
   OUTBOX_CLEAR_BATCH_SIZE: integer(1).default(200),
-  OUTBOX_RECOVERY_PAGES: integer(0).default(10), // pages of 100 of the owing index at start-up; bounded, never waits for a busy peer
+  OUTBOX_RECOVERY_PAGES: integer(0).default(10), // pages of 100 per burst of the start-up recovery (which goes through all); 0 skips it
   KAFKA_MAX_MESSAGE_BYTES: integer(64 * 1024).default(1_048_588), // Kafka's default max.message.bytes (1 MiB + 12)
+  // 6 s: the lowest a stock broker accepts (group.min.session.timeout.ms); a killed replica's
+  // partitions wait this long. 3 s (broker floor lowered, as the stack does) keeps it under 5 s.
+  KAFKA_SESSION_TIMEOUT_MS: integer(1_000).default(6_000),
+  KAFKA_HEARTBEAT_INTERVAL_MS: integer(100).default(1_000), // 1 s; at most a third of the session
   RESULT_RETENTION_MS: integer(60_000).default(7 * 24 * 3_600_000), // 7 days; a redelivery later than this is applied as new
   RESULT_PURGE_INTERVAL_MS: integer(1_000).default(60_000), // 1 min; only where the server has no TTL index
   LOG_LEVEL: z.enum(LOG_LEVELS, `must be one of pino's levels: ${LOG_LEVELS.join(', ')}`).default('info'),
@@ -283,6 +289,12 @@ function crossChecks(raw: Record<string, string | undefined>): ConfigIssue[] {
   }
   if (given('REDIS_PASSWORD_FILE') && raw['REDIS_URL'] !== undefined && URL.canParse(raw['REDIS_URL']) && new URL(raw['REDIS_URL']).password !== '') {
     issues.push({ variable: 'REDIS_PASSWORD_FILE', message: 'is set but REDIS_URL carries a password too: set one' });
+  }
+  const session = Number(raw['KAFKA_SESSION_TIMEOUT_MS']?.replaceAll('_', '') ?? 6_000);
+  const heartbeat = Number(raw['KAFKA_HEARTBEAT_INTERVAL_MS']?.replaceAll('_', '') ?? 1_000);
+  // Two missed heartbeats must not cost a live replica its partitions.
+  if (Number.isInteger(session) && Number.isInteger(heartbeat) && heartbeat * 3 > session) {
+    issues.push({ variable: 'KAFKA_HEARTBEAT_INTERVAL_MS', message: `must be at most a third of KAFKA_SESSION_TIMEOUT_MS (${session} ms)` });
   }
   if ((raw['REDIS_TLS'] === 'false' || raw['REDIS_TLS'] === '0') && raw['REDIS_URL']?.startsWith('rediss:')) {
     issues.push({ variable: 'REDIS_TLS', message: 'is false but REDIS_URL is rediss:// (TLS)' });
@@ -417,6 +429,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     },
     outboxRecoveryPages: e.OUTBOX_RECOVERY_PAGES,
     kafkaMaxMessageBytes: e.KAFKA_MAX_MESSAGE_BYTES,
+    kafkaGroupTimeouts: { sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS, heartbeatIntervalMs: e.KAFKA_HEARTBEAT_INTERVAL_MS },
     resultRetentionMs: e.RESULT_RETENTION_MS,
     resultPurgeIntervalMs: e.RESULT_PURGE_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,

@@ -92,11 +92,12 @@ export function consentFamily(deps: ConsentFamilyDeps): CommandFamily<ConsentFam
       if (command.type !== 'DecideOrgConsent' || !mayDecideFor(command.actor, command.orgId)) return null;
       return deps.rates.hit(`org-decisions:${command.orgId}`, deps.orgDecisionWindowMs, now);
     },
-    // Read at decision time, not cached: a policy set before a create applies to it.
+    // Read at decision time, not cached: a policy set before a create applies to it. Only a
+    // create or a renewal (an update with a new expiryTime) uses it, so only they pay the read.
     async loadContext(command, _stored, _now, count) {
       const rate = count === null ? NO_RATE_CONTEXT : { orgDecisionsInWindow: count, orgDecisionLimit: deps.orgDecisionLimit };
-      if (command.type !== 'CreateConsent' && command.type !== 'UpdateConsent') return rate;
-      return { ...rate, servicePolicy: await policyOf(command.serviceId) };
+      const usesPolicy = command.type === 'CreateConsent' || (command.type === 'UpdateConsent' && command.expiryTime !== null);
+      return usesPolicy ? { ...rate, servicePolicy: await policyOf(command.serviceId) } : rate;
     },
     decide: (command, stored, context, now) => command.type === SET_SERVICE_POLICY
       ? decideSetServicePolicy(command, stored as ServicePolicy | null, now)

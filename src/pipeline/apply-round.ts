@@ -244,7 +244,15 @@ async function writeAll<C, S, P>(deps: PipelineDeps, writes: readonly Written<C,
 
 // ---- the round ------------------------------------------------------------------------------
 
+/** Hands published outboxes found stored (and not rewritten by the round) to the clearing strategy. */
+async function clearFound(deps: PipelineDeps, found: readonly Owed[]): Promise<void> {
+  const byCollection = groupBy(found, ({ target }) => target.collection, ({ record, mark }) => ({ id: record.id, entryIds: record.outbox.map((e) => e.id), mark }));
+  await Promise.all([...byCollection].map(([collection, refs]) => deps.clears.published(collection, refs)));
+}
+
 interface Settled<C, S, P> {
+  /** Every aggregate loaded, by lock key (the last load of those whose write raced). */
+  readonly loaded: Map<string, AggregateRecord<unknown>>;
   readonly written: Written<C, S, P>[];
   readonly answers: { readonly entry: Entry<C, P>; readonly answer: Answer | null }[];
   readonly failures: { readonly entry: Entry<C, P>; readonly error: unknown }[];
@@ -254,7 +262,7 @@ interface Settled<C, S, P> {
 async function decideAndWrite<C extends DomainCommand, S extends Versioned, X, P>(
   deps: PipelineDeps, runtime: FamilyRuntime<C, S, X, P>, entries: readonly Entry<C, P>[],
 ): Promise<Settled<C, S, P>> {
-  const settled: Settled<C, S, P> = { written: [], answers: [], failures: [] };
+  const settled: Settled<C, S, P> = { loaded: new Map(), written: [], answers: [], failures: [] };
   let open = entries;
   for (let attempt = 1; open.length > 0; attempt++) {
     if (attempt > MAX_ATTEMPTS) {
@@ -267,6 +275,7 @@ async function decideAndWrite<C extends DomainCommand, S extends Versioned, X, P
       break;
     }
     const records = await loadAndFlushOwed(deps, runtime, open);
+    for (const [key, record] of records) settled.loaded.set(key, record);
     const decided = await decideAll(deps, runtime, open, records);
     const writes = decided.filter((d): d is Written<C, S, P> => d.kind === 'write');
     const outcomes = await writeAll(deps, writes);
@@ -334,9 +343,20 @@ export async function applyRound<C extends DomainCommand, S extends Versioned, X
   }
   const mark = marked.value;
   try {
-    const { written, answers, failures } = await decideAndWrite(deps, runtime, items.map((item, index) => ({ index, item })));
+    const { loaded, written, answers, failures } = await decideAndWrite(deps, runtime, items.map((item, index) => ({ index, item })));
     const published = written.map(({ entry, next }): Owed => ({ target: entry.item.target, record: next, mark }));
-    const answeredKeys = answers.map(({ entry }) => lockKeyOf(entry.item.target));
+    // What this round answered without a write owes nothing new; but an outbox it found stored
+    // (published: the flush saw to that) may be one whose publisher died before its deferred
+    // clear. Unmarked now, it would stay in the store as owing with nothing left to clear it, so
+    // it is cleared under this round's mark and leaves the index with that clear.
+    const answeredKeys: string[] = [];
+    const foundOwing: Owed[] = [];
+    for (const { entry } of answers) {
+      const key = lockKeyOf(entry.item.target);
+      const found = loaded.get(key);
+      if (found && found.outbox.length > 0) foundOwing.push({ target: entry.item.target, record: found, mark });
+      else answeredKeys.push(key);
+    }
     const all = [...earlier, ...answers.flatMap(({ answer }) => (answer ? [answer] : []))];
     await publishRound(deps, runtime, published, all);
 
@@ -352,9 +372,11 @@ export async function applyRound<C extends DomainCommand, S extends Versioned, X
       runtime.family.afterWrites(changes).catch((error: unknown) =>
         deps.logger.warn({ err: error, writes: changes.length }, 'after-write step failed; the safety net will repair it')),
       held.release(),
-      // What this round answered without a write owes nothing new. A failed write may have
-      // happened (a timeout), so it stays marked for the recovery to look at.
-      deps.owing.unmark(answeredKeys, mark),
+      // A failed write may have happened (a timeout), so it stays marked for the recovery to look
+      // at. Nor does a failed unmark fail the round, whose answers are out: the recovery unmarks it.
+      deps.owing.unmark(answeredKeys, mark).catch((error: unknown) =>
+        deps.logger.warn({ err: error, keys: answeredKeys.length }, 'unmarking answered aggregates failed; the start-up recovery unmarks them')),
+      clearFound(deps, foundOwing),
     ]);
 
     const outcomes: ItemOutcome<S>[] = items.map(() => ({ kind: 'answered', result: null }));

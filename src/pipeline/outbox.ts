@@ -5,6 +5,7 @@
 // again only for the entries the ledger does not know, so a deferred clear causes no second
 // publish; a crash before the ledger write only means the same messages (same eventIds) are
 // sent again, which consumers recognise.
+import type { Logger } from '../logging/logger.ts';
 import type { FamilyRuntime, Target, Versioned, DomainCommand } from './family.ts';
 import { groupBy } from './group-by.ts';
 import type { OutboxClearing } from './outbox-clears.ts';
@@ -24,6 +25,7 @@ export interface OutboxDeps {
   readonly published: PublishedEntries;
   readonly clears: OutboxClearing;
   readonly observer: PipelineObserver;
+  readonly logger: Logger;
   /** The broker's max.message.bytes (KAFKA_MAX_MESSAGE_BYTES): no record we send may be larger. */
   readonly maxMessageBytes: number;
 }
@@ -173,15 +175,30 @@ async function publishWithAnswers<C extends DomainCommand, S extends Versioned, 
 }
 
 /**
- * After a round's publish: its written results stored and its entries remembered as published.
- * Returns the writes, to be started in the same turn as the round's other Redis work (so they share
- * a round trip); the clears follow once they are done.
+ * After a round's publish: its written results stored and its entries remembered as published,
+ * then the outboxes handed to the (deferred) clears. Returns the writes, to be started in the same
+ * turn as the round's other Redis work (so they share a round trip).
+ * The round's messages are out by now, so a Redis failure here must not fail the round: retried,
+ * it would find its outboxes unknown to the ledger and publish them all again (a Redis outage
+ * under load used to repeat every result and event of the rounds in flight, results twice). So
+ * without the ledger the outboxes are cleared at once instead (a MongoDB write; their owing marks
+ * stay for the recovery, which finds them empty). Without stored results nothing is cleared and
+ * the round fails as before: a cleared outbox would leave a redelivery nothing to answer from.
  */
-export function recordPublished<C extends DomainCommand, S extends Versioned, X, P>(
+export async function recordPublished<C extends DomainCommand, S extends Versioned, X, P>(
   deps: OutboxDeps, runtime: FamilyRuntime<C, S, X, P>, written: readonly Owed[],
 ): Promise<void> {
   const entries = written.flatMap(({ record }) => record.outbox);
   const results = entries.filter((entry) => entry.kind === 'result').map((entry) => storedResultOf(runtime.family.name, entry));
-  const recorded = Promise.all([deps.results.putMany(results), deps.published.remember(entries.map((entry) => entry.id), PUBLISHED_REMEMBERED_MS)]);
-  return recorded.then(() => Promise.all([...byCollection(written)].map(([collection, refs]) => deps.clears.published(collection, refs)))).then(() => undefined);
+  const [stored, remembered] = await Promise.allSettled([
+    deps.results.putMany(results), deps.published.remember(entries.map((entry) => entry.id), PUBLISHED_REMEMBERED_MS),
+  ]);
+  if (stored.status === 'rejected') throw stored.reason;
+  const grouped = [...byCollection(written)];
+  if (remembered.status === 'fulfilled') {
+    await Promise.all(grouped.map(([collection, refs]) => deps.clears.published(collection, refs)));
+    return;
+  }
+  deps.logger.warn({ err: remembered.reason, outboxes: written.length }, 'published; the ledger is unreachable, so the outboxes are cleared at once');
+  await Promise.all(grouped.map(([collection, refs]) => deps.store.clearOutboxes(collection, refs)));
 }

@@ -126,8 +126,11 @@ export interface AggregateStore {
    * outbox holding other entries belongs to a newer version, which owes its own messages.
    */
   clearOutboxes(collection: string, outboxes: readonly OutboxRef[]): Promise<void>;
-  /** Ids of aggregates whose outbox still owes messages (left by a crash). */
-  findOwing(collection: string, limit: number): Promise<string[]>;
+  /**
+   * Ids of aggregates whose outbox still owes messages (left by a crash), in id order, up to
+   * `limit`, only those after `afterId` when given (a page of them).
+   */
+  findOwing(collection: string, limit: number, afterId?: string): Promise<string[]>;
   /**
    * Stores revisions in a history collection in as few writes as the server allows. A revision
    * whose id is stored already is left as it is (the same change stored again by a redo).
@@ -160,8 +163,14 @@ export interface OwingIndex {
   mark(keys: readonly string[]): Promise<number>;
   /** Unmarks each key whose mark is at most `mark`. */
   unmark(keys: readonly string[], mark: number): Promise<void>;
-  /** Up to `limit` marked keys, oldest mark first, with their marks. */
-  oldest(limit: number): Promise<{ readonly key: string; readonly mark: number }[]>;
+  /**
+   * A page of marked keys with marks in (`after`, `upTo`], oldest mark first: `limit` keys, plus
+   * the other keys of the last page's mark (a round's keys share one), so the next page is the
+   * keys marked after the last mark of this one.
+   */
+  page(after: number, upTo: number, limit: number): Promise<{ readonly key: string; readonly mark: number }[]>;
+  /** The newest mark handed out so far (0 before the first). */
+  newestMark(): Promise<number>;
   /**
    * Whether the index is known complete for the collection: false when Redis lost it (restarted
    * empty) or it was never kept, so owed outboxes written before may be missing from it.

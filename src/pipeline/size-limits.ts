@@ -74,22 +74,32 @@ function cut(text: string | null): string | null {
   return text === null || text.length <= MAX_ECHOED_ID_CHARS ? text : text.slice(0, MAX_ECHOED_ID_CHARS);
 }
 
+/** The longest message or field name a bounded refusal still carries (the rest is cut). */
+export const MAX_ECHOED_TEXT_CHARS = 1_024;
+
+function cutTo(text: string | null, chars: number): string | null {
+  return text === null || text.length <= chars ? text : text.slice(0, chars);
+}
+
 /**
  * The result to publish: `body` if its encoded record (`encodedBytes`, key included) fits the
- * limit, else a small 413 RESULT_TOO_LARGE in its place, with no state and the ids cut to
- * MAX_ECHOED_ID_CHARS (a 1 MB correlationId cannot be echoed).
+ * limit. Otherwise the bulk goes (state, and ids cut to MAX_ECHOED_ID_CHARS: a 1 MB correlationId
+ * cannot be echoed) but a refusal keeps its reason: a 413 COMMAND_TOO_LARGE whose echo does not
+ * fit is still a COMMAND_TOO_LARGE to the producer. Only a result whose bulk is what the command
+ * produced (a success with its state) becomes a small 413 RESULT_TOO_LARGE.
  */
 export function fitResult(body: ResultBody, encodedBytes: number, limit: number): ResultBody {
   if (encodedBytes <= limit) return body;
-  const rejection = resultTooLarge(encodedBytes, limit);
+  const refused = body.errorCode !== null;
+  const rejection = refused ? null : resultTooLarge(encodedBytes, limit);
   return {
     commandId: cut(body.commandId) as string,
     correlationId: cut(body.correlationId),
     commandType: cut(body.commandType) as string,
-    statusCode: rejection.statusCode,
-    errorCode: rejection.errorCode,
-    message: rejection.message,
-    field: null,
+    statusCode: rejection?.statusCode ?? body.statusCode,
+    errorCode: rejection?.errorCode ?? body.errorCode,
+    message: rejection?.message ?? cutTo(body.message, MAX_ECHOED_TEXT_CHARS),
+    field: rejection ? null : cutTo(body.field, MAX_ECHOED_TEXT_CHARS),
     requestId: body.requestId,
     processedAt: body.processedAt,
     state: null,

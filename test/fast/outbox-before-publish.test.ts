@@ -11,7 +11,7 @@ import { pollUntil } from '../support/poll-until.ts';
 
 const brokerDown = (): InfrastructureError => new InfrastructureError('kafka', new Error('broker unavailable'));
 const recover = (world: ConsentWorld): Promise<number> =>
-  recoverOwedOutboxes(world.deps, world.runtime, [world.collection], { pages: 1 }, createLogger('silent'));
+  recoverOwedOutboxes(world.deps, world.runtime, [world.collection], { burstPages: 1 }, createLogger('silent'));
 
 /** Sends the commands while the broker refuses the publish: the chunk fails as retryable. */
 async function sendWhileBrokerDown(world: ConsentWorld, commands: Parameters<ConsentWorld['send']>[0]): Promise<void> {
@@ -30,7 +30,7 @@ describe('the outbox, written before the publish', () => {
 
     expect(atPublish).toEqual([['c-outbox:1:ConsentCreated', `result:${create.commandId}`]]);
     expect(world.store.peek(world.collection, 'c-outbox')?.outbox).toEqual([]);
-    expect(await world.owing.oldest(10)).toEqual([]);
+    expect(await world.owing.page(-1, Infinity, 10)).toEqual([]);
   });
 
   it('leaves the outbox owed after a failed publish, and the next command on the aggregate publishes it first, once', async () => {
@@ -91,7 +91,7 @@ describe('the outbox, written before the publish', () => {
     expect(world.eventsPublished().map((e) => e.eventId).sort()).toEqual(['c-left-2:1:ConsentCreated', 'c-left:1:ConsentCreated', 'c-left:2:ConsentUpdated']);
     expect(world.eventsPublished('c-left').map((e) => e.version)).toEqual([1, 2]);
     expect(world.store.peek(world.collection, 'c-left')?.outbox).toEqual([]);
-    expect(await world.owing.oldest(10)).toEqual([]);
+    expect(await world.owing.page(-1, Infinity, 10)).toEqual([]);
   });
 
   it('has the recovery find an owed outbox by scanning the store when the owing index was lost', async () => {

@@ -28,6 +28,8 @@ interface Envelope {
 
 export class CommandSource {
   readonly sent: Sent[] = [];
+  /** The commands topic's partition each command landed on (results are keyed by commandId, not by partition). */
+  readonly partitionOf = new Map<string, number>();
   private readonly registry: SchemaRegistry;
   private readonly producer: Producer;
   private readonly topic: string;
@@ -65,8 +67,9 @@ export class CommandSource {
   }
 
   async sendRaw(key: string, value: Buffer | null, commandId: string | null, klass: string, partition?: number): Promise<void> {
-    await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key, value, ...(partition === undefined ? {} : { partition }) }] });
+    const [written] = await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key, value, ...(partition === undefined ? {} : { partition }) }] });
     this.sent.push({ key, commandId, klass, ...(partition === undefined ? {} : { partition }) });
+    if (commandId !== null && written) this.partitionOf.set(commandId, written.partition);
   }
 
   async send(key: string, envelope: Envelope, klass: string, partition?: number): Promise<string> {

@@ -14,7 +14,14 @@ const STACK = path.join(ROOT, 'scripts/stack/stack.sh');
 
 export type Server = 'redis' | 'mongo' | 'kafka';
 
+/**
+ * The broker the suite runs on: the version the shared stack does NOT default to (3.9.2 beside
+ * the stack's 4.4.0), so that `npm test` drives both brokers end to end. FAULTS_KAFKA_VERSION picks another.
+ */
+export const FAULTS_KAFKA_VERSION = process.env['FAULTS_KAFKA_VERSION'] ?? '3.9.2';
+
 export const PRIVATE_ENV: Record<string, string> = {
+  STACK_KAFKA_VERSION: FAULTS_KAFKA_VERSION,
   STACK_RUN_DIR: process.env['FAULTS_STACK_RUN_DIR'] ?? path.join(process.env['CONSENT_STACK_HOME'] ?? path.join(homedir(), '.cache/consent-worker'), 'run-faults'),
   STACK_KAFKA_PORT: process.env['FAULTS_KAFKA_PORT'] ?? '29092',
   STACK_KAFKA_CONTROLLER_PORT: process.env['FAULTS_KAFKA_CONTROLLER_PORT'] ?? '29093',

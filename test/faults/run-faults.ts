@@ -17,18 +17,31 @@ import { CommandSource, HOSTILE_CLASSES } from './commands.ts';
 import type { StoredRevision } from '../../src/domain/ledger/verify-chain.ts';
 import { ledgerFindings, ledgerHolds, summarise } from './ledger-checks.ts';
 import { predict } from './oracle.ts';
-import { startPrivateStack, startServer, stopPrivateStack, stopServer, type Server } from './private-stack.ts';
+import { FAULTS_KAFKA_VERSION, startPrivateStack, startServer, stopPrivateStack, stopServer, type Server } from './private-stack.ts';
+import { partitionsByClient, resultTimes, survivorPause, type SurvivorPause } from './survivor-pause.ts';
 import { WorkerProcess } from './worker-process.ts';
 
 process.removeAllListeners('warning');
 const full = process.env['FAULTS_SCALE'] === 'full';
 const SCALE = full
-  ? { rate: 120, pool: 3_000, kills: 5, outageMs: 10_000, hostileEvery: 10, settleMs: 15_000 }
-  : { rate: 40, pool: 300, kills: 2, outageMs: 6_000, hostileEvery: 6, settleMs: 5_000 };
+  ? { rate: 120, pool: 3_000, kills: 5, replicaKills: 4, outageMs: 10_000, hostileEvery: 10, settleMs: 15_000 }
+  : { rate: 40, pool: 300, kills: 2, replicaKills: 2, outageMs: 6_000, hostileEvery: 6, settleMs: 5_000 };
 const JOIN_BOUND_MS = 60_000;
 const POISON_BOUND_MS = 30_000;
 const RECOVERY_BOUND_MS = 90_000;
 const PARTITIONS = 6;
+/**
+ * Issue 21: one replica's crash should not stall the others for longer than the target; the check
+ * fails past the bound. The two differ because a survivor still waits up to LOCK_WAIT_MS (5 s) for
+ * leases the killed replica held (measured 7.0 s once in four kills; docs/supported-versions.md):
+ * the bound keeps the check from failing on that known case while still failing on the old stall
+ * (27-30 s, the session timeout and an eager rebalance). Each pause says whether it met the target.
+ */
+const SURVIVOR_PAUSE_TARGET_MS = 5_000;
+const SURVIVOR_PAUSE_BOUND_MS = 10_000;
+// The session a killed replica's partitions wait for (the private broker allows down to 1 s).
+const SESSION_TIMEOUT_MS = process.env['FAULTS_SESSION_TIMEOUT_MS'] ?? '3000';
+const HEARTBEAT_INTERVAL_MS = process.env['FAULTS_HEARTBEAT_INTERVAL_MS'] ?? '500';
 
 interface Check { name: string; ok: boolean; detail: string }
 const checks: Check[] = [];
@@ -47,7 +60,7 @@ async function main(): Promise<number> {
   const run = randomUUID().slice(0, 8);
   const logDir = path.resolve(import.meta.dirname, '../../.faults', run);
   mkdirSync(logDir, { recursive: true });
-  say(`run ${run} (${full ? 'full' : 'seed'}), logs in ${logDir}`);
+  say(`run ${run} (${full ? 'full' : 'seed'}) on Kafka ${FAULTS_KAFKA_VERSION}, session ${SESSION_TIMEOUT_MS} ms, heartbeat ${HEARTBEAT_INTERVAL_MS} ms; logs in ${logDir}`);
   const servers = await startPrivateStack();
   const topic = (name: string) => `${name}.cwfault-${run}`;
   const env: Record<string, string> = {
@@ -56,10 +69,12 @@ async function main(): Promise<number> {
     CONSENT_COMMANDS_TOPIC: topic('consent.commands'), CONSENT_RESULTS_TOPIC: topic('consent.results'), CONSENT_EVENTS_TOPIC: topic('consent.events'),
     PERMISSION_COMMANDS_TOPIC: topic('permission.commands'), PERMISSION_RESULTS_TOPIC: topic('permission.results'), PERMISSION_EVENTS_TOPIC: topic('permission.events'),
     TOPIC_PARTITIONS: String(PARTITIONS), COMMIT_EVERY: '64', SWEEP_ENABLED: 'false', ORG_DECISION_LIMIT: '100000000', LOG_LEVEL: 'info',
+    KAFKA_SESSION_TIMEOUT_MS: SESSION_TIMEOUT_MS, KAFKA_HEARTBEAT_INTERVAL_MS: HEARTBEAT_INTERVAL_MS,
   };
   const commandsTopic = env['CONSENT_COMMANDS_TOPIC'] as string;
   const spawnWorker = (name: string): WorkerProcess => {
-    const w = new WorkerProcess(name, env, logDir);
+    // Its own client id: the group's description tells which partitions each process holds.
+    const w = new WorkerProcess(name, { ...env, KAFKA_CLIENT_ID: `cwfault-${name}` }, logDir);
     w.start();
     workers.push(w);
     return w;
@@ -184,7 +199,7 @@ async function main(): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   const joinT0 = Date.now();
-  const replica = spawnWorker('worker-b');
+  let replica = spawnWorker('worker-b');
   let joinedMs: number | null = null;
   while (Date.now() - joinT0 < JOIN_BOUND_MS) {
     const group = (await admin.describeGroups([env['CONSUMER_GROUP'] as string]).catch(() => null))?.groups[0];
@@ -194,6 +209,60 @@ async function main(): Promise<number> {
   }
   check('a second replica joins the group under load', joinedMs !== null,
     joinedMs === null ? `not a stable member within ${JOIN_BOUND_MS} ms (${replica.logFile})` : `stable with 2 members after ${joinedMs} ms`);
+
+  // kill -9 of one of two replicas under load, each in turn: how long the survivor stops. Odd
+  // kills leave the killed one down (the survivor must take its partitions over); even ones
+  // restart it at once, as a supervisor would: its new member's join then starts a rebalance that
+  // waits for the dead member's session, which stopped every partition of the group (issue 21).
+  const groupId = env['CONSUMER_GROUP'] as string;
+  const stableWithTwo = async (): Promise<boolean> => {
+    const since = Date.now();
+    while (Date.now() - since < JOIN_BOUND_MS) {
+      const group = (await admin.describeGroups([groupId]).catch(() => null))?.groups[0];
+      if (group?.state === 'Stable' && group.members.length === 2) return true;
+      await sleep(250);
+    }
+    return false;
+  };
+  const pauses: (SurvivorPause & { killed: string; restartedAtOnce: boolean })[] = [];
+  for (let i = 1; i <= SCALE.replicaKills && joinedMs !== null; i++) {
+    if (!(await stableWithTwo())) { check(`kill -9 of one of two replicas #${i}`, false, `the group was not stable with 2 members within ${JOIN_BOUND_MS} ms`); break; }
+    await sleep(3_000);
+    const killReplica = i % 2 === 1;
+    const [victim, survivor] = killReplica ? [replica, primary] : [primary, replica];
+    const owned = await partitionsByClient(admin, groupId, commandsTopic);
+    const orphaned = owned.get(`cwfault-${victim.name}`) ?? [];
+    const kept = owned.get(`cwfault-${survivor.name}`) ?? [];
+    const killedAt = Date.now();
+    await victim.kill9();
+    const restartAtOnce = i % 2 === 0;
+    const restart = () => {
+      const restarted = spawnWorker(`${killReplica ? 'worker-b' : 'worker-a'}-k${i}`);
+      if (killReplica) replica = restarted; else primary = restarted;
+      return restarted;
+    };
+    const restartedAtOnce = restartAtOnce ? restart() : null;
+    let pause = survivorPause([], orphaned, kept, killedAt, Date.now());
+    while (Date.now() - killedAt < RECOVERY_BOUND_MS) {
+      await sleep(500);
+      pause = survivorPause(resultTimes(collector.received, env['CONSENT_RESULTS_TOPIC'] as string, source.partitionOf), orphaned, kept, killedAt, Date.now());
+      if (pause.takeoverMs !== null) break;
+    }
+    await sleep(2_000); // results of the survivor's own partitions since the takeover, so their gap is closed
+    const at = Date.now();
+    pause = survivorPause(resultTimes(collector.received, env['CONSENT_RESULTS_TOPIC'] as string, source.partitionOf), orphaned, kept, killedAt, at);
+    pauses.push({ ...pause, killed: victim.name, restartedAtOnce: restartAtOnce });
+    const metTarget = pause.takeoverMs !== null && pause.takeoverMs <= SURVIVOR_PAUSE_TARGET_MS && pause.ownGapMs <= SURVIVOR_PAUSE_TARGET_MS;
+    check(`kill -9 of one of two replicas #${i} (${restartAtOnce ? 'restarted at once' : 'left down'}): the group answers again within ${SURVIVOR_PAUSE_BOUND_MS} ms (target ${SURVIVOR_PAUSE_TARGET_MS} ms: ${metTarget ? 'met' : 'MISSED'})`,
+      orphaned.length > 0 && kept.length > 0 && pause.takeoverMs !== null && pause.takeoverMs <= SURVIVOR_PAUSE_BOUND_MS && pause.ownGapMs <= SURVIVOR_PAUSE_BOUND_MS,
+      `killed ${victim.name} (partitions ${orphaned.join(',') || 'none'}); its partitions answered again `
+      + `${pause.takeoverMs === null ? `not within ${RECOVERY_BOUND_MS} ms` : `${pause.takeoverMs} ms after the kill`}${restartAtOnce ? '' : ` (by ${survivor.name})`}; `
+      + `longest gap on ${survivor.name}'s own partitions (${kept.join(',') || 'none'}) ${pause.ownGapMs} ms`);
+    const next = restartedAtOnce ?? restart();
+    if (next.logLines('worker started').length === 0) await started(next, RECOVERY_BOUND_MS);
+  }
+  await stableWithTwo();
+
   await sleep(full ? 20_000 : 10_000);
   const leave = await replica.terminate();
   const afterLeave = await probe('the replica left', Date.now());
@@ -324,6 +393,9 @@ async function main(): Promise<number> {
     killsSurvived, kills: SCALE.kills, lost: differs.filter((d) => d.endsWith('missing')).length + missing.length,
     appliedTwice: differs.filter((d) => d.includes('.version')).length, eventsMissing: missingEvents, hostileClasses: classes.size,
     outagesSurvived, outages: outages.length, replicaJoinMs: joinedMs, sendErrors, probeLatency, durationS: Math.round((Date.now() - t0) / 1000),
+    kafkaVersion: FAULTS_KAFKA_VERSION, sessionTimeoutMs: Number(SESSION_TIMEOUT_MS), heartbeatIntervalMs: Number(HEARTBEAT_INTERVAL_MS),
+    // Per kill of one of two replicas: the survivor's takeover of the killed one's partitions and the longest gap on its own.
+    survivorPauses: pauses.map((p) => ({ killed: p.killed, restartedAtOnce: p.restartedAtOnce, takeoverMs: p.takeoverMs, ownGapMs: p.ownGapMs })),
   };
   writeFileSync(path.join(logDir, 'summary.json'), JSON.stringify({ summary, checks }, null, 2));
   say(`summary ${JSON.stringify(summary)}`);

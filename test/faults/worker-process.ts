@@ -27,11 +27,19 @@ export class WorkerProcess {
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     this.child = child;
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    this.spawnFailed = false;
+    // A failed spawn (the node binary gone, e.g. node_modules being reinstalled) is an 'error'
+    // event: unhandled, it ended the suite at once and left the other workers running.
+    this.exited = new Promise((resolve) => {
+      child.on('exit', (code) => resolve(code));
+      child.on('error', (error) => { this.spawnFailed = true; log.write(`spawn failed: ${error.message}\n`); resolve(null); });
+    });
   }
 
+  private spawnFailed = false;
+
   get running(): boolean {
-    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+    return this.child !== null && !this.spawnFailed && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** kill -9: no stop path at all. */

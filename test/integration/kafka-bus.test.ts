@@ -13,7 +13,7 @@ import { dlqTopicOf, parkInDeadLetter, PROCESSING_FAILED } from '../../src/pipel
 import { isRetryable, OversizedRecordError } from '../../src/pipeline/errors.ts';
 import { NO_OBSERVER } from '../../src/pipeline/observer.ts';
 import { batchHandler } from '../../src/pipeline/partition-batch.ts';
-import type { MessageBus } from '../../src/pipeline/ports.ts';
+import type { InboundMessage, MessageBus } from '../../src/pipeline/ports.ts';
 import { createServedTopics } from '../support/kafka-topics.ts';
 
 const brokers = inject('servers').kafkaBrokers.split(',');
@@ -150,6 +150,33 @@ describe('a consumer crash kafkajs would not restart', () => {
       await bus.close();
     }
   }, 60_000);
+});
+
+describe('a batch that runs longer than the consumer session', () => {
+  it('keeps its partition: the bus heartbeats while the batch runs, so it is delivered and committed once', async () => {
+    const name = await topic();
+    const groupId = `cwtest-bus-long-${randomUUID().slice(0, 8)}`;
+    // 6 s: the session a stock broker's floor allows, so the test runs on any broker.
+    const bus = createKafkaBus({ brokers, clientId: 'bus-test-long', logger: createLogger('fatal', 'kafka-bus-test'), sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000 });
+    await bus.publish([{ topic: name, key: 'k', value: Buffer.from('slow') }]);
+    const deliveries: string[] = [];
+    const committed = new Promise<void>((resolve, reject) => {
+      bus.consume({
+        groupId, topics: [name], partitionsConsumedConcurrently: 1,
+        onBatch: async (batch) => {
+          deliveries.push(...batch.messages.map((m) => m.offset));
+          await new Promise((r) => setTimeout(r, 9_000)); // one and a half sessions without returning to kafkajs
+          await batch.commitThrough(batch.messages.at(-1) as InboundMessage);
+          resolve();
+        },
+      }).catch(reject);
+    });
+    await committed;
+    await new Promise((r) => setTimeout(r, 2_000)); // a redelivery after a lost membership would come now
+    await bus.close();
+    const [partition] = (await admin.fetchOffsets({ groupId, topics: [name] }))[0]?.partitions ?? [];
+    expect({ deliveries, committed: partition?.offset }).toEqual({ deliveries: ['0'], committed: '1' });
+  }, 30_000);
 });
 
 describe('a record over the size limit', () => {

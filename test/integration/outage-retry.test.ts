@@ -8,9 +8,11 @@ import { startHarness, type Harness } from '../support/worker-harness.ts';
 
 let h: Harness;
 let proxy: CountingProxy;
+/** Hears every MongoDB command the worker sends (a test arms it to cut Redis at a given step). */
+let onStoreCommand: (name: string) => void = () => undefined;
 beforeAll(async () => {
   proxy = await startCountingProxy(inject('servers').redisUrl);
-  h = await startHarness({ REDIS_URL: proxy.url, SWEEP_ENABLED: 'false' });
+  h = await startHarness({ REDIS_URL: proxy.url, SWEEP_ENABLED: 'false' }, { onStoreCommand: (name) => onStoreCommand(name) });
 });
 afterAll(async () => {
   proxy?.restore();
@@ -43,5 +45,35 @@ describe('a Redis outage during a batch', () => {
       expect(h.results(commands[2 * i + 1]!.commandId)[0]).toMatchObject({ statusCode: '200' });
       expect(h.events(consentId).map((e) => [e['version'], e['eventType']])).toEqual([[1, 'ConsentCreated'], [2, 'ConsentUpdated']]);
     }
+  }, 120_000);
+
+  it('publishes a round once when Redis goes down between its write and its ledger entry: no result or event twice', async () => {
+    const run = randomUUID().slice(0, 6);
+    const consentIds = Array.from({ length: 12 }, (_, i) => `c-mid-${run}-${i}`);
+    const commands: { key: string; value: Buffer; commandId: string }[] = [];
+    for (const consentId of consentIds) {
+      const payload = { consentId, serviceId: 'svc-mail', userId: 'user-1', status: 'ACTIVE' };
+      commands.push({ key: consentId, ...(await h.producer.encode(h.topics.consentCommands, 'CreateConsent', payload)) });
+    }
+    // The first round's write (an insert) takes Redis away (refused, so ioredis's retries run out):
+    // its publish still goes out, its ledger entry cannot.
+    let cut = false;
+    onStoreCommand = (name) => {
+      if (name !== 'insert' || cut) return;
+      cut = true;
+      proxy.refuse();
+      setTimeout(() => proxy.restore(), 3_000);
+    };
+    try {
+      await h.producer.sendRawMany(h.topics.consentCommands, commands.map(({ key, value }) => ({ key, value })));
+      for (const { commandId } of commands) await h.result(commandId, 60_000);
+      await new Promise((resolve) => setTimeout(resolve, 2_000)); // a repeat would show by now
+    } finally {
+      onStoreCommand = () => undefined;
+      proxy.restore();
+    }
+    expect(cut).toBe(true);
+    for (const { commandId } of commands) expect(h.results(commandId)).toHaveLength(1);
+    for (const consentId of consentIds) expect(h.events(consentId).map((e) => e['eventType'])).toEqual(['ConsentCreated']);
   }, 120_000);
 });

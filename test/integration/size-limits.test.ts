@@ -40,3 +40,18 @@ describe('size limits where a message enters and leaves', () => {
     expect(await h.result(commandId, 30_000)).toMatchObject({ statusCode: '400', field: 'consentData' });
   });
 });
+
+describe('a refusal whose own answer would be over a small broker limit (KAFKA_MAX_MESSAGE_BYTES=65536)', () => {
+  let small: Harness;
+  beforeAll(async () => { small = await startHarness({ KAFKA_MAX_MESSAGE_BYTES: '65536' }); });
+  afterAll(async () => { await small?.stop(); });
+
+  it('answers 413 COMMAND_TOO_LARGE (not RESULT_TOO_LARGE) with the correlationId cut, and applies nothing', async () => {
+    const consentId = uid('c-big-small');
+    const big = await small.consent('CreateConsent', create(consentId), { correlationId: 'y'.repeat(100_000) });
+    const result = await small.result(big, 30_000);
+    expect(result).toMatchObject({ statusCode: '413', errorCode: 'COMMAND_TOO_LARGE', state: null });
+    expect(String(result['correlationId'])).toHaveLength(128);
+    expect(await small.mongo.db(small.config.mongodbDatabase).collection('consents').findOne({ _id: consentId as never })).toBeNull();
+  });
+});

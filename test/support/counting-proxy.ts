@@ -12,6 +12,12 @@ export interface CountingProxy {
   reset(): void;
   /** Cuts every connection and refuses new ones until `restore` (the server "down" for its client). */
   cut(): void;
+  /**
+   * Cuts every connection and stops listening (connection refused, as when the server process is
+   * gone): unlike `cut`, whose accepted-then-closed connections count as reconnects to ioredis,
+   * the client's retries run out and its commands fail.
+   */
+  refuse(): void;
   restore(): void;
   close(): Promise<void>;
 }
@@ -44,10 +50,18 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
       down = true;
       for (const socket of sockets) socket.destroy();
     },
-    restore() { down = false; },
+    refuse() {
+      down = true;
+      for (const socket of sockets) socket.destroy();
+      if (server.listening) server.close();
+    },
+    restore() {
+      down = false;
+      if (!server.listening) server.listen(port, '127.0.0.1');
+    },
     async close() {
       for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

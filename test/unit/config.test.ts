@@ -32,6 +32,12 @@ describe('configuration defaults', () => {
     });
   });
 
+  it('gives the consumer a 6 s session (a stock broker\'s floor) with a 1 s heartbeat, and takes shorter ones', () => {
+    expect(loadConfig({}).kafkaGroupTimeouts).toEqual({ sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000 });
+    expect(loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '3_000', KAFKA_HEARTBEAT_INTERVAL_MS: '500' }).kafkaGroupTimeouts)
+      .toEqual({ sessionTimeoutMs: 3_000, heartbeatIntervalMs: 500 });
+  });
+
   it('treats an empty or blank variable as unset', () => {
     expect(loadConfig({ LOCK_TTL_MS: '', LOG_LEVEL: '  ' })).toMatchObject({ lockTtlMs: 10_000, logLevel: 'info' });
   });
@@ -58,6 +64,9 @@ const badValues: { name: string; env: Record<string, string>; variable: string }
   { name: 'a negative integer', env: { LOCK_WAIT_MS: '-1' }, variable: 'LOCK_WAIT_MS' },
   { name: 'zero partitions', env: { TOPIC_PARTITIONS: '0' }, variable: 'TOPIC_PARTITIONS' },
   { name: 'a lock TTL under 100 ms', env: { LOCK_TTL_MS: '99' }, variable: 'LOCK_TTL_MS' },
+  { name: 'a heartbeat over a third of the session', env: { KAFKA_SESSION_TIMEOUT_MS: '3000', KAFKA_HEARTBEAT_INTERVAL_MS: '1001' }, variable: 'KAFKA_HEARTBEAT_INTERVAL_MS' },
+  { name: 'a session under the default heartbeat\'s three', env: { KAFKA_SESSION_TIMEOUT_MS: '2_000' }, variable: 'KAFKA_HEARTBEAT_INTERVAL_MS' },
+  { name: 'a session timeout under 1 s', env: { KAFKA_SESSION_TIMEOUT_MS: '999', KAFKA_HEARTBEAT_INTERVAL_MS: '300' }, variable: 'KAFKA_SESSION_TIMEOUT_MS' },
   { name: 'a yes/no flag', env: { SWEEP_ENABLED: 'yes' }, variable: 'SWEEP_ENABLED' },
   { name: 'an ops port past 65535', env: { OPS_PORT: '65536' }, variable: 'OPS_PORT' },
   { name: 'an unknown SASL mechanism', env: { KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }, variable: 'KAFKA_SASL_MECHANISM' },

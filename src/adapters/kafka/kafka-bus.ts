@@ -16,6 +16,23 @@ export interface KafkaBusOptions extends KafkaSecurityOptions {
   readonly logger: Logger;
   /** The broker's max.message.bytes; a larger record is refused here, before it is produced. */
   readonly maxMessageBytes?: number;
+  /** Hears the API name of every request the producer and the consumers send (kafkajs instrumentation). */
+  readonly onRequest?: (apiName: string) => void;
+  /** How long the group waits for a silent member (a killed replica) before its partitions move. */
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+}
+
+// Stock brokers refuse a session under 6 s (group.min.session.timeout.ms); see docs/supported-versions.md.
+const DEFAULT_SESSION_TIMEOUT_MS = 6_000;
+const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
+
+/** The broker's answer to a session timeout outside its group.min/max.session.timeout.ms. */
+function isInvalidSessionTimeout(error: unknown): boolean {
+  for (let e = error as { type?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (e.type === 'INVALID_SESSION_TIMEOUT') return true;
+  }
+  return false;
 }
 
 // The broker's answers to a record (or a batch) over its size limit. kafkajs marks both as not
@@ -105,6 +122,8 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
     createPartitioner: Partitioners.DefaultPartitioner,
     retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
   });
+  const onRequest = options.onRequest;
+  if (onRequest) producer.on(producer.events.REQUEST, (event) => onRequest(event.payload.apiName));
   // For set-up steps whose "not yet" answers are expected (fresh topics, a fresh group
   // coordinator): kafkajs logs every such refusal at ERROR, which would read as a fault.
   const quiet = new Kafka({ clientId: `${options.clientId}-setup`, brokers: [...options.brokers], logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100 }, ...security });
@@ -184,8 +203,14 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
       } finally {
         await admin.disconnect();
       }
-      const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+      const sessionTimeout = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+      const heartbeatInterval = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+      // kafkajs has neither cooperative rebalancing nor static membership: a killed replica's
+      // partitions, and (eager rebalance) every other replica's too, wait for its session to
+      // expire. A short session is what keeps that pause short.
+      const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout, heartbeatInterval });
       consumers.push(consumer);
+      if (onRequest) consumer.on(consumer.events.REQUEST, (event) => onRequest(event.payload.apiName));
       // Group membership for readiness: joined once the group assigned partitions, out again
       // while it rebalances and once the consumer stops or crashes.
       let joined = false;
@@ -225,7 +250,15 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
             isRunning: () => payload.isRunning() && !payload.isStale(),
             highWatermark: batch.highWatermark,
           };
-          await onBatch(partitionBatch);
+          // kafkajs heartbeats only between batches or when asked: a round longer than the
+          // session (a slow store, the pauses of an outage) would cost this live replica its
+          // partitions. So it is asked every interval while the batch runs (it sends only when due).
+          const keepAlive = setInterval(() => { payload.heartbeat().catch(() => undefined); }, heartbeatInterval);
+          try {
+            await onBatch(partitionBatch);
+          } finally {
+            clearInterval(keepAlive);
+          }
         },
       };
       // kafkajs restarts its consumer after a crash only when the error was retriable; after any
@@ -233,11 +266,22 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
       // stopped while the process lives on, consuming nothing. Restarted here instead, with the
       // one backoff: what was not committed is redelivered and answered idempotently.
       let stopping = false;
+      // A consumer that crashes again right after each restart (a broker refusing its session
+      // timeout does so at every join) backs off further each time, not from the start: counted
+      // until it joins the group again.
+      let crashesSinceJoin = 0;
+      consumer.on(consumer.events.GROUP_JOIN, () => { crashesSinceJoin = 0; });
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         if (payload.restart || stopping) return;
-        options.logger.error({ err: payload.error, groupId }, 'the Kafka consumer stopped on an error kafkajs does not retry; restarting it');
+        crashesSinceJoin++;
+        if (isInvalidSessionTimeout(payload.error)) {
+          options.logger.error({ err: payload.error, groupId, sessionTimeoutMs: sessionTimeout },
+            'the broker refuses this session timeout: lower its group.min.session.timeout.ms or raise KAFKA_SESSION_TIMEOUT_MS; retrying');
+        } else {
+          options.logger.error({ err: payload.error, groupId }, 'the Kafka consumer stopped on an error kafkajs does not retry; restarting it');
+        }
         void (async () => {
-          for (let attempt = 1; !stopping; attempt++) {
+          for (let attempt = crashesSinceJoin; !stopping; attempt++) {
             await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt)));
             if (stopping) return;
             try {

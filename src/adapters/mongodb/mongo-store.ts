@@ -186,8 +186,9 @@ export async function connectMongo(uri: string, database: string, onCommand?: (c
         { $set: { outbox: [], owes: false } },
       ));
     },
-    async findOwing(name, limit) {
-      const docs = await infra(() => collection(name).find({ owes: true }, { projection: { _id: 1 } }).limit(limit).toArray());
+    async findOwing(name, limit, afterId) {
+      const filter = afterId === undefined ? { owes: true } : { owes: true, _id: { $gt: afterId } };
+      const docs = await infra(() => collection(name).find(filter, { projection: { _id: 1 } }).sort({ _id: 1 }).limit(limit).toArray());
       return docs.map((d) => d._id);
     },
     async appendRevisions(name, revisions) {

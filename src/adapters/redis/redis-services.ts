@@ -38,6 +38,13 @@ async function infra<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A WITHSCORES reply as key/mark pairs. */
+function pairs(flat: readonly string[]): { key: string; mark: number }[] {
+  const marked: { key: string; mark: number }[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) marked.push({ key: flat[i] as string, mark: Number(flat[i + 1]) });
+  return marked;
+}
+
 export interface RedisServices {
   readonly locks: LockService;
   readonly owing: OwingIndex;
@@ -114,11 +121,18 @@ export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { re
     async unmark(keys, mark) {
       if (keys.length > 0) await infra(() => redis.unmarkOwing(OWING, mark, ...keys));
     },
-    async oldest(limit) {
-      const flat = await infra(() => redis.zrange(OWING, 0, limit - 1, 'WITHSCORES'));
-      const marked: { key: string; mark: number }[] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) marked.push({ key: flat[i] as string, mark: Number(flat[i + 1]) });
-      return marked;
+    async page(after, upTo, limit) {
+      const flat = await infra(() => redis.zrangebyscore(OWING, `(${after}`, upTo, 'WITHSCORES', 'LIMIT', 0, limit));
+      const marked = pairs(flat);
+      const last = marked.at(-1);
+      if (marked.length < limit || !last) return marked;
+      // The rest of the last mark's keys (a round's), so the next page can start after that mark.
+      const seen = new Set(marked.map(({ key }) => key));
+      const rest = pairs(await infra(() => redis.zrangebyscore(OWING, last.mark, last.mark, 'WITHSCORES')));
+      return [...marked, ...rest.filter(({ key }) => !seen.has(key))];
+    },
+    async newestMark() {
+      return Number((await infra(() => redis.get(`${OWING}:sequence`))) ?? 0);
     },
     // A key with no TTL: it disappears only with the rest of Redis's data, which is the case it detects.
     async intact(collection) {

@@ -68,8 +68,9 @@ export function inMemoryAggregateStore(): InMemoryAggregateStore {
         docs(collection).set(id, { ...stored, outbox: [] });
       }
     },
-    async findOwing(collection, limit) {
-      return [...docs(collection).values()].filter((record) => record.outbox.length > 0).slice(0, limit).map((record) => record.id);
+    async findOwing(collection, limit, afterId) {
+      return [...docs(collection).values()].filter((record) => record.outbox.length > 0 && (afterId === undefined || record.id > afterId))
+        .map((record) => record.id).sort().slice(0, limit);
     },
     async appendRevisions(collection, revisions) {
       // Inserted, never replaced: an id stored already keeps its first revision.

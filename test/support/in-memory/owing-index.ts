@@ -25,8 +25,15 @@ export function inMemoryOwingIndex(): InMemoryOwingIndex {
     async unmark(keys, mark) {
       for (const key of keys) if ((marks.get(key) ?? Infinity) <= mark) marks.delete(key);
     },
-    async oldest(limit) {
-      return [...marks].map(([key, mark]) => ({ key, mark })).sort((a, b) => a.mark - b.mark || a.key.localeCompare(b.key)).slice(0, limit);
+    async page(after, upTo, limit) {
+      const inRange = [...marks].map(([key, mark]) => ({ key, mark })).filter(({ mark }) => mark > after && mark <= upTo)
+        .sort((a, b) => a.mark - b.mark || a.key.localeCompare(b.key));
+      const last = inRange[limit - 1];
+      // As the adapter: `limit` keys, plus the rest of the last one's mark.
+      return last ? inRange.filter(({ mark }, i) => i < limit || mark === last.mark) : inRange;
+    },
+    async newestMark() {
+      return sequence;
     },
     async intact(collection) {
       return intact.has(collection);

@@ -7,7 +7,7 @@ import { deadLetterOf } from '../../../src/pipeline/dead-letter.ts';
 import type { InboundMessage } from '../../../src/pipeline/ports.ts';
 import type { ResultBody } from '../../../src/pipeline/result.ts';
 import {
-  COMMAND_HEADROOM_BYTES, fitResult, maxCommandBytes, MAX_ECHOED_ID_CHARS, RECORD_OVERHEAD_BYTES, recordBytes,
+  COMMAND_HEADROOM_BYTES, fitResult, maxCommandBytes, MAX_ECHOED_ID_CHARS, MAX_ECHOED_TEXT_CHARS, RECORD_OVERHEAD_BYTES, recordBytes,
 } from '../../../src/pipeline/size-limits.ts';
 
 const LIMIT = 1_048_588;
@@ -91,5 +91,19 @@ describe('fitResult', () => {
     });
     expect(fitted.correlationId).toHaveLength(MAX_ECHOED_ID_CHARS);
     expect(JSON.stringify(fitted).length).toBeLessThan(2_000);
+  });
+
+  it('keeps a refusal\'s reason (COMMAND_TOO_LARGE) when its echo does not fit, dropping only the bulk', () => {
+    const refused: ResultBody = { ...body, statusCode: '413', errorCode: 'COMMAND_TOO_LARGE', message: 'the command is 2000000 bytes', field: null, state: null };
+    const fitted = fitResult(refused, LIMIT + 1, LIMIT);
+    expect(fitted).toMatchObject({ commandId: 'cmd-1', statusCode: '413', errorCode: 'COMMAND_TOO_LARGE', message: 'the command is 2000000 bytes', state: null });
+    expect(fitted.correlationId).toHaveLength(MAX_ECHOED_ID_CHARS);
+  });
+
+  it('keeps a 409\'s code but drops its state when the echo does not fit', () => {
+    const conflict: ResultBody = { ...body, statusCode: '409', errorCode: 'VERSION_CONFLICT', message: 'x'.repeat(5_000) };
+    const fitted = fitResult(conflict, LIMIT + 1, LIMIT);
+    expect(fitted).toMatchObject({ statusCode: '409', errorCode: 'VERSION_CONFLICT', state: null });
+    expect(fitted.message).toHaveLength(MAX_ECHOED_TEXT_CHARS);
   });
 });
