@@ -11,6 +11,8 @@ import { connectRedis } from './adapters/redis/redis-services.ts';
 import { registryPing } from './adapters/registry/registry-ping.ts';
 import { CONSENTS, PERMISSION_COLLECTIONS, SERVICE_POLICIES } from './catalogue/collections.ts';
 import { policyEventsTopicOf } from './catalogue/topics.ts';
+import { readServicePolicies } from './adapters/mongodb/service-policy-reads.ts';
+import { policySnapshot, type PolicySnapshot } from './families/service-policies.ts';
 import type { Config } from './config/config.ts';
 import { startSweeper, type ConsentRuntime, type Sweeper } from './families/consent-expiry/expiry-sweeper.ts';
 import { consentFamily } from './families/consent-family.ts';
@@ -34,6 +36,8 @@ export interface WorkerOptions {
   readonly clock?: () => Date;
   /** Hears what the pipeline does (metrics); NO_OBSERVER by default. */
   readonly observer?: PipelineObserver;
+  /** How often the service policies are re-read (families/service-policies.ts); POLICY_REFRESH_MS by default. */
+  readonly policyRefreshMs?: number;
   /** Called with the name of every command the MongoDB driver sends (tests count round trips by it). */
   readonly onStoreCommand?: (commandName: string) => void;
   /** Called with the API name of every request the worker's Kafka producer and consumers send (tests count round trips by it). */
@@ -66,7 +70,9 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   });
   let clears: OutboxClears | null = null;
   let retention: ResultRetention | null = null;
+  let policies: PolicySnapshot | null = null;
   const stopAll = async (): Promise<void> => {
+    policies?.stop();
     await retention?.stop();
     await clears?.stop(); // before the store closes: what waits is cleared now
     await bus.close();
@@ -91,7 +97,8 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     ]);
 
     const consents: ConsentRuntime = {
-      family: consentFamily({ rates: redis.rates, schedule: redis.schedule, store: mongo.aggregates, orgDecisionLimit: config.orgDecisionLimit, orgDecisionWindowMs: config.orgDecisionWindowMs }),
+      family: consentFamily({ rates: redis.rates, schedule: redis.schedule, policies: policies = policySnapshot(readServicePolicies(mongo.db),
+        (error) => logger.warn({ err: error }, 'service policies not re-read; the last ones read stay in use until the next refresh'), options.policyRefreshMs), orgDecisionLimit: config.orgDecisionLimit, orgDecisionWindowMs: config.orgDecisionWindowMs }),
       commandsTopic: t.consentCommands, resultsTopic: t.consentResults, eventsTopic: t.consentEvents,
       decoder: createCommandDecoder(registry, consentCommands),
       resultEncoder: createEncoder(registry, consentResults),

@@ -12,16 +12,16 @@ import {
 } from '../domain/policy/set-service-policy.ts';
 import { CorruptAggregateError } from '../pipeline/errors.ts';
 import type { CommandFamily, TaggedState, Target } from '../pipeline/family.ts';
-import type { AggregateStore, ExpirySchedule, RateCounter } from '../pipeline/ports.ts';
-import { batchedLoader } from './batched-loader.ts';
+import type { ExpirySchedule, RateCounter } from '../pipeline/ports.ts';
+import type { ServicePolicyLookup } from './service-policies.ts';
 
 const STATUSES = new Set(['ACTIVE', 'REQUESTED', 'REJECTED', 'REVOKED', 'EXPIRED']);
 
 export interface ConsentFamilyDeps {
   readonly rates: RateCounter;
   readonly schedule: ExpirySchedule;
-  /** Where the service policies are read from (by the decisions of creates and updates). */
-  readonly store: AggregateStore;
+  /** The service policies the decisions of creates and renewals read (families/service-policies.ts). */
+  readonly policies: ServicePolicyLookup;
   readonly orgDecisionLimit: number;
   readonly orgDecisionWindowMs: number;
 }
@@ -68,13 +68,6 @@ function resultState(view: unknown): TaggedState {
 export type DecisionCount = number | null;
 
 export function consentFamily(deps: ConsentFamilyDeps): CommandFamily<ConsentFamilyCommand, ConsentFamilyAggregate, ConsentContext, DecisionCount> {
-  // A round's creates and updates of one service share one read of its policy.
-  const read = batchedLoader(deps.store);
-  async function policyOf(serviceId: string): Promise<ServicePolicy | null> {
-    const record = await read(SERVICE_POLICIES, serviceId);
-    return record ? revivePolicy(record.state) : null;
-  }
-
   return {
     name: 'consent',
     // Only consents have revisions: a policy's decision carries none (its history is its events).
@@ -92,12 +85,11 @@ export function consentFamily(deps: ConsentFamilyDeps): CommandFamily<ConsentFam
       if (command.type !== 'DecideOrgConsent' || !mayDecideFor(command.actor, command.orgId)) return null;
       return deps.rates.hit(`org-decisions:${command.orgId}`, deps.orgDecisionWindowMs, now);
     },
-    // Read at decision time, not cached: a policy set before a create applies to it. Only a
-    // create or a renewal (an update with a new expiryTime) uses it, so only they pay the read.
+    // Only a create or a renewal (an update with a new expiryTime) uses the service's policy.
     async loadContext(command, _stored, _now, count) {
       const rate = count === null ? NO_RATE_CONTEXT : { orgDecisionsInWindow: count, orgDecisionLimit: deps.orgDecisionLimit };
       const usesPolicy = command.type === 'CreateConsent' || (command.type === 'UpdateConsent' && command.expiryTime !== null);
-      return usesPolicy ? { ...rate, servicePolicy: await policyOf(command.serviceId) } : rate;
+      return usesPolicy ? { ...rate, servicePolicy: await deps.policies.of(command.serviceId) } : rate;
     },
     decide: (command, stored, context, now) => command.type === SET_SERVICE_POLICY
       ? decideSetServicePolicy(command, stored as ServicePolicy | null, now)
@@ -110,6 +102,7 @@ export function consentFamily(deps: ConsentFamilyDeps): CommandFamily<ConsentFam
     resultState: (view) => resultState(view),
     // One schedule write per round: every written consent's next due time (or none), together.
     afterWrites: async (changes) => {
+      for (const { state } of changes) if (isPolicy(state)) deps.policies.remember(state);
       const consents = changes.flatMap(({ state }) => (isPolicy(state) ? [] : [state]));
       if (consents.length > 0) await deps.schedule.reschedule(consents.map((state) => ({ consentId: state.consentId, dueAt: dueAt(state) })));
     },

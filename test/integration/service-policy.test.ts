@@ -4,6 +4,7 @@
 // per consent at expiry − lead by two sweeping replicas, and not at all after a renewal.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POLICY_REFRESH_MS } from '../../src/families/service-policies.ts';
 import { pollUntil } from '../support/poll-until.ts';
 import { inMs, startHarness, type Harness } from '../support/worker-harness.ts';
 
@@ -18,6 +19,13 @@ afterAll(async () => { await h?.stop(); });
 
 const newService = (): string => `svc-policy-${randomUUID().slice(0, 8)}`;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * The two replicas each hold the policies in memory: the one that wrote a policy sees it at once,
+ * the other at its next refresh (a read of the collection every POLICY_REFRESH_MS). A create keyed
+ * to a partition of the other replica waits that out. Nothing the test sees tells it the refresh
+ * happened, hence a fixed wait (with room for a slow read on a loaded machine).
+ */
+const bothReplicasHaveIt = (): Promise<void> => sleep(POLICY_REFRESH_MS + 2_000);
 
 async function setPolicy(serviceId: string, payload: Record<string, unknown>, actor: typeof ADMIN | null = ADMIN): Promise<Record<string, unknown>> {
   const commandId = await h.consent('SetServicePolicy', { serviceId, ...payload }, { key: serviceId, actor });
@@ -39,6 +47,7 @@ describe('SetServicePolicy', () => {
     const event = await h.waitForEvent(serviceId, 'ServicePolicySet', 'policy');
     expect(event).toMatchObject({ eventId: `${serviceId}:1:ServicePolicySet`, aggregateId: serviceId, state: { serviceId, version: 1 } });
     expect(h.events(serviceId, 'consent')).toEqual([]); // never on the consent events topic
+    await bothReplicasHaveIt();
 
     const consent = await create(serviceId, `pol-default-${randomUUID().slice(0, 8)}`);
     const createdAt = Date.parse(String(consent['createdAt']));
@@ -72,6 +81,7 @@ describe('renewal reminders', () => {
   it('publishes ConsentExpiringSoon once per consent at expiry − lead with two replicas, then expires it', async () => {
     const serviceId = newService();
     await setPolicy(serviceId, { defaultLifetime: 'PT6S', reminderLeadTime: 'PT3S' });
+    await bothReplicasHaveIt();
     const ids = Array.from({ length: 12 }, (_, i) => `pol-remind-${i}-${randomUUID().slice(0, 6)}`);
     const created = await Promise.all(ids.map((id) => create(serviceId, id)));
 
@@ -101,6 +111,7 @@ describe('renewal reminders', () => {
   it('does not send the reminder of an expiry that a renewal replaced', async () => {
     const serviceId = newService();
     await setPolicy(serviceId, { reminderLeadTime: 'PT4S' });
+    await bothReplicasHaveIt();
     const consentId = `pol-renew-${randomUUID().slice(0, 8)}`;
     const consent = await create(serviceId, consentId, { expiryTime: inMs(7_000) }); // reminder owed in 3 s
     const renewal = await h.consent('UpdateConsent', {
