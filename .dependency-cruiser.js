@@ -52,8 +52,17 @@ export default {
       '^src/adapters/', '^src/(adapters|pipeline|domain|catalogue|logging)/'),
     mayImportOnly('ops-on-the-pipeline', 'The ops server and metrics observe the pipeline through its observer port.',
       '^src/ops/', '^src/(ops|pipeline|domain|catalogue|logging)/'),
+    mayImportOnly('tracing-is-process-set-up', 'The OpenTelemetry SDK is registered by the process entries only; the code speaks @opentelemetry/api.',
+      '^src/tracing/', '^src/(tracing|config)/'),
     mayImportOnly('api-uses-pipeline-ports-only', 'The read API uses the domain and, of the pipeline, only its port modules (ports.ts, read-ports.ts).',
-      '^src/api/', ['^src/(api|domain|catalogue|logging|config|adapters|ops)/', '^src/pipeline/(ports|read-ports)\\.ts$']),
+      '^src/api/', ['^src/(api|domain|catalogue|logging|config|adapters|ops)/', '^src/pipeline/(ports|read-ports)\\.ts$', '^src/tracing/']),
+    {
+      name: 'tracing-sdk-only-at-process-entries',
+      comment: 'Only a process entry registers the OpenTelemetry SDK (src/tracing); everything else uses @opentelemetry/api, a no-op without it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/main\\.ts$', '^src/api/main\\.ts$', '^src/tracing/'] },
+      to: { path: ['^src/tracing/', '(^|/)node_modules/@opentelemetry/(sdk-|exporter-|resources|core)'] },
+    },
     {
       name: 'api-process-root-uses-ops',
       comment: 'The read API process (api/main.ts) runs on the one ops module the worker uses (listener, stop path, readiness); the server, routes and start-api know nothing of it.',

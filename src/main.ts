@@ -9,7 +9,7 @@
 // A stop that passes SHUTDOWN_TIMEOUT_MS exits 3: the worker commits offsets as commands finish,
 // so what is lost is at most the commands in flight, redone (idempotently) by the next owner.
 import { startReadApi, type ReadApi } from './api/start-api.ts';
-import { loadConfig } from './config/config.ts';
+import { loadConfig, type Config } from './config/config.ts';
 import { loadOrExit } from './config/load-or-exit.ts';
 import { createLogger } from './logging/logger.ts';
 import { routeProcessWarnings } from './logging/process-warnings.ts';
@@ -19,13 +19,18 @@ import { createPrometheusObserver } from './ops/prometheus-observer.ts';
 import { Readiness } from './ops/readiness.ts';
 import { securityRefusalOf } from './ops/security-refusal.ts';
 import { backoffDelay } from './pipeline/backoff.ts';
+import { startTracing, type Tracing } from './tracing/start-tracing.ts';
+import { loadTracingConfig, type TracingConfig } from './tracing/tracing-config.ts';
 import { startWorker, type Worker } from './worker.ts';
 
 // READ_API_ENABLED=true: the read API beside the worker (config.readApi), its variables checked
-// with the worker's, so one start names every bad variable of both.
-const [config] = loadOrExit(() => loadConfig());
+// with the worker's (and the OTEL_* ones), so one start names every bad variable of all.
+const [config, tracingConfig] = loadOrExit<[Config, TracingConfig | null]>(() => loadConfig(), () => loadTracingConfig());
 const logger = createLogger(config.logLevel);
 routeProcessWarnings(logger);
+// Before anything starts a span; off (nothing registered) unless OTEL_* asks for it (docs/tracing.md).
+const tracing: Tracing | null = tracingConfig ? startTracing(tracingConfig, 'consent-worker') : null;
+if (tracingConfig) logger.info({ exporters: tracingConfig.exporters, sampler: tracingConfig.sampler }, 'tracing on');
 
 // ---- the stop path, first ----------------------------------------------------------------------
 let wakeFromBackoff: (() => void) | null = null;
@@ -42,6 +47,8 @@ const stopPath = installStopPath({
     // (topics, schemas, owed outboxes published) is idempotent and done again by the next start.
     if (!worker) logger.info('stopped before the worker started');
     await Promise.all([worker?.stop(), api?.stop()]);
+    // The spans of the last commands are exported before the exit (bounded by the stop deadline).
+    await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'tracing shutdown failed; the last spans may be lost'));
   },
 });
 

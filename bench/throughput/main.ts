@@ -32,7 +32,7 @@ import type { RawPipeSettings } from './raw-pipe.ts';
 import type { RawStoreSettings, ReplayWindow } from './raw-store.ts';
 import { formatTable, perCommand, ratio, writeJson, type Row } from './report.ts';
 import { seedConsents, seededSuffix } from './seed-consents.ts';
-import { loadSettings } from './settings.ts';
+import { loadSettings, type Scenario } from './settings.ts';
 
 process.removeAllListeners('warning'); // kafkajs's TimeoutNegativeWarning on Node 24 (harmless)
 
@@ -211,6 +211,7 @@ async function setUp(gen: Generator, label: string, specs: readonly CommandSpec[
 
 // ---- the run ---------------------------------------------------------------------------------
 const N = settings.n;
+const wants = (scenario: Scenario): boolean => settings.scenarios.includes(scenario);
 const half = Math.floor(N / 2);
 const consents = `bc-${suffix}`;
 const entities = `be-${suffix}`;
@@ -227,9 +228,11 @@ try {
   // create; then, on the same worker and untimed, the permission reference data and N entities
   const create = await backlog(gen, main, 'create', [{ type: 'CreateConsent', prefix: consents, from: 0, count: N }]);
   rows.push(create.row);
-  say('set-up for accept: reference data and entities');
-  await setUp(gen, 'setup-reference', [{ type: 'Reference', ...ref }]);
-  await setUp(gen, 'setup-entities', [{ type: 'RegisterEntity', prefix: entities, from: 0, count: N, contractId: ref.contractId }]);
+  if (wants('accept') || wants('mix')) {
+    say('set-up for accept: reference data and entities');
+    await setUp(gen, 'setup-reference', [{ type: 'Reference', ...ref }]);
+    await setUp(gen, 'setup-entities', [{ type: 'RegisterEntity', prefix: entities, from: 0, count: N, contractId: ref.contractId }]);
+  }
   await stopWorker(create.run);
   workerRuns.push(create.run);
   if (settings.stored > 0) {
@@ -244,150 +247,160 @@ try {
     big = { env, copiesOfEach: Math.min(seeded.templates, settings.stored) };
   }
 
-  const update = await backlog(gen, main, 'update', [{ type: 'UpdateConsent', prefix: consents, from: 0, count: N, consentVersion: 2 }]);
-  rows.push(update.row);
-  await stopWorker(update.run);
-  workerRuns.push(update.run);
-
-  const accept = await backlog(gen, main, 'accept', [{ type: 'AcceptPermission', prefix: entities, from: 0, count: N, permissionId: ref.permissionIds[0] as string, sourceId: ref.sourceId }]);
-  rows.push(accept.row);
-  await stopWorker(accept.run);
-  workerRuns.push(accept.run);
-
-  const mix = await backlog(gen, main, 'mix update+accept', [
-    { type: 'UpdateConsent', prefix: consents, from: 0, count: half, consentVersion: 3 },
-    { type: 'AcceptPermission', prefix: entities, from: 0, count: N - half, permissionId: ref.permissionIds[1] as string, sourceId: ref.sourceId },
-  ], true);
-  rows.push(mix.row);
-  await stopWorker(mix.run);
-  workerRuns.push(mix.run);
-
-  // Open loop: CreateConsent at fixed rates on a worker that is already consuming.
-  const open = startWorker(main);
-  await setUp(gen, 'open-warm-up', [{ type: 'CreateConsent', prefix: `${consents}-warm`, from: 0, count: 50 }]);
-  for (const rate of settings.rates) {
-    const label = `open ${rate}/s`;
-    const count = Math.round(rate * settings.openSeconds);
-    say(`${label}: ${count} CreateConsent over ${settings.openSeconds} s`);
-    gen.send({ op: 'open', label, spec: { type: 'CreateConsent', prefix: `${consents}-o${rate}`, from: 0, count }, rate, seconds: settings.openSeconds, timeoutMs: settings.phaseTimeoutMs });
-    const m = await measure(gen, label, open.worker.pid, open.worker.exited);
-    const behind = m.stats.sending?.maxBehindMs ?? 0;
-    const row = rowOf(label, 'open-loop', m, { latencyMs: m.stats.latencyMs, workerPeakRssMiB: peakRssMiB(open.worker.pid) },
-      behind > 100 ? [`the generator fell up to ${behind} ms behind its sending schedule`] : []);
-    rows.push(row);
-    labels.push(m.stats);
-    say(`${label}: p50 ${row.latencyMs?.p50} ms, p99 ${row.latencyMs?.p99} ms, max ${row.latencyMs?.max} ms; worker ${row.ownCpuMsPerCommand} ms CPU per command`);
+  if (wants('update') || wants('mix')) {
+    const update = await backlog(gen, main, 'update', [{ type: 'UpdateConsent', prefix: consents, from: 0, count: N, consentVersion: 2 }]);
+    rows.push(update.row);
+    await stopWorker(update.run);
+    workerRuns.push(update.run);
   }
-  // Sustained: one rate held long enough that deferred work (the outbox clears) falls inside it.
-  if (settings.sustained.seconds > 0) {
-    const { rate, seconds } = settings.sustained;
-    const label = `sustained ${rate}/s for ${seconds} s`;
-    const count = Math.round(rate * seconds);
-    say(`${label}: ${count} CreateConsent`);
-    gen.send({ op: 'open', label, spec: { type: 'CreateConsent', prefix: `${consents}-s${rate}`, from: 0, count }, rate, seconds, timeoutMs: settings.phaseTimeoutMs + seconds * 1_000 });
-    const m = await measure(gen, label, open.worker.pid, open.worker.exited);
-    const behind = m.stats.sending?.maxBehindMs ?? 0;
-    const row = rowOf(label, 'open-loop', m, { latencyMs: m.stats.latencyMs, workerPeakRssMiB: peakRssMiB(open.worker.pid) },
-      behind > 100 ? [`the generator fell up to ${behind} ms behind its sending schedule`] : []);
-    rows.push(row);
-    labels.push(m.stats);
-    say(`${label}: p50 ${row.latencyMs?.p50} ms, p99 ${row.latencyMs?.p99} ms, max ${row.latencyMs?.max} ms; worker ${row.ownCpuMsPerCommand} ms CPU per command`);
-  }
-  await stopWorker(open);
 
-  // ---- raw limits of the same servers --------------------------------------------------------
-  const all: LabelStats[] = [];
-  for (const label of ['create', 'setup-reference', 'setup-entities', 'update', 'accept', 'mix update+accept']) {
-    gen.send({ op: 'await', label, timeoutMs: 1_000 });
-    all.push((await gen.next(isOp('done', label))).stats);
+  if (wants('accept')) {
+    const accept = await backlog(gen, main, 'accept', [{ type: 'AcceptPermission', prefix: entities, from: 0, count: N, permissionId: ref.permissionIds[0] as string, sourceId: ref.sourceId }]);
+    rows.push(accept.row);
+    await stopWorker(accept.run);
+    workerRuns.push(accept.run);
   }
-  labels.push(...all);
-  const answered = all.reduce((sum, l) => sum + l.answered, 0);
-  const sent = labels.reduce((sum, l) => sum + l.sent, 0) + 50; // + the open-loop warm-up
-  const events = all.reduce((sum, l) => sum + l.eventsPerCommand * l.sent, 0);
-  const pipeSettings: RawPipeSettings = {
-    kafkaBrokers: main.config.kafkaBrokers, schemaRegistryUrl: main.config.schemaRegistryUrl, groupId: `cwbench-pipe-${suffix}`,
-    sourceTopics: [main.config.topics.consentCommands, main.config.topics.permissionCommands], outputTopic: pipeTopic,
-    expected: sent, partitionsConsumedConcurrently: main.config.partitionsConsumedConcurrently,
-    resultBytes: Math.round(all.reduce((sum, l) => sum + l.resultBytes * l.answered, 0) / Math.max(1, answered)),
-    eventsPerCommand: Math.round((events / Math.max(1, answered)) * 100) / 100,
-    eventBytes: Math.round(all.reduce((sum, l) => sum + l.eventBytes * l.eventsPerCommand * l.sent, 0) / Math.max(1, events)),
-    timeoutMs: settings.phaseTimeoutMs,
-  };
-  say(`raw pipe: ${sent} command records → result (${pipeSettings.resultBytes} B) + ${pipeSettings.eventsPerCommand} events (${pipeSettings.eventBytes} B) each`);
-  const pipe = forkChild<never, FromBaseline>('raw-pipe.ts', pipeSettings, path.join(work, 'raw-pipe.log'));
-  const pipeStart = await pipe.next((m): m is Extract<FromBaseline, { op: 'segment-start' }> => m.op === 'segment-start');
-  const pipeFrom = sampleWith({ worker: pipe.pid });
-  const pipeEnd = await pipe.next((m): m is Extract<FromBaseline, { op: 'segment-end' }> => m.op === 'segment-end');
-  const pipeTo = sampleWith({ worker: pipe.pid });
-  await pipe.exited;
-  const pipeSeconds = (pipeEnd.at - pipeStart.at) / 1_000;
-  const pipeCpu = cpuBetween(pipeFrom, pipeTo);
-  const pipeRow: Row = {
-    scenario: `raw pipe (${pipeEnd.ops} records)`, kind: 'raw-pipe', commands: pipeEnd.ops, seconds: Math.round(pipeSeconds * 100) / 100,
-    commandsPerS: Math.round(pipeEnd.ops / pipeSeconds), ownCpuMsPerCommand: perCommand(pipeCpu['worker'], pipeEnd.ops),
-    serverCpuMsPerCommand: serverCost(pipeCpu, pipeEnd.ops), serverCpuMsPerCommandLessBackground: serverCostNet(pipeCpu, pipeEnd.ops, pipeSeconds), complete: pipeEnd.ops >= sent && pipeEnd.errors === 0,
-    ...(pipeEnd.errors ? { notes: [`${pipeEnd.errors} records did not decode`] } : {}),
-  };
-  say(`raw pipe: ${pipeRow.commandsPerS} records/s, ${pipeRow.ownCpuMsPerCommand} ms CPU per record`);
 
-  const storeRows = new Map<string, Row>();
-  if (settings.trace) {
-    const storeSettings: RawStoreSettings = {
-      mongodbUri: main.config.mongodbUri, database: `cwbench_${suffix}_replay`, concurrency: workerConcurrency,
-      traces: workerRuns.map((run) => ({ file: run.traceFile as string, windows: run.windows })),
-    };
-    say(`raw store: replaying the worker's MongoDB commands, ${workerConcurrency} in flight (KEY_CONCURRENCY × PARTITIONS_CONSUMED_CONCURRENTLY)`);
-    const store = forkChild<never, FromBaseline>('raw-store.ts', storeSettings, path.join(work, 'raw-store.log'));
-    store.onOther((message) => {
-      if (message.op === 'progress') say(`  ${message.text}`);
-      else if (message.op === 'error') console.error(`raw store: ${message.message}`);
-    });
-    for (const backlogRow of rows.filter((row) => row.kind === 'backlog')) {
-      const start = await store.next((m): m is Extract<FromBaseline, { op: 'segment-start' }> => m.op === 'segment-start' && m.name === backlogRow.scenario)
-        .catch((error: unknown) => { say(`raw store: no replay of ${backlogRow.scenario}: ${(error as Error).message}`); return null; });
-      if (!start) break;
-      const from = sampleWith({ worker: store.pid });
-      const end = await store.next((m): m is Extract<FromBaseline, { op: 'segment-end' }> => m.op === 'segment-end' && m.name === backlogRow.scenario);
-      const to = sampleWith({ worker: store.pid });
-      const seconds = (end.at - start.at) / 1_000;
-      const cpu = cpuBetween(from, to);
-      const commands = replayed.get(backlogRow.scenario) ?? 0;
-      const row: Row = {
-        scenario: `raw store: ${backlogRow.scenario}`, kind: 'raw-store', commands, seconds: Math.round(seconds * 100) / 100,
-        commandsPerS: Math.round(commands / seconds), ownCpuMsPerCommand: perCommand(cpu['worker'], commands),
-        serverCpuMsPerCommand: serverCost(cpu, commands), serverCpuMsPerCommandLessBackground: serverCostNet(cpu, commands, seconds),
-        storeOps: end.ops, storeErrors: end.errors, complete: end.errors === 0,
-        notes: [`${end.ops} MongoDB commands from the worker's start to its last result (${(end.ops / Math.max(1, commands)).toFixed(2)} per command), `
-          + `${Math.round(end.ops / seconds)}/s${end.errors ? `, ${end.errors} failed` : ''}`],
-      };
-      storeRows.set(backlogRow.scenario, row);
-      say(`${row.scenario}: ${row.commandsPerS} commands/s (${row.notes?.[0]})`);
+  if (wants('mix')) {
+    const mix = await backlog(gen, main, 'mix update+accept', [
+      { type: 'UpdateConsent', prefix: consents, from: 0, count: half, consentVersion: 3 },
+      { type: 'AcceptPermission', prefix: entities, from: 0, count: N - half, permissionId: ref.permissionIds[1] as string, sourceId: ref.sourceId },
+    ], true);
+    rows.push(mix.row);
+    await stopWorker(mix.run);
+    workerRuns.push(mix.run);
+  }
+
+  if (wants('open')) {
+    // Open loop: CreateConsent at fixed rates on a worker that is already consuming.
+    const open = startWorker(main);
+    await setUp(gen, 'open-warm-up', [{ type: 'CreateConsent', prefix: `${consents}-warm`, from: 0, count: 50 }]);
+    for (const rate of settings.rates) {
+      const label = `open ${rate}/s`;
+      const count = Math.round(rate * settings.openSeconds);
+      say(`${label}: ${count} CreateConsent over ${settings.openSeconds} s`);
+      gen.send({ op: 'open', label, spec: { type: 'CreateConsent', prefix: `${consents}-o${rate}`, from: 0, count }, rate, seconds: settings.openSeconds, timeoutMs: settings.phaseTimeoutMs });
+      const m = await measure(gen, label, open.worker.pid, open.worker.exited);
+      const behind = m.stats.sending?.maxBehindMs ?? 0;
+      const row = rowOf(label, 'open-loop', m, { latencyMs: m.stats.latencyMs, workerPeakRssMiB: peakRssMiB(open.worker.pid) },
+        behind > 100 ? [`the generator fell up to ${behind} ms behind its sending schedule`] : []);
+      rows.push(row);
+      labels.push(m.stats);
+      say(`${label}: p50 ${row.latencyMs?.p50} ms, p99 ${row.latencyMs?.p99} ms, max ${row.latencyMs?.max} ms; worker ${row.ownCpuMsPerCommand} ms CPU per command`);
     }
-    await store.exited;
+    // Sustained: one rate held long enough that deferred work (the outbox clears) falls inside it.
+    if (settings.sustained.seconds > 0) {
+      const { rate, seconds } = settings.sustained;
+      const label = `sustained ${rate}/s for ${seconds} s`;
+      const count = Math.round(rate * seconds);
+      say(`${label}: ${count} CreateConsent`);
+      gen.send({ op: 'open', label, spec: { type: 'CreateConsent', prefix: `${consents}-s${rate}`, from: 0, count }, rate, seconds, timeoutMs: settings.phaseTimeoutMs + seconds * 1_000 });
+      const m = await measure(gen, label, open.worker.pid, open.worker.exited);
+      const behind = m.stats.sending?.maxBehindMs ?? 0;
+      const row = rowOf(label, 'open-loop', m, { latencyMs: m.stats.latencyMs, workerPeakRssMiB: peakRssMiB(open.worker.pid) },
+        behind > 100 ? [`the generator fell up to ${behind} ms behind its sending schedule`] : []);
+      rows.push(row);
+      labels.push(m.stats);
+      say(`${label}: p50 ${row.latencyMs?.p50} ms, p99 ${row.latencyMs?.p99} ms, max ${row.latencyMs?.max} ms; worker ${row.ownCpuMsPerCommand} ms CPU per command`);
+    }
+    await stopWorker(open);
   }
-  const withRatios = rows.map((row): Row => ({
-    ...row,
-    vsRawStore: ratio(row.commandsPerS, storeRows.get(row.scenario)?.commandsPerS),
-    vsRawPipe: row.kind === 'backlog' ? ratio(row.commandsPerS, pipeRow.commandsPerS) : null,
-  }));
-  rows.splice(0, rows.length, ...withRatios, pipeRow, ...storeRows.values());
 
-  // ---- the stored-data variant (its consents were seeded after the create scenario) ------------
-  if (big) {
-    const bigGen = startGenerator(big.env);
-    await bigGen.next(isOp('ready'));
-    try {
-      const storedLabel = `${settings.stored >= 1_000 ? `${Math.round(settings.stored / 1_000)}k` : settings.stored} stored`;
-      const bigCreate = await backlog(bigGen, big.env, `create, ${storedLabel}`, [{ type: 'CreateConsent', prefix: `${consents}-big`, from: 0, count: N }]);
-      await stopWorker(bigCreate.run);
-      // Updates of seeded consents: copy 0 of each template, stored at version 1.
-      const bigUpdate = await backlog(bigGen, big.env, `update, ${storedLabel}`, [{ type: 'UpdateConsent', prefix: consents, from: 0, count: Math.min(N, big.copiesOfEach), consentVersion: 2, idSuffix: seededSuffix(0) }]);
-      await stopWorker(bigUpdate.run);
-      rows.push(...[bigCreate.row, bigUpdate.row].map((row) => ({ ...row, vsRawPipe: ratio(row.commandsPerS, pipeRow.commandsPerS) })));
-    } finally {
-      bigGen.send({ op: 'stop' });
-      await bigGen.exited;
+  // ---- raw limits of the same servers, and the stored-data variant (beside the raw pipe) --------
+  if (wants('raw')) {
+    const all: LabelStats[] = [];
+    for (const label of ['create', 'setup-reference', 'setup-entities', 'update', 'accept', 'mix update+accept']) {
+      gen.send({ op: 'await', label, timeoutMs: 1_000 });
+      all.push((await gen.next(isOp('done', label))).stats);
+    }
+    labels.push(...all);
+    const answered = all.reduce((sum, l) => sum + l.answered, 0);
+    const sent = labels.reduce((sum, l) => sum + l.sent, 0) + 50; // + the open-loop warm-up
+    const events = all.reduce((sum, l) => sum + l.eventsPerCommand * l.sent, 0);
+    const pipeSettings: RawPipeSettings = {
+      kafkaBrokers: main.config.kafkaBrokers, schemaRegistryUrl: main.config.schemaRegistryUrl, groupId: `cwbench-pipe-${suffix}`,
+      sourceTopics: [main.config.topics.consentCommands, main.config.topics.permissionCommands], outputTopic: pipeTopic,
+      expected: sent, partitionsConsumedConcurrently: main.config.partitionsConsumedConcurrently,
+      resultBytes: Math.round(all.reduce((sum, l) => sum + l.resultBytes * l.answered, 0) / Math.max(1, answered)),
+      eventsPerCommand: Math.round((events / Math.max(1, answered)) * 100) / 100,
+      eventBytes: Math.round(all.reduce((sum, l) => sum + l.eventBytes * l.eventsPerCommand * l.sent, 0) / Math.max(1, events)),
+      timeoutMs: settings.phaseTimeoutMs,
+    };
+    say(`raw pipe: ${sent} command records → result (${pipeSettings.resultBytes} B) + ${pipeSettings.eventsPerCommand} events (${pipeSettings.eventBytes} B) each`);
+    const pipe = forkChild<never, FromBaseline>('raw-pipe.ts', pipeSettings, path.join(work, 'raw-pipe.log'));
+    const pipeStart = await pipe.next((m): m is Extract<FromBaseline, { op: 'segment-start' }> => m.op === 'segment-start');
+    const pipeFrom = sampleWith({ worker: pipe.pid });
+    const pipeEnd = await pipe.next((m): m is Extract<FromBaseline, { op: 'segment-end' }> => m.op === 'segment-end');
+    const pipeTo = sampleWith({ worker: pipe.pid });
+    await pipe.exited;
+    const pipeSeconds = (pipeEnd.at - pipeStart.at) / 1_000;
+    const pipeCpu = cpuBetween(pipeFrom, pipeTo);
+    const pipeRow: Row = {
+      scenario: `raw pipe (${pipeEnd.ops} records)`, kind: 'raw-pipe', commands: pipeEnd.ops, seconds: Math.round(pipeSeconds * 100) / 100,
+      commandsPerS: Math.round(pipeEnd.ops / pipeSeconds), ownCpuMsPerCommand: perCommand(pipeCpu['worker'], pipeEnd.ops),
+      serverCpuMsPerCommand: serverCost(pipeCpu, pipeEnd.ops), serverCpuMsPerCommandLessBackground: serverCostNet(pipeCpu, pipeEnd.ops, pipeSeconds), complete: pipeEnd.ops >= sent && pipeEnd.errors === 0,
+      ...(pipeEnd.errors ? { notes: [`${pipeEnd.errors} records did not decode`] } : {}),
+    };
+    say(`raw pipe: ${pipeRow.commandsPerS} records/s, ${pipeRow.ownCpuMsPerCommand} ms CPU per record`);
+
+    const storeRows = new Map<string, Row>();
+    if (settings.trace) {
+      const storeSettings: RawStoreSettings = {
+        mongodbUri: main.config.mongodbUri, database: `cwbench_${suffix}_replay`, concurrency: workerConcurrency,
+        traces: workerRuns.map((run) => ({ file: run.traceFile as string, windows: run.windows })),
+      };
+      say(`raw store: replaying the worker's MongoDB commands, ${workerConcurrency} in flight (KEY_CONCURRENCY × PARTITIONS_CONSUMED_CONCURRENTLY)`);
+      const store = forkChild<never, FromBaseline>('raw-store.ts', storeSettings, path.join(work, 'raw-store.log'));
+      store.onOther((message) => {
+        if (message.op === 'progress') say(`  ${message.text}`);
+        else if (message.op === 'error') console.error(`raw store: ${message.message}`);
+      });
+      for (const backlogRow of rows.filter((row) => row.kind === 'backlog')) {
+        const start = await store.next((m): m is Extract<FromBaseline, { op: 'segment-start' }> => m.op === 'segment-start' && m.name === backlogRow.scenario)
+          .catch((error: unknown) => { say(`raw store: no replay of ${backlogRow.scenario}: ${(error as Error).message}`); return null; });
+        if (!start) break;
+        const from = sampleWith({ worker: store.pid });
+        const end = await store.next((m): m is Extract<FromBaseline, { op: 'segment-end' }> => m.op === 'segment-end' && m.name === backlogRow.scenario);
+        const to = sampleWith({ worker: store.pid });
+        const seconds = (end.at - start.at) / 1_000;
+        const cpu = cpuBetween(from, to);
+        const commands = replayed.get(backlogRow.scenario) ?? 0;
+        const row: Row = {
+          scenario: `raw store: ${backlogRow.scenario}`, kind: 'raw-store', commands, seconds: Math.round(seconds * 100) / 100,
+          commandsPerS: Math.round(commands / seconds), ownCpuMsPerCommand: perCommand(cpu['worker'], commands),
+          serverCpuMsPerCommand: serverCost(cpu, commands), serverCpuMsPerCommandLessBackground: serverCostNet(cpu, commands, seconds),
+          storeOps: end.ops, storeErrors: end.errors, complete: end.errors === 0,
+          notes: [`${end.ops} MongoDB commands from the worker's start to its last result (${(end.ops / Math.max(1, commands)).toFixed(2)} per command), `
+            + `${Math.round(end.ops / seconds)}/s${end.errors ? `, ${end.errors} failed` : ''}`],
+        };
+        storeRows.set(backlogRow.scenario, row);
+        say(`${row.scenario}: ${row.commandsPerS} commands/s (${row.notes?.[0]})`);
+      }
+      await store.exited;
+    }
+    const withRatios = rows.map((row): Row => ({
+      ...row,
+      vsRawStore: ratio(row.commandsPerS, storeRows.get(row.scenario)?.commandsPerS),
+      vsRawPipe: row.kind === 'backlog' ? ratio(row.commandsPerS, pipeRow.commandsPerS) : null,
+    }));
+    rows.splice(0, rows.length, ...withRatios, pipeRow, ...storeRows.values());
+
+    // ---- the stored-data variant (its consents were seeded after the create scenario) ------------
+    if (big) {
+      const bigGen = startGenerator(big.env);
+      await bigGen.next(isOp('ready'));
+      try {
+        const storedLabel = `${settings.stored >= 1_000 ? `${Math.round(settings.stored / 1_000)}k` : settings.stored} stored`;
+        const bigCreate = await backlog(bigGen, big.env, `create, ${storedLabel}`, [{ type: 'CreateConsent', prefix: `${consents}-big`, from: 0, count: N }]);
+        await stopWorker(bigCreate.run);
+        // Updates of seeded consents: copy 0 of each template, stored at version 1.
+        const bigUpdate = await backlog(bigGen, big.env, `update, ${storedLabel}`, [{ type: 'UpdateConsent', prefix: consents, from: 0, count: Math.min(N, big.copiesOfEach), consentVersion: 2, idSuffix: seededSuffix(0) }]);
+        await stopWorker(bigUpdate.run);
+        rows.push(...[bigCreate.row, bigUpdate.row].map((row) => ({ ...row, vsRawPipe: ratio(row.commandsPerS, pipeRow.commandsPerS) })));
+      } finally {
+        bigGen.send({ op: 'stop' });
+        await bigGen.exited;
+      }
     }
   }
 } finally {

@@ -27,6 +27,26 @@ export interface BenchSettings {
    * worker without it (and without the raw store rows).
    */
   readonly trace: boolean;
+  /**
+   * The scenarios to run (BENCH_SCENARIOS, comma-separated; default all): create (always),
+   * update, accept, mix, open, raw. `raw` (the raw limits and the stored-data variant) needs all
+   * the others. E.g. BENCH_SCENARIOS=create,update BENCH_STORED=0 BENCH_TRACE=0 for a short A/B
+   * run of the worker's CPU per command.
+   */
+  readonly scenarios: readonly Scenario[];
+}
+
+export const SCENARIOS = ['create', 'update', 'accept', 'mix', 'open', 'raw'] as const;
+export type Scenario = typeof SCENARIOS[number];
+
+function scenarios(raw: string | undefined): Scenario[] {
+  if (!raw?.trim()) return [...SCENARIOS];
+  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
+  const bad = names.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
+  if (bad.length > 0) throw new Error(`BENCH_SCENARIOS: unknown ${bad.join(', ')} (known: ${SCENARIOS.join(', ')})`);
+  const chosen = new Set(['create', ...names]) as Set<Scenario>;
+  if (chosen.has('raw') && SCENARIOS.some((name) => !chosen.has(name))) throw new Error('BENCH_SCENARIOS: raw needs every other scenario');
+  return SCENARIOS.filter((name) => chosen.has(name));
 }
 
 export function loadSettings(): BenchSettings {
@@ -43,5 +63,6 @@ export function loadSettings(): BenchSettings {
     phaseTimeoutMs: envNumber('BENCH_PHASE_TIMEOUT_S', 120, 5) * 1_000,
     backgroundMs: envNumber('BENCH_BACKGROUND_S', short ? 1 : 3) * 1_000,
     trace: process.env['BENCH_TRACE']?.trim() !== '0',
+    scenarios: scenarios(process.env['BENCH_SCENARIOS']),
   };
 }

@@ -10,13 +10,17 @@ import type { OpsServer } from '../ops/ops-server.ts';
 import { EXIT, installStopPath, startOpsOrExit } from '../ops/process-lifecycle.ts';
 import { Readiness } from '../ops/readiness.ts';
 import { API_METRICS_PREFIX } from './prometheus-api-metrics.ts';
+import { startTracing } from '../tracing/start-tracing.ts';
+import { loadTracingConfig } from '../tracing/tracing-config.ts';
 import { startReadApi, type ReadApi } from './start-api.ts';
 
-const [config] = loadOrExit(() => loadConfig(process.env, undefined, { readApi: true }));
+const [config, tracingConfig] = loadOrExit(() => loadConfig(process.env, undefined, { readApi: true }), () => loadTracingConfig());
 const apiConfig = config.readApi;
 if (apiConfig === null) throw new Error('loadConfig({ readApi: true }) gave no read API settings');
 const logger = createLogger(config.logLevel, 'consent-read-api');
 routeProcessWarnings(logger);
+// Off (nothing registered) unless OTEL_* asks for it (docs/tracing.md).
+const tracing = tracingConfig ? startTracing(tracingConfig, 'consent-read-api') : null;
 
 let api: ReadApi | null = null;
 let ops: OpsServer | null = null;
@@ -24,7 +28,11 @@ const readiness = new Readiness();
 const stopPath = installStopPath({
   logger, readiness, deadlineMs: config.shutdownTimeoutMs, ops: () => ops,
   // app.close() lets the requests in flight finish; the deadline bounds a slow one.
-  stopWork: async () => { await api?.stop(); },
+  stopWork: async () => {
+    await api?.stop();
+    // The spans of the last requests are exported before the exit (bounded by the deadline).
+    await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'tracing shutdown failed; the last spans may be lost'));
+  },
 });
 
 const metrics = new Registry();

@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { ApiDeps, Guard, RouteOptions } from './api-deps.ts';
 import { NO_API_METRICS } from './api-metrics.ts';
 import { ApiError, errorBody } from './errors.ts';
+import { traceRequests } from './request-tracing.ts';
 import { consentRoutes } from './routes/consents.ts';
 import { permissionRoutes } from './routes/permissions.ts';
 import { revisionRoutes } from './routes/revisions.ts';
@@ -73,6 +74,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   const routes: string[] = [];
   app.addHook('onRoute', (route) => { routes.push(route.url); });
   app.decorateRequest('caller', null);
+  traceRequests(app); // first, so the span covers authentication too
   app.decorateRequest('budget', null);
   app.addSchema(cspErrorResponse);
 

@@ -54,6 +54,21 @@ const DLQ_HEADERS: Json = {
   },
 };
 
+/** W3C trace context (docs/tracing.md): optional on a command, present on what the worker sends when tracing is on. */
+function traceHeaders(action: TopicSpec['action']): Json {
+  return {
+    type: 'object',
+    properties: {
+      traceparent: {
+        type: 'string', pattern: '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
+        description: action === 'receive'
+          ? 'W3C trace context of the producer (optional): the worker continues this trace (the producer client sets it).'
+          : 'W3C trace context of the command (or sweep round) that caused this message; only when the worker runs with tracing on.',
+      },
+    },
+  };
+}
+
 function message(spec: TopicSpec, schemaDir: string): Json {
   const key = { type: 'string', description: spec.key };
   if (spec.schema === null) {
@@ -66,6 +81,7 @@ function message(spec: TopicSpec, schemaDir: string): Json {
   }
   return {
     name: spec.message, title: spec.message, summary: spec.summary, contentType: 'application/vnd.apache.avro+binary',
+    headers: traceHeaders(spec.action),
     payload: { schemaFormat: AVRO, schema: JSON.parse(loadTopicSchema(spec.schema, schemaDir)) as Json },
     bindings: {
       kafka: {

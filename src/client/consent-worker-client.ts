@@ -9,6 +9,7 @@ import { familyOf, keyOf, type Command, type CommandType } from './commands.ts';
 import { toCommandResult, type CommandResult } from './results.ts';
 import { createKafkaClientTransport } from './kafka-transport.ts';
 import { ClientOptionsError, problemsOf, type ClientOptions, type ClientTopics } from './options.ts';
+import { startSendSpan } from './send-tracing.ts';
 import type { ClientTransport, ResultMessage } from './transport.ts';
 
 export type { ClientOptions, ClientTopics } from './options.ts';
@@ -109,9 +110,12 @@ export class ConsentWorkerClient {
       }, timeoutMs);
       this.pending.set(commandId, { resolve, reject, timer });
     });
+    const traced = startSendSpan(topic, commandId, command.commandType);
     try {
-      await this.transport.produce(topic, keyOf(command, commandId), value);
+      await this.transport.produce(topic, keyOf(command, commandId), value, traced.headers);
+      traced.end();
     } catch (error) {
+      traced.end(error);
       this.settle(commandId)?.reject(error as Error);
     }
     return answered as Promise<CommandResult<T>>;

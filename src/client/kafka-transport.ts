@@ -62,7 +62,9 @@ export function createKafkaClientTransport(options: KafkaClientTransportOptions)
       await c.run({
         autoCommit: false, // a client's group is its own and short-lived: nothing to resume
         eachMessage: async ({ topic, message }) => {
-          const received: ResultMessage = { topic, key: message.key?.toString('utf8') ?? null, value: message.value };
+          const headers: Record<string, string> = {};
+          for (const [name, value] of Object.entries(message.headers ?? {})) if (value !== undefined) headers[name] = String(value);
+          const received: ResultMessage = { topic, key: message.key?.toString('utf8') ?? null, value: message.value, headers };
           onMessage(received);
         },
       });
@@ -71,11 +73,11 @@ export function createKafkaClientTransport(options: KafkaClientTransportOptions)
         for (const p of partitions) c.seek({ topic, partition: p.partition, offset: p.high });
       }
     },
-    async produce(topic, key, value) {
+    async produce(topic, key, value, headers) {
       // A failed connect is forgotten, so the next send tries again instead of failing for good.
       producerReady ??= producer.connect().catch((error: unknown) => { producerReady = null; throw error; });
       await producerReady;
-      await producer.send({ topic, acks: -1, messages: [{ key, value }] });
+      await producer.send({ topic, acks: -1, messages: [{ key, value, ...(headers ? { headers: { ...headers } } : {}) }] });
     },
     async close() {
       await consumer?.disconnect();

@@ -5,6 +5,8 @@ export interface ResultMessage {
   readonly topic: string;
   readonly key: string | null;
   readonly value: Buffer | null;
+  /** The record's headers (e.g. the worker's `traceparent`: the trace of the command it answers). */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export interface ClientTransport {
@@ -13,7 +15,7 @@ export interface ClientTransport {
    * read: a result produced after this resolves is never missed.
    */
   listen(topics: readonly string[], onMessage: (message: ResultMessage) => void): Promise<void>;
-  /** Resolves once the broker has the message (acks=all). */
-  produce(topic: string, key: string, value: Buffer): Promise<void>;
+  /** Resolves once the broker has the message (acks=all). `headers`: e.g. the W3C `traceparent`. */
+  produce(topic: string, key: string, value: Buffer, headers?: Readonly<Record<string, string>>): Promise<void>;
   close(): Promise<void>;
 }

@@ -4,9 +4,11 @@
 //   lease the round → load, and flush what is owed → decide and write → publish → record results
 // A consumed chunk is cut into rounds that keep each key's commands in offset order
 // (handle-message.ts); a sweep claim is one round (families/consent-expiry).
+import type { Span } from '@opentelemetry/api';
 import { resultNoLongerKept } from '../domain/command-id.ts';
 import { refuse, type Change } from '../domain/decision.ts';
 import type { Logger } from '../logging/logger.ts';
+import { commandPublished, commandStep, roundStep, spanFailed, startRoundSpan, type CommandTrace } from './command-tracing.ts';
 import { mapBounded } from './concurrency.ts';
 import { isRetryable } from './errors.ts';
 import type { DomainCommand, FamilyRuntime, Target, Versioned, WrittenChange } from './family.ts';
@@ -39,8 +41,11 @@ export type Origin =
     readonly payloadHash: string;
     /** When its chunk was taken up (ms since the epoch), for the answered-in metric. */
     readonly receivedAt: number;
+    /** The command's span (its result and events carry its traceparent). */
+    readonly trace?: CommandTrace | undefined;
   }
-  | { readonly kind: 'sweep' };
+  /** `trace`: the sweep round's trace, which its events carry. */
+  | { readonly kind: 'sweep'; readonly trace?: CommandTrace | undefined };
 
 export interface RoundItem<C, P> {
   readonly command: C;
@@ -83,7 +88,7 @@ function failureAnswer<C, P>(deps: PipelineDeps, entry: Entry<C, P>, error: unkn
   const { origin } = entry.item;
   if (origin.kind !== 'consumed' || isRetryable(error)) return null;
   deps.logger.error({ err: error, commandId: origin.header.envelope.commandId, requestId: origin.header.requestId }, 'unexpected failure; answering 500');
-  return { body: unexpectedResult(origin.header, deps.clock()), payloadHash: origin.payloadHash, store: true, receivedAt: origin.receivedAt };
+  return { body: unexpectedResult(origin.header, deps.clock()), payloadHash: origin.payloadHash, store: true, receivedAt: origin.receivedAt, trace: origin.trace };
 }
 
 function failed<C, S, P>(deps: PipelineDeps, entry: Entry<C, P>, error: unknown): Decided<C, S, P> {
@@ -114,15 +119,18 @@ async function loadAndFlushOwed<C extends DomainCommand, S extends Versioned, X,
 // ---- step: decide -------------------------------------------------------------------------
 
 function outboxOf<C extends DomainCommand, S extends Versioned, X, P>(
-  runtime: FamilyRuntime<C, S, X, P>, change: Change<S, unknown>, result: ResultBody | null, payloadHash: string | null,
+  runtime: FamilyRuntime<C, S, X, P>, change: Change<S, unknown>, result: ResultBody | null, payloadHash: string | null, origin: Origin,
 ): OutboxEntry[] {
+  // Stored with the entries, so a flush after a crash still sends them in the trace that caused them.
+  const traced = origin.trace?.traceparent ? { traceparent: origin.trace.traceparent } : {};
   const entries: OutboxEntry[] = change.events.map((event) => ({
     id: event.eventId,
     kind: 'event',
     key: event.aggregateId,
     body: { ...event, state: runtime.family.eventState(event.state) },
+    ...traced,
   }));
-  if (result) entries.push({ id: `result:${result.commandId}`, kind: 'result', key: result.commandId, body: result, payloadHash });
+  if (result) entries.push({ id: `result:${result.commandId}`, kind: 'result', key: result.commandId, body: result, payloadHash, ...traced });
   // The revision rides on the first entry: written with the new state in one document write,
   // stored before that entry is published, gone with the outbox's clear.
   const { revision } = change;
@@ -146,10 +154,10 @@ function redelivered<C extends DomainCommand, S extends Versioned, X, P>(
   // the outbox is cleared the result is stored, and the chunk's look-up found it before any lease.
   // Neither, and the result was purged after RESULT_RETENTION_MS: not applied again, answered 409.
   const answer: Answer = kept
-    ? { body: kept.body as ResultBody, payloadHash: kept.payloadHash ?? origin.payloadHash, store: true, receivedAt: origin.receivedAt }
+    ? { body: kept.body as ResultBody, payloadHash: kept.payloadHash ?? origin.payloadHash, store: true, receivedAt: origin.receivedAt, trace: origin.trace }
     : {
       body: resultOf(runtime, origin.header, entry.item.command, refuse(resultNoLongerKept(commandId)), now),
-      payloadHash: origin.payloadHash, store: true, receivedAt: origin.receivedAt,
+      payloadHash: origin.payloadHash, store: true, receivedAt: origin.receivedAt, trace: origin.trace,
     };
   return { kind: 'answer', entry, answer };
 }
@@ -188,7 +196,7 @@ async function decideAll<C extends DomainCommand, S extends Versioned, X, P>(
           kind: 'answer',
           entry,
           answer: origin.kind === 'consumed'
-            ? { body: resultOf(runtime, origin.header, command, decision, now), payloadHash: origin.payloadHash, store: true, receivedAt: origin.receivedAt }
+            ? { body: resultOf(runtime, origin.header, command, decision, now), payloadHash: origin.payloadHash, store: true, receivedAt: origin.receivedAt, trace: origin.trace }
             : null,
         };
       }
@@ -198,7 +206,7 @@ async function decideAll<C extends DomainCommand, S extends Versioned, X, P>(
         id: target.id,
         version: decision.aggregate.version,
         state: decision.aggregate,
-        outbox: outboxOf(runtime, decision, result, origin.kind === 'consumed' ? origin.payloadHash : null),
+        outbox: outboxOf(runtime, decision, result, origin.kind === 'consumed' ? origin.payloadHash : null, origin),
         appliedCommandIds: origin.kind === 'consumed' ? [...applied, command.commandId].slice(-APPLIED_COMMANDS_KEPT) : applied,
         indexFields: family.indexFields(decision.aggregate),
       };
@@ -285,6 +293,7 @@ async function decideAndWrite<C extends DomainCommand, S extends Versioned, X, P
       if (outcome === 'written') settled.written.push(write);
       else if (outcome === 'lost') {
         deps.observer.versionConflict(runtime.family.name);
+        commandStep(write.entry.item.origin.trace, 'version conflict');
         lost.push(write.entry);
       } else {
         const answer = failureAnswer(deps, write.entry, outcome.error);
@@ -314,7 +323,8 @@ function answerLog(logger: Logger): Logger {
 }
 
 /** Counts and logs (one info line) each consumed command's answer once it is published. */
-function reportAnswered(deps: PipelineDeps, family: string, body: ResultBody, receivedAt: number): void {
+function reportAnswered(deps: PipelineDeps, family: string, body: ResultBody, receivedAt: number, trace: CommandTrace | undefined): void {
+  commandPublished(trace, body.statusCode);
   deps.observer.commandAnswered(family, body.commandType, body.statusCode, (Date.now() - receivedAt) / 1_000);
   answerLog(deps.logger).info({ commandId: body.commandId, requestId: body.requestId, commandType: body.commandType, statusCode: body.statusCode }, 'command answered');
 }
@@ -331,6 +341,26 @@ export async function applyRound<C extends DomainCommand, S extends Versioned, X
   items: readonly RoundItem<C, P>[],
   earlier: readonly Answer[] = [],
 ): Promise<ItemOutcome<S>[]> {
+  // A sweep's round is a step of the sweep's trace; a consumed round is linked from its commands.
+  const sweep = items[0]?.origin.kind === 'sweep' ? items[0].origin.trace : undefined;
+  const round = startRoundSpan(runtime.family.name, sweep ? [] : items.map((item) => item.origin.trace), sweep);
+  try {
+    return await applyLeasedRound(deps, runtime, items, earlier, round);
+  } catch (error) {
+    spanFailed(round, error);
+    throw error;
+  } finally {
+    round.end();
+  }
+}
+
+async function applyLeasedRound<C extends DomainCommand, S extends Versioned, X, P>(
+  deps: PipelineDeps,
+  runtime: FamilyRuntime<C, S, X, P>,
+  items: readonly RoundItem<C, P>[],
+  earlier: readonly Answer[],
+  round: Span,
+): Promise<ItemOutcome<S>[]> {
   deps.observer.roundApplied(runtime.family.name, items[0]?.origin.kind ?? 'consumed', items.length);
   const keys = items.map((item) => lockKeyOf(item.target));
   // Marked in the owing index before anything is written, in the same round trip as the leases.
@@ -342,8 +372,10 @@ export async function applyRound<C extends DomainCommand, S extends Versioned, X
     throw marked.reason;
   }
   const mark = marked.value;
+  roundStep(round, 'leased');
   try {
     const { loaded, written, answers, failures } = await decideAndWrite(deps, runtime, items.map((item, index) => ({ index, item })));
+    roundStep(round, 'written', { written: written.length, answered: answers.length, failed: failures.length });
     const published = written.map(({ entry, next }): Owed => ({ target: entry.item.target, record: next, mark }));
     // What this round answered without a write owes nothing new; but an outbox it found stored
     // (published: the flush saw to that) may be one whose publisher died before its deferred
@@ -359,10 +391,12 @@ export async function applyRound<C extends DomainCommand, S extends Versioned, X
     }
     const all = [...earlier, ...answers.flatMap(({ answer }) => (answer ? [answer] : []))];
     await publishRound(deps, runtime, published, all);
+    roundStep(round, 'published', { messages: published.reduce((n, { record }) => n + record.outbox.length, 0) + all.length });
 
-    for (const answer of all) reportAnswered(deps, runtime.family.name, answer.body, answer.receivedAt);
+    for (const answer of all) reportAnswered(deps, runtime.family.name, answer.body, answer.receivedAt, answer.trace);
     for (const { entry, result } of written) {
-      if (result && entry.item.origin.kind === 'consumed') reportAnswered(deps, runtime.family.name, result, entry.item.origin.receivedAt);
+      const { origin } = entry.item;
+      if (result && origin.kind === 'consumed') reportAnswered(deps, runtime.family.name, result, origin.receivedAt, origin.trace);
     }
 
     // Started together, so their Redis writes (ledger, schedule, releases) share one round trip.
@@ -395,5 +429,5 @@ export async function publishAnswers<C extends DomainCommand, S extends Versione
 ): Promise<void> {
   if (answers.length === 0) return;
   await publishRound(deps, runtime, [], answers);
-  for (const answer of answers) reportAnswered(deps, runtime.family.name, answer.body, answer.receivedAt);
+  for (const answer of answers) reportAnswered(deps, runtime.family.name, answer.body, answer.receivedAt, answer.trace);
 }

@@ -11,6 +11,7 @@ import { commandSizeRejection } from '../domain/size.ts';
 import type { CommandEnvelope } from '../domain/envelope.ts';
 import { isRejection } from '../domain/status.ts';
 import { applyRound, lockKeyOf, publishAnswers, type ItemOutcome, type Origin, type PipelineDeps, type RoundItem } from './apply-round.ts';
+import { commandDecoded, commandStep, endCommand, startCommandSpan, type CommandTrace } from './command-tracing.ts';
 import { sendToDeadLetter } from './dead-letter.ts';
 import { isRetryable } from './errors.ts';
 import type { DomainCommand, FamilyRuntime, Versioned } from './family.ts';
@@ -40,10 +41,13 @@ function answerSeen<C extends DomainCommand, S extends Versioned, X, P>(
   const verdict = judgeRedelivery(item.envelope.commandId, seen.payloadHash, item.origin.payloadHash);
   if (verdict.kind === 'replay') {
     // The stored result as it was: same requestId and processedAt. Nothing is stored again.
-    return { body: seen.body as ResultBody, payloadHash: seen.payloadHash, store: false, receivedAt: item.origin.receivedAt };
+    return { body: seen.body as ResultBody, payloadHash: seen.payloadHash, store: false, receivedAt: item.origin.receivedAt, trace: item.origin.trace };
   }
   // Not stored: the commandId's stored result stays the first command's.
-  return { body: resultOf(runtime, item.origin.header, null, refuse(verdict.rejection), now), payloadHash: null, store: false, receivedAt: item.origin.receivedAt };
+  return {
+    body: resultOf(runtime, item.origin.header, null, refuse(verdict.rejection), now), payloadHash: null, store: false,
+    receivedAt: item.origin.receivedAt, trace: item.origin.trace,
+  };
 }
 
 /**
@@ -74,7 +78,7 @@ async function prepareRound<C extends DomainCommand, S extends Versioned, X, P>(
   const { family } = runtime;
   const now = deps.clock();
   const fresh = (item: Decoded, body: ResultBody): Prepared<C, P> =>
-    ({ kind: 'answer', item, answer: { body, payloadHash: item.origin.payloadHash, store: true, receivedAt: item.origin.receivedAt } });
+    ({ kind: 'answer', item, answer: { body, payloadHash: item.origin.payloadHash, store: true, receivedAt: item.origin.receivedAt, trace: item.origin.trace } });
   const failure = (item: Decoded, error: unknown): Prepared<C, P> => {
     if (isRetryable(error)) throw error; // the chunk retries it; nothing is skipped
     deps.logger.error({ err: error, commandId: item.envelope.commandId, requestId: item.origin.header.requestId }, 'unexpected failure; answering 500');
@@ -108,13 +112,36 @@ async function prepareRound<C extends DomainCommand, S extends Versioned, X, P>(
   }));
 }
 
-/** Applies one chunk; marks each message in `done` once answered (see the file comment). */
+/**
+ * Applies one chunk; marks each message in `done` once answered (see the file comment). Each
+ * message has a span for this try, ended with it; a message retried gets a new one next try.
+ */
 export async function handleCommandChunk<C extends DomainCommand, S extends Versioned, X, P>(
   deps: PipelineDeps, runtime: FamilyRuntime<C, S, X, P>, messages: readonly InboundMessage[], done: Set<InboundMessage>,
+): Promise<void> {
+  const spans = new Map<InboundMessage, CommandTrace>();
+  let failure: unknown = null;
+  try {
+    await handleTracedChunk(deps, runtime, messages, done, spans);
+  } catch (error) {
+    failure = error;
+    throw error;
+  } finally {
+    for (const [message, command] of spans) {
+      endCommand(command, done.has(message) ? undefined : `not answered this try (${failure instanceof Error ? failure.name : 'failed'}); retried`);
+    }
+  }
+}
+
+async function handleTracedChunk<C extends DomainCommand, S extends Versioned, X, P>(
+  deps: PipelineDeps, runtime: FamilyRuntime<C, S, X, P>, messages: readonly InboundMessage[], done: Set<InboundMessage>,
+  spans: Map<InboundMessage, CommandTrace>,
 ): Promise<void> {
   const receivedAt = Date.now();
   const decoded: Decoded[] = [];
   for (const message of messages) {
+    const trace = startCommandSpan(message);
+    spans.set(message, trace);
     // One after the other: the first of a writer schema fetches and caches its resolver, which
     // the others then find (all at once, each would fetch and build its own).
     const outcome = await runtime.decoder.decode(message.value);
@@ -123,11 +150,13 @@ export async function handleCommandChunk<C extends DomainCommand, S extends Vers
         'undecodable message sent to the DLQ');
       await sendToDeadLetter(deps.bus, message, outcome.reason, outcome.detail, deps.clock(), deps.maxMessageBytes);
       deps.observer.deadLettered(message.topic, outcome.reason);
+      commandStep(trace, 'dead-lettered', { 'consent_worker.dlq.reason': outcome.reason });
       done.add(message);
       continue;
     }
+    commandDecoded(trace, outcome.envelope.commandId, outcome.envelope.commandType);
     const header: ResultHeader = { envelope: outcome.envelope, requestId: randomUUID() };
-    decoded.push({ message, envelope: outcome.envelope, origin: { kind: 'consumed', header, payloadHash: commandPayloadHash(outcome.envelope), receivedAt } });
+    decoded.push({ message, envelope: outcome.envelope, origin: { kind: 'consumed', header, payloadHash: commandPayloadHash(outcome.envelope), receivedAt, trace } });
   }
   if (decoded.length === 0) return;
 

@@ -6,6 +6,7 @@
 // publish; a crash before the ledger write only means the same messages (same eventIds) are
 // sent again, which consumers recognise.
 import type { Logger } from '../logging/logger.ts';
+import { traceHeaders, type CommandTrace } from './command-tracing.ts';
 import type { FamilyRuntime, Target, Versioned, DomainCommand } from './family.ts';
 import { groupBy } from './group-by.ts';
 import type { OutboxClearing } from './outbox-clears.ts';
@@ -46,6 +47,8 @@ export interface Answer {
   readonly store: boolean;
   /** When the command's chunk was taken up (ms since the epoch), for the answered-in metric. */
   readonly receivedAt: number;
+  /** The command's span: the result carries its `traceparent`. */
+  readonly trace?: CommandTrace | undefined;
 }
 
 function refOf({ record, mark }: Owed): OutboxRef {
@@ -61,13 +64,14 @@ async function messagesOf<C extends DomainCommand, S extends Versioned, X, P>(
   runtime: FamilyRuntime<C, S, X, P>, entries: readonly OutboxEntry[], answers: readonly EncodedAnswer[] = [],
 ): Promise<OutboundMessage[]> {
   const messages = await Promise.all(entries.map(async (entry): Promise<OutboundMessage> => {
-    if (entry.kind !== 'event') return { topic: runtime.resultsTopic, key: entry.key, value: await runtime.resultEncoder.encode(entry.body) };
+    const headers = traceHeaders(entry.traceparent);
+    if (entry.kind !== 'event') return { topic: runtime.resultsTopic, key: entry.key, value: await runtime.resultEncoder.encode(entry.body), headers };
     const other = runtime.otherEvents?.[(entry.body as { state?: { type?: string } }).state?.type ?? ''];
     return other
-      ? { topic: other.topic, key: entry.key, value: await other.encoder.encode(entry.body) }
-      : { topic: runtime.eventsTopic, key: entry.key, value: await runtime.eventEncoder.encode(entry.body) };
+      ? { topic: other.topic, key: entry.key, value: await other.encoder.encode(entry.body), headers }
+      : { topic: runtime.eventsTopic, key: entry.key, value: await runtime.eventEncoder.encode(entry.body), headers };
   }));
-  for (const { answer, value } of answers) messages.push({ topic: runtime.resultsTopic, key: answer.body.commandId, value });
+  for (const { answer, value } of answers) messages.push({ topic: runtime.resultsTopic, key: answer.body.commandId, value, headers: traceHeaders(answer.trace?.traceparent) });
   return messages;
 }
 
@@ -86,7 +90,7 @@ async function encodeAnswer<C extends DomainCommand, S extends Versioned, X, P>(
   runtime: FamilyRuntime<C, S, X, P>, answer: Answer, limit: number,
 ): Promise<EncodedAnswer> {
   const value = await runtime.resultEncoder.encode(answer.body);
-  const body = fitResult(answer.body, recordBytes({ key: answer.body.commandId, value }), limit);
+  const body = fitResult(answer.body, recordBytes({ key: answer.body.commandId, value, headers: traceHeaders(answer.trace?.traceparent) }), limit);
   if (body === answer.body) return { answer, value };
   return { answer: { ...answer, body }, value: await runtime.resultEncoder.encode(body) };
 }

@@ -75,6 +75,8 @@ export interface OutboxEntry {
   readonly body: unknown;
   /** A result entry's commandPayloadHash, stored with the result when it is published. */
   readonly payloadHash?: string | null;
+  /** The W3C `traceparent` of the command (or sweep round) that caused it, sent as its header; absent when tracing is off. */
+  readonly traceparent?: string;
   /**
    * The change's revision (families that keep a history), riding on the change's first entry:
    * stored into the family's revision collection by whoever publishes the entry, before the publish.

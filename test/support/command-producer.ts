@@ -48,8 +48,8 @@ export class CommandProducer {
     return commandId;
   }
 
-  async sendRaw(topic: string, key: string, value: Buffer): Promise<void> {
-    await this.producer.send({ topic, acks: -1, messages: [{ key, value }] });
+  async sendRaw(topic: string, key: string, value: Buffer, headers?: Record<string, string>): Promise<void> {
+    await this.producer.send({ topic, acks: -1, messages: [{ key, value, ...(headers ? { headers } : {}) }] });
   }
 
   /** Sends encoded commands in one produce, so the worker fetches them as one batch. */

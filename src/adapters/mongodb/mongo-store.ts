@@ -41,6 +41,7 @@ interface StoredOutboxEntry {
   key: string;
   body: string | Document;
   payloadHash?: string | null;
+  traceparent?: string;
   /** A pending revision, as JSON text like the body: { id, body }. */
   revision?: string;
 }
@@ -117,6 +118,7 @@ export async function connectMongo(uri: string, database: string, onCommand?: (c
     const stored: StoredOutboxEntry = { id: entry.id, kind: entry.kind, key: entry.key, body: JSON.stringify(entry.body) };
     if (entry.payloadHash) stored.payloadHash = entry.payloadHash;
     if (entry.revision) stored.revision = JSON.stringify(entry.revision);
+    if (entry.traceparent) stored.traceparent = entry.traceparent;
     return stored;
   }
 
@@ -126,6 +128,7 @@ export async function connectMongo(uri: string, database: string, onCommand?: (c
       id: entry.id, kind: entry.kind, key: entry.key, body,
       ...(entry.payloadHash ? { payloadHash: entry.payloadHash } : {}),
       ...(entry.revision ? { revision: JSON.parse(entry.revision) as PendingRevision } : {}),
+      ...(entry.traceparent ? { traceparent: entry.traceparent } : {}),
     };
   }
 

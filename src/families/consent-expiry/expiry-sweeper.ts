@@ -21,6 +21,7 @@ import type { Consent } from '../../domain/consent/consent.ts';
 import type { ConsentContext } from '../../domain/consent/decide.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { applyRound, type PipelineDeps } from '../../pipeline/apply-round.ts';
+import { endCommand, spanFailed, startSweepTrace, type CommandTrace } from '../../pipeline/command-tracing.ts';
 import { sleep } from '../../pipeline/concurrency.ts';
 import { isRetryable } from '../../pipeline/errors.ts';
 import type { FamilyRuntime } from '../../pipeline/family.ts';
@@ -121,15 +122,27 @@ export function startSweeper(sweeperDeps: SweeperDeps, options: SweeperOptions):
     return true;
   }
 
-  /** Expires one claimed batch through the pipeline, as one round: one load, one publish. */
+  /** Expires one claimed batch through the pipeline, as one round: one load, one publish; a trace of its own. */
   async function expireBatch(ids: readonly string[]): Promise<void> {
+    const trace = startSweepTrace(options.sweeperId, ids.length);
+    try {
+      await expireTracedBatch(ids, trace);
+    } catch (error) {
+      spanFailed(trace.span, error);
+      throw error;
+    } finally {
+      endCommand(trace);
+    }
+  }
+
+  async function expireTracedBatch(ids: readonly string[], trace: CommandTrace): Promise<void> {
     const commandId = `expiry-sweep:${options.sweeperId}`;
     // Not remembered on the consent: expiry is idempotent by state (an EXPIRED consent is never expired again).
     const outcomes = await applyRound(deps, runtime, ids.map((consentId) => ({
       command: { type: 'ExpireConsent', commandId, consentId } satisfies ConsentCommand,
       target: { collection: CONSENTS, id: consentId },
       prepared: null,
-      origin: { kind: 'sweep' } as const,
+      origin: { kind: 'sweep', trace } as const,
     })));
     const handled: string[] = [];
     const now = deps.clock().getTime();
