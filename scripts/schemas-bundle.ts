@@ -6,16 +6,16 @@
 // committed bundle is stale; test/unit/schemas-bundle.test.ts fails in that case too.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadTopicSchema, SCHEMA_DIR, type TopicSchemaName } from '../src/adapters/registry/schema-files.ts';
+import { loadTopicSchema, SCHEMA_DIR } from '../src/adapters/registry/schema-files.ts';
+import { TOPIC_SCHEMAS } from '../src/catalogue/topics.ts';
 
 export const BUNDLE_COMMAND = 'npm run schemas:bundle';
 
 /** File name → content of every bundled schema: the very schema the worker registers, indented. */
 export function renderBundles(schemaDir = SCHEMA_DIR): Map<string, string> {
-  const names = readdirSync(path.join(schemaDir, 'topics')).filter((f) => f.endsWith('.avsc')).sort();
-  return new Map(names.map((file) => {
-    const schema = loadTopicSchema(file.slice(0, -'.avsc'.length) as TopicSchemaName, schemaDir);
-    return [file, `${JSON.stringify(JSON.parse(schema), null, 2)}\n`];
+  return new Map([...TOPIC_SCHEMAS].sort().map((name) => {
+    const schema = loadTopicSchema(name, schemaDir);
+    return [`${name}.avsc`, `${JSON.stringify(JSON.parse(schema), null, 2)}\n`];
   }));
 }
 

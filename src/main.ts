@@ -18,9 +18,10 @@ import type { OpsServer } from './ops/ops-server.ts';
 import { createPrometheusObserver } from './ops/prometheus-observer.ts';
 import { Readiness } from './ops/readiness.ts';
 import { securityRefusalOf } from './ops/security-refusal.ts';
-import { backoffDelay } from './pipeline/backoff.ts';
 import { startTracing, type Tracing } from './tracing/start-tracing.ts';
 import { loadTracingConfig, type TracingConfig } from './tracing/tracing-config.ts';
+import { backoffDelay } from './wait/backoff.ts';
+import { sleep } from './wait/sleep.ts';
 import { startWorker, type Worker } from './worker.ts';
 
 // READ_API_ENABLED=true: the read API beside the worker (config.readApi), its variables checked
@@ -33,7 +34,8 @@ const tracing: Tracing | null = tracingConfig ? startTracing(tracingConfig, 'con
 if (tracingConfig) logger.info({ exporters: tracingConfig.exporters, sampler: tracingConfig.sampler }, 'tracing on');
 
 // ---- the stop path, first ----------------------------------------------------------------------
-let wakeFromBackoff: (() => void) | null = null;
+/** Aborted by the stop: cuts short a start-up retry's backoff. */
+const stopping = new AbortController();
 let worker: Worker | null = null;
 let ops: OpsServer | null = null;
 let api: ReadApi | null = null;
@@ -41,7 +43,7 @@ const readiness = new Readiness();
 const stopPath = installStopPath({
   logger, readiness, deadlineMs: config.shutdownTimeoutMs, ops: () => ops,
   async stopWork() {
-    wakeFromBackoff?.();
+    stopping.abort();
     // Before the worker has started nothing was consumed, so nothing waits to be committed: a
     // start in flight (perhaps waiting on a server that is down) is left, and what it did
     // (topics, schemas, owed outboxes published) is idempotent and done again by the next start.
@@ -91,11 +93,7 @@ async function startWithRetries(): Promise<Worker | null> {
         logger.warn({ err: error, attempt, retryInMs: delayMs }, 'worker could not start (a server is down?); retrying');
       }
       observer.retry('start-up');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delayMs);
-        wakeFromBackoff = () => { clearTimeout(timer); resolve(); };
-      });
-      wakeFromBackoff = null;
+      await sleep(delayMs, stopping.signal);
     }
   }
   return null;

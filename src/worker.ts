@@ -3,29 +3,29 @@
 // sweeping, and recovers owed outboxes in the background.
 import { hostname } from 'node:os';
 import { createKafkaBus } from './adapters/kafka/kafka-bus.ts';
-import { connectMongo } from './adapters/mongodb/mongo-store.ts';
+import { connectMongo, type MongoStores } from './adapters/mongodb/mongo-store.ts';
 import { createParkingLot } from './adapters/mongodb/parking-lot.ts';
 import { startResultRetention, type ResultRetention } from './adapters/mongodb/result-retention.ts';
-import { createCommandDecoder, createEncoder, createRegistry, registerTopicSchema } from './adapters/registry/avro-codec.ts';
-import { connectRedis } from './adapters/redis/redis-services.ts';
+import { createCommandDecoder, createEncoder, createRegistry, registerTopicSchemas, type RegisteredSchema } from './adapters/registry/avro-codec.ts';
+import { connectRedis, type RedisServices } from './adapters/redis/redis-services.ts';
 import { registryPing } from './adapters/registry/registry-ping.ts';
 import { CONSENTS, PERMISSION_COLLECTIONS, SERVICE_POLICIES } from './catalogue/collections.ts';
-import { policyEventsTopicOf } from './catalogue/topics.ts';
 import { readServicePolicies } from './adapters/mongodb/service-policy-reads.ts';
-import { policySnapshot, type PolicySnapshot } from './families/service-policies.ts';
+import { policySnapshot, type ServicePolicyLookup } from './families/service-policies.ts';
 import type { Config } from './config/config.ts';
 import { startSweeper, type ConsentRuntime, type Sweeper } from './families/consent-expiry/expiry-sweeper.ts';
 import { consentFamily } from './families/consent-family.ts';
 import { permissionFamily } from './families/permission-family.ts';
 import type { Logger } from './logging/logger.ts';
 import type { PipelineDeps } from './pipeline/apply-round.ts';
-import { dlqTopicOf, parkInDeadLetter } from './pipeline/dead-letter.ts';
+import { parkInDeadLetter } from './pipeline/dead-letter.ts';
+import { topicsToCreate, type TopicRole } from './catalogue/topics.ts';
 import type { DomainCommand, FamilyRuntime, Versioned } from './pipeline/family.ts';
 import { handleCommandChunk } from './pipeline/handle-message.ts';
 import { NO_OBSERVER, type PipelineObserver } from './pipeline/observer.ts';
 import { startOutboxClears, type OutboxClears } from './pipeline/outbox-clears.ts';
 import { batchHandler, type ChunkHandler } from './pipeline/partition-batch.ts';
-import type { ConsumerHandle } from './pipeline/ports.ts';
+import type { ConsumerHandle, MessageBus } from './pipeline/ports.ts';
 import { recoverOwedOutboxes } from './pipeline/recover-outboxes.ts';
 import { securityRefusalOf } from './ops/security-refusal.ts';
 
@@ -36,10 +36,10 @@ export interface WorkerOptions {
   readonly clock?: () => Date;
   /** Hears what the pipeline does (metrics); NO_OBSERVER by default. */
   readonly observer?: PipelineObserver;
-  /** How often the service policies are re-read (families/service-policies.ts); POLICY_REFRESH_MS by default. */
-  readonly policyRefreshMs?: number;
   /** Called with the name of every command the MongoDB driver sends (tests count round trips by it). */
   readonly onStoreCommand?: (commandName: string) => void;
+  /** How often the service policies are re-read (families/service-policies.ts); POLICY_REFRESH_MS by default. */
+  readonly policyRefreshMs?: number;
   /** Called with the API name of every request the worker's Kafka producer and consumers send (tests count round trips by it). */
   readonly onKafkaRequest?: (apiName: string) => void;
 }
@@ -56,6 +56,111 @@ function chunkHandlerFor<C extends DomainCommand, S extends Versioned, X, P>(dep
   return (messages, done) => handleCommandChunk(deps, runtime, messages, done);
 }
 
+/** Both families on the shared pipeline, each with its topics and codecs. */
+function familyRuntimes(
+  config: Config, registry: ReturnType<typeof createRegistry>, schemas: Record<TopicRole, RegisteredSchema>, mongo: MongoStores, redis: RedisServices,
+  policies: ServicePolicyLookup,
+) {
+  const t = config.topics;
+  const consents: ConsentRuntime = {
+    family: consentFamily({ rates: redis.rates, schedule: redis.schedule, policies, orgDecisionLimit: config.orgDecisionLimit, orgDecisionWindowMs: config.orgDecisionWindowMs }),
+    commandsTopic: t.consentCommands, resultsTopic: t.consentResults, eventsTopic: t.consentEvents,
+    decoder: createCommandDecoder(registry, schemas.consentCommands),
+    resultEncoder: createEncoder(registry, schemas.consentResults),
+    eventEncoder: createEncoder(registry, schemas.consentEvents),
+    otherEvents: { ServicePolicyState: { topic: t.servicePolicyEvents, encoder: createEncoder(registry, schemas.servicePolicyEvents) } },
+  };
+  const permissions = {
+    family: permissionFamily({ store: mongo.aggregates, externalKeys: mongo.externalKeys }),
+    commandsTopic: t.permissionCommands, resultsTopic: t.permissionResults, eventsTopic: t.permissionEvents,
+    decoder: createCommandDecoder(registry, schemas.permissionCommands),
+    resultEncoder: createEncoder(registry, schemas.permissionResults),
+    eventEncoder: createEncoder(registry, schemas.permissionEvents),
+  };
+  return { consents, permissions };
+}
+
+type Runtimes = ReturnType<typeof familyRuntimes>;
+
+/** Consumes both commands topics; a partition's messages all come from one topic, hence one family. */
+async function startConsuming(config: Config, deps: PipelineDeps, bus: MessageBus, runtimes: Runtimes): Promise<ConsumerHandle> {
+  const t = config.topics;
+  const { clock, logger, observer } = deps;
+  const byTopic = new Map<string, ChunkHandler>([
+    [t.consentCommands, chunkHandlerFor(deps, runtimes.consents)],
+    [t.permissionCommands, chunkHandlerFor(deps, runtimes.permissions)],
+  ]);
+  return bus.consume({
+    groupId: config.consumerGroup,
+    topics: [...byTopic.keys()],
+    partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+    onBatch: batchHandler({
+      chunkSize: config.commitEvery, logger, observer,
+      park: parkInDeadLetter(bus, clock, config.kafkaMaxMessageBytes, observer),
+    }, (messages, done) => {
+      const handle = byTopic.get(messages[0]?.topic ?? '');
+      if (!handle) throw new Error(`no family consumes ${messages[0]?.topic}`);
+      return handle(messages, done);
+    }),
+  });
+}
+
+interface Connected {
+  readonly bus: MessageBus;
+  readonly mongo: MongoStores;
+  readonly redis: RedisServices;
+  readonly redisRefusal: () => string | null;
+  readonly consumer: ConsumerHandle | null;
+}
+
+/** What /readyz asks of this worker (src/ops/readiness.ts): each check rejects when not ready. */
+function readinessChecksOf(config: Config, { bus, mongo, redis, redisRefusal, consumer }: Connected): Worker['readinessChecks'] {
+  return {
+    ...(consumer ? { consumerGroup: async () => { if (!consumer.joined()) throw new Error(`not a member of ${config.consumerGroup} (joining or rebalancing)`); } } : {}),
+    kafka: () => bus.ping(),
+    registry: registryPing(config.schemaRegistryUrl, config.schemaRegistryAuth, config.schemaRegistryTls),
+    mongodb: () => mongo.db.command({ ping: 1 }),
+    redis: async () => {
+      try {
+        await redis.ping();
+      } catch (error) {
+        const refusal = redisRefusal();
+        throw refusal === null ? error : new Error(`${(error as Error).message}: ${refusal}`);
+      }
+    },
+  };
+}
+
+/**
+ * In the background, page by page until done or stopped: what a crash left owed (see
+ * recover-outboxes.ts). `stop` ends it at the next page and resolves once it has.
+ */
+function recoverInBackground(config: Config, deps: PipelineDeps, runtimes: Runtimes, logger: Logger): { stop(): Promise<void> } {
+  const stopRecovery = new AbortController();
+  const recovery = (async () => {
+    const options = { burstPages: config.outboxRecoveryPages, signal: stopRecovery.signal };
+    await recoverOwedOutboxes(deps, runtimes.consents, [CONSENTS, SERVICE_POLICIES], options, logger);
+    await recoverOwedOutboxes(deps, runtimes.permissions, Object.values(PERMISSION_COLLECTIONS), options, logger);
+  })().catch((error: unknown) => logger.warn({ err: error }, 'start-up outbox recovery failed; owed outboxes are published when next loaded'));
+  return { stop: () => { stopRecovery.abort(); return recovery; } };
+}
+
+/**
+ * The worker's stop: its steps one after the other, in the order given (the sweeper and the
+ * consumer before what they use). Idempotent: a second stop (a signal during shutdown, a test's
+ * teardown) awaits the first.
+ */
+function stopOnce(steps: readonly (() => Promise<unknown> | undefined)[], logger: Logger): () => Promise<void> {
+  let stopped: Promise<void> | null = null;
+  return () => {
+    stopped ??= (async () => {
+      for (const step of steps) await step();
+      logger.info('worker stopped');
+    })();
+    return stopped;
+  };
+}
+
 export async function startWorker(config: Config, logger: Logger, options: WorkerOptions): Promise<Worker> {
   const t = config.topics;
   const clock = options.clock ?? (() => new Date());
@@ -70,9 +175,10 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   });
   let clears: OutboxClears | null = null;
   let retention: ResultRetention | null = null;
-  let policies: PolicySnapshot | null = null;
+  const policies = policySnapshot(readServicePolicies(mongo.db),
+    (error) => logger.warn({ err: error }, 'service policies not re-read; the last ones read stay in use until the next refresh'), options.policyRefreshMs);
   const stopAll = async (): Promise<void> => {
-    policies?.stop();
+    policies.stop();
     await retention?.stop();
     await clears?.stop(); // before the store closes: what waits is cleared now
     await bus.close();
@@ -82,37 +188,13 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   try {
     await mongo.ensureIndexes();
     retention = await startResultRetention(mongo.db, { retentionMs: config.resultRetentionMs, purgeIntervalMs: config.resultPurgeIntervalMs }, logger, clock);
-    const policyEvents = policyEventsTopicOf(t.consentEvents);
-    await bus.ensureTopics([t.consentCommands, t.consentResults, t.consentEvents, policyEvents, dlqTopicOf(t.consentCommands),
-      t.permissionCommands, t.permissionResults, t.permissionEvents, dlqTopicOf(t.permissionCommands)]
-      .map((name) => ({ name, partitions: config.topicPartitions })));
+    await bus.ensureTopics(topicsToCreate(t).map((name) => ({ name, partitions: config.topicPartitions })));
 
     // Registered before anything is consumed: an incompatible schema stops the start here.
     const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth, config.schemaRegistryTls);
-    const schema = async (topic: string, name: Parameters<typeof registerTopicSchema>[2]) => registerTopicSchema(registry, topic, name);
-    const [consentCommands, consentResults, consentEvents, policyEventSchema, permissionCommands, permissionResults, permissionEvents] = await Promise.all([
-      schema(t.consentCommands, 'consent-commands'), schema(t.consentResults, 'consent-results'), schema(t.consentEvents, 'consent-events'),
-      schema(policyEvents, 'service-policy-events'),
-      schema(t.permissionCommands, 'permission-commands'), schema(t.permissionResults, 'permission-results'), schema(t.permissionEvents, 'permission-events'),
-    ]);
+    const schemas = await registerTopicSchemas(registry, t);
 
-    const consents: ConsentRuntime = {
-      family: consentFamily({ rates: redis.rates, schedule: redis.schedule, policies: policies = policySnapshot(readServicePolicies(mongo.db),
-        (error) => logger.warn({ err: error }, 'service policies not re-read; the last ones read stay in use until the next refresh'), options.policyRefreshMs), orgDecisionLimit: config.orgDecisionLimit, orgDecisionWindowMs: config.orgDecisionWindowMs }),
-      commandsTopic: t.consentCommands, resultsTopic: t.consentResults, eventsTopic: t.consentEvents,
-      decoder: createCommandDecoder(registry, consentCommands),
-      resultEncoder: createEncoder(registry, consentResults),
-      eventEncoder: createEncoder(registry, consentEvents),
-      otherEvents: { ServicePolicyState: { topic: policyEvents, encoder: createEncoder(registry, policyEventSchema) } },
-    };
-    const permissions = {
-      family: permissionFamily({ store: mongo.aggregates, externalKeys: mongo.externalKeys }),
-      commandsTopic: t.permissionCommands, resultsTopic: t.permissionResults, eventsTopic: t.permissionEvents,
-      decoder: createCommandDecoder(registry, permissionCommands),
-      resultEncoder: createEncoder(registry, permissionResults),
-      eventEncoder: createEncoder(registry, permissionEvents),
-    };
-
+    const runtimes = familyRuntimes(config, registry, schemas, mongo, redis, policies);
     clears = startOutboxClears(mongo.aggregates, config.outboxClears, logger, { observer, owing: redis.owing });
     const deps: PipelineDeps = {
       store: mongo.aggregates, results: mongo.results, locks: redis.locks, bus, clock, observer, logger,
@@ -121,75 +203,15 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
       maxMessageBytes: config.kafkaMaxMessageBytes,
     };
 
-    let consumer: ConsumerHandle | null = null;
-    if (options.consume) {
-      const byTopic = new Map<string, ChunkHandler>([
-        [t.consentCommands, chunkHandlerFor(deps, consents)],
-        [t.permissionCommands, chunkHandlerFor(deps, permissions)],
-      ]);
-      consumer = await bus.consume({
-        groupId: config.consumerGroup,
-        topics: [...byTopic.keys()],
-        partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
-        // A partition's messages all come from one topic, hence one family.
-        onBatch: batchHandler({
-          chunkSize: config.commitEvery, logger, observer,
-          park: parkInDeadLetter(bus, clock, config.kafkaMaxMessageBytes, observer),
-        }, (messages, done) => {
-          const handle = byTopic.get(messages[0]?.topic ?? '');
-          if (!handle) throw new Error(`no family consumes ${messages[0]?.topic}`);
-          return handle(messages, done);
-        }),
-      });
-    }
-    // ---- ops: what /readyz asks of this worker (src/ops/readiness.ts) ----
-    const joined = consumer;
-    const readinessChecks: Worker['readinessChecks'] = {
-      ...(joined ? { consumerGroup: async () => { if (!joined.joined()) throw new Error(`not a member of ${config.consumerGroup} (joining or rebalancing)`); } } : {}),
-      kafka: () => bus.ping(),
-      registry: registryPing(config.schemaRegistryUrl, config.schemaRegistryAuth, config.schemaRegistryTls),
-      mongodb: () => mongo.db.command({ ping: 1 }),
-      redis: async () => {
-        try {
-          await redis.ping();
-        } catch (error) {
-          const refusal = redisRefusal();
-          throw refusal === null ? error : new Error(`${(error as Error).message}: ${refusal}`);
-        }
-      },
-    };
-    const sweeper = options.sweep
-      ? startSweeper({
-          pipeline: deps, runtime: consents, schedule: redis.schedule, due: mongo.dueConsents, parking: createParkingLot(mongo.db), logger,
-        }, { ...config.sweep, sweeperId: `${hostname()}-${process.pid}` })
-      : null;
+    const consumer = options.consume ? await startConsuming(config, deps, bus, runtimes) : null;
+    const readinessChecks = readinessChecksOf(config, { bus, mongo, redis, redisRefusal, consumer });
+    const sweeper = options.sweep ? startSweeper({
+      pipeline: deps, runtime: runtimes.consents, schedule: redis.schedule, due: mongo.dueConsents, parking: createParkingLot(mongo.db), logger,
+    }, { ...config.sweep, sweeperId: `${hostname()}-${process.pid}` }) : null;
     logger.info({ consume: options.consume, sweep: options.sweep, groupId: config.consumerGroup }, 'worker started');
+    const recovery = recoverInBackground(config, deps, runtimes, logger);
 
-    // In the background, page by page until done or stopped: what a crash left owed (see recover-outboxes.ts).
-    const stopRecovery = new AbortController();
-    const recovery = (async () => {
-      const options = { burstPages: config.outboxRecoveryPages, signal: stopRecovery.signal };
-      await recoverOwedOutboxes(deps, consents, [CONSENTS, SERVICE_POLICIES], options, logger);
-      await recoverOwedOutboxes(deps, permissions, Object.values(PERMISSION_COLLECTIONS), options, logger);
-    })().catch((error: unknown) => logger.warn({ err: error }, 'start-up outbox recovery failed; owed outboxes are published when next loaded'));
-
-    // Idempotent: a second stop (a signal during shutdown, a test's teardown) awaits the first.
-    let stopped: Promise<void> | null = null;
-    return {
-      sweeper,
-      readinessChecks,
-      stop() {
-        stopped ??= (async () => {
-          await sweeper?.stop();
-          await consumer?.stop();
-          stopRecovery.abort();
-          await recovery;
-          await stopAll();
-          logger.info('worker stopped');
-        })();
-        return stopped;
-      },
-    };
+    return { sweeper, readinessChecks, stop: stopOnce([() => sweeper?.stop(), () => consumer?.stop(), () => recovery.stop(), stopAll], logger) };
   } catch (error) {
     await stopAll().catch(() => undefined);
     throw error;

@@ -2,7 +2,8 @@
 // payload is its topic's schema inlined exactly as the worker registers it, so the document
 // cannot describe another schema than the one on the wire. `npm run asyncapi` writes it to
 // docs/asyncapi.json; test/unit/asyncapi.test.ts fails when schemas/ changed without it.
-import { loadTopicSchema, SCHEMA_DIR, type TopicSchemaName } from '../adapters/registry/schema-files.ts';
+import { loadTopicSchema, SCHEMA_DIR } from '../adapters/registry/schema-files.ts';
+import { dlqTopicOf, TOPICS, type TopicRole } from '../catalogue/topics.ts';
 
 const AVRO = 'application/vnd.apache.avro+json;version=1.9.0';
 
@@ -11,32 +12,34 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface TopicSpec {
   /** The channel's id in the document. */
   readonly channel: string;
-  readonly address: string;
+  /** The catalogue's topic: its default name is the address, its schema the payload. */
+  readonly topic: TopicRole;
+  /** The DLQ of that (commands) topic: the original bytes, no schema. */
+  readonly dlq?: true;
   readonly message: string;
-  readonly schema: TopicSchemaName | null;
   readonly key: string;
   readonly action: 'receive' | 'send';
   readonly summary: string;
 }
 
-const TOPICS: readonly TopicSpec[] = [
-  { channel: 'consentCommands', address: 'consent.commands.v1', message: 'ConsentCommand', schema: 'consent-commands', key: 'consentId (any stable key when not yet known); serviceId for SetServicePolicy', action: 'receive',
+const CHANNELS: readonly TopicSpec[] = [
+  { channel: 'consentCommands', topic: 'consentCommands', message: 'ConsentCommand', key: 'consentId (any stable key when not yet known); serviceId for SetServicePolicy', action: 'receive',
     summary: 'CreateConsent, UpdateConsent, RequestOrgConsent, DecideOrgConsent, SetServicePolicy (a service\'s default lifetime and reminder lead; actor role service_admin). `payload` is a union of the five records; `commandType` names the one used.' },
-  { channel: 'permissionCommands', address: 'permission.commands.v1', message: 'PermissionCommand', schema: 'permission-commands', key: 'entity key: entityId, or extType:extKey; reference data by its own id', action: 'receive',
+  { channel: 'permissionCommands', topic: 'permissionCommands', message: 'PermissionCommand', key: 'entity key: entityId, or extType:extKey; reference data by its own id', action: 'receive',
     summary: 'RegisterEntity, DefinePermission, RegisterSource, DefineContract, AcceptPermission, WithdrawPermission.' },
-  { channel: 'consentResults', address: 'consent.results.v1', message: 'ConsentCommandResult', schema: 'consent-results', key: 'commandId', action: 'send',
+  { channel: 'consentResults', topic: 'consentResults', message: 'ConsentCommandResult', key: 'commandId', action: 'send',
     summary: 'One CommandResult per consent command, with the contract status code; a redelivered command gets the same result again. SetServicePolicy\'s result carries the policy in `servicePolicy` (`state` null).' },
-  { channel: 'permissionResults', address: 'permission.results.v1', message: 'PermissionCommandResult', schema: 'permission-results', key: 'commandId', action: 'send',
+  { channel: 'permissionResults', topic: 'permissionResults', message: 'PermissionCommandResult', key: 'commandId', action: 'send',
     summary: 'One CommandResult per permission command; `state` is a PermissionState, EntityState or ReferenceState.' },
-  { channel: 'consentEvents', address: 'consent.events.v1', message: 'ConsentEvent', schema: 'consent-events', key: 'consentId', action: 'send',
+  { channel: 'consentEvents', topic: 'consentEvents', message: 'ConsentEvent', key: 'consentId', action: 'send',
     summary: 'ConsentCreated, ConsentUpdated, ConsentRequested, ConsentApproved, ConsentRejected, ConsentRevoked, ConsentExpired, ConsentExpiringSoon (the renewal reminder, at expiry minus the service policy\'s lead); eventId = aggregateId:version:eventType (drop duplicates by it).' },
-  { channel: 'servicePolicyEvents', address: 'consent.events.v1.policies', message: 'ServicePolicyEvent', schema: 'service-policy-events', key: 'serviceId', action: 'send',
-    summary: 'ServicePolicySet: a service\'s consent policy after SetServicePolicy changed it; eventId = serviceId:version:ServicePolicySet. The name is the consent events topic\'s with `.policies` appended.' },
-  { channel: 'permissionEvents', address: 'permission.events.v1', message: 'PermissionEvent', schema: 'permission-events', key: 'entityId', action: 'send',
+  { channel: 'servicePolicyEvents', topic: 'servicePolicyEvents', message: 'ServicePolicyEvent', key: 'serviceId', action: 'send',
+    summary: 'ServicePolicySet: a service\'s consent policy after SetServicePolicy changed it; eventId = serviceId:version:ServicePolicySet.' },
+  { channel: 'permissionEvents', topic: 'permissionEvents', message: 'PermissionEvent', key: 'entityId', action: 'send',
     summary: 'PermissionAccepted, PermissionWithdrawn; eventId = aggregateId:version:eventType.' },
-  { channel: 'consentCommandsDlq', address: 'consent.commands.v1.dlq', message: 'ConsentDeadLetter', schema: null, key: 'the original key', action: 'send',
+  { channel: 'consentCommandsDlq', topic: 'consentCommands', dlq: true, message: 'ConsentDeadLetter', key: 'the original key', action: 'send',
     summary: 'Consent commands that could not be decoded, with their original key and bytes untouched and the reason in headers.' },
-  { channel: 'permissionCommandsDlq', address: 'permission.commands.v1.dlq', message: 'PermissionDeadLetter', schema: null, key: 'the original key', action: 'send',
+  { channel: 'permissionCommandsDlq', topic: 'permissionCommands', dlq: true, message: 'PermissionDeadLetter', key: 'the original key', action: 'send',
     summary: 'Permission commands that could not be decoded, with their original key and bytes untouched and the reason in headers.' },
 ];
 
@@ -53,6 +56,11 @@ const DLQ_HEADERS: Json = {
     'dlq.failed.at': { type: 'string', format: 'date-time' },
   },
 };
+
+function addressOf(spec: TopicSpec): string {
+  const name = TOPICS[spec.topic].defaultName;
+  return spec.dlq ? dlqTopicOf(name) : name;
+}
 
 /** W3C trace context (docs/tracing.md): optional on a command, present on what the worker sends when tracing is on. */
 function traceHeaders(action: TopicSpec['action']): Json {
@@ -71,7 +79,7 @@ function traceHeaders(action: TopicSpec['action']): Json {
 
 function message(spec: TopicSpec, schemaDir: string): Json {
   const key = { type: 'string', description: spec.key };
-  if (spec.schema === null) {
+  if (spec.dlq) {
     return {
       name: spec.message, title: spec.message, summary: spec.summary, contentType: 'application/octet-stream',
       headers: DLQ_HEADERS,
@@ -82,7 +90,7 @@ function message(spec: TopicSpec, schemaDir: string): Json {
   return {
     name: spec.message, title: spec.message, summary: spec.summary, contentType: 'application/vnd.apache.avro+binary',
     headers: traceHeaders(spec.action),
-    payload: { schemaFormat: AVRO, schema: JSON.parse(loadTopicSchema(spec.schema, schemaDir)) as Json },
+    payload: { schemaFormat: AVRO, schema: JSON.parse(loadTopicSchema(TOPICS[spec.topic].schema, schemaDir)) as Json },
     bindings: {
       kafka: {
         key,
@@ -97,19 +105,20 @@ export function asyncApiDocument(schemaDir = SCHEMA_DIR): Json {
   const channels: Record<string, Json> = {};
   const operations: Record<string, Json> = {};
   const messages: Record<string, Json> = {};
-  for (const spec of TOPICS) {
+  for (const spec of CHANNELS) {
+    const address = addressOf(spec);
     messages[spec.message] = message(spec, schemaDir);
     channels[spec.channel] = {
-      address: spec.address,
+      address,
       description: `${spec.summary} Key: ${spec.key}. The name is configurable (see docs/configuration.md).`,
       messages: { [spec.message]: { $ref: `#/components/messages/${spec.message}` } },
-      bindings: { kafka: { topic: spec.address, bindingVersion: '0.5.0' } },
+      bindings: { kafka: { topic: address, bindingVersion: '0.5.0' } },
     };
     const verb = spec.action === 'receive' ? 'receive' : 'send';
     operations[`${verb}${spec.channel[0]!.toUpperCase()}${spec.channel.slice(1)}`] = {
       action: spec.action,
       channel: { $ref: `#/channels/${spec.channel}` },
-      summary: spec.action === 'receive' ? `The worker consumes ${spec.address}.` : `The worker publishes to ${spec.address}.`,
+      summary: spec.action === 'receive' ? `The worker consumes ${address}.` : `The worker publishes to ${address}.`,
       messages: [{ $ref: `#/channels/${spec.channel}/messages/${spec.message}` }],
     };
   }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Agent as HttpAgent } from 'node:http';
 import https from 'node:https';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { DEFAULT_TOPIC_NAMES, subjectOf } from '../catalogue/topics.ts';
 import { familyOf, keyOf, type Command, type CommandType } from './commands.ts';
 import { toCommandResult, type CommandResult } from './results.ts';
 import { createKafkaClientTransport } from './kafka-transport.ts';
@@ -15,10 +16,10 @@ import type { ClientTransport, ResultMessage } from './transport.ts';
 export type { ClientOptions, ClientTopics } from './options.ts';
 
 export const DEFAULT_TOPICS: ClientTopics = {
-  consentCommands: 'consent.commands.v1',
-  consentResults: 'consent.results.v1',
-  permissionCommands: 'permission.commands.v1',
-  permissionResults: 'permission.results.v1',
+  consentCommands: DEFAULT_TOPIC_NAMES.consentCommands,
+  consentResults: DEFAULT_TOPIC_NAMES.consentResults,
+  permissionCommands: DEFAULT_TOPIC_NAMES.permissionCommands,
+  permissionResults: DEFAULT_TOPIC_NAMES.permissionResults,
 };
 
 export interface SendOptions {
@@ -131,7 +132,7 @@ export class ConsentWorkerClient {
   private schemaIdOf(topic: string): Promise<number> {
     let id = this.schemaIds.get(topic);
     if (!id) {
-      id = this.registry.getLatestSchemaId(`${topic}-value`);
+      id = this.registry.getLatestSchemaId(subjectOf(topic));
       id.catch(() => this.schemaIds.delete(topic)); // asked again next time
       this.schemaIds.set(topic, id);
     }

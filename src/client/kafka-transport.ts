@@ -6,6 +6,8 @@
 // client reads every result, and picks those of the commands it sent.
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer, type SASLOptions } from 'kafkajs';
+import { pollUntil } from '../wait/sleep.ts';
+import { TOPIC_READY_POLL_MS } from '../wait/backoff.ts';
 import type { ClientOptions } from './options.ts';
 import type { ClientTransport, ResultMessage } from './transport.ts';
 
@@ -21,15 +23,18 @@ export interface KafkaClientTransportOptions extends Pick<ClientOptions, 'ssl' |
 const NOT_READY_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
 
 async function endsOf(admin: Admin, topic: string, timeoutMs: number): Promise<{ partition: number; high: string }[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  let notReady: unknown = null;
+  const ends = await pollUntil(async () => {
     try {
       return await admin.fetchTopicOffsets(topic);
     } catch (error) {
-      if (!NOT_READY_YET.has((error as { type?: string }).type ?? '') || Date.now() > deadline) throw error;
+      if (!NOT_READY_YET.has((error as { type?: string }).type ?? '')) throw error;
+      notReady = error;
+      return undefined;
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  }, { deadline: Date.now() + timeoutMs, intervalMs: TOPIC_READY_POLL_MS });
+  if (!ends) throw notReady;
+  return ends;
 }
 
 export function createKafkaClientTransport(options: KafkaClientTransportOptions): ClientTransport {

@@ -2,13 +2,11 @@
 // `state` union is unwrapped: `state` is the record itself and `stateType` names which one.
 import type { Consent } from '../domain/consent/consent.ts';
 import type { ServicePolicy } from '../domain/policy/service-policy.ts';
+import type { PermissionState } from '../domain/permission/view.ts';
 import type { CommandType, ConsentCommandType } from './commands.ts';
 
 /** The consent as stored and published: the domain's own type (schemas/types/ConsentState.avsc). */
 export type ConsentState = Consent;
-
-/** A service's policy (schemas/types/ServicePolicyState.avsc), in SetServicePolicy's result. */
-export type ServicePolicyState = ServicePolicy;
 
 export interface EntityState {
   readonly entityId: string;
@@ -27,14 +25,8 @@ export interface ReferenceState {
   readonly allowedSourceIds: readonly string[];
 }
 
-export interface PermissionState {
-  readonly entityId: string;
-  readonly permissionId: string;
-  readonly isActive: boolean;
-  readonly isWithdrawn: boolean;
-  readonly acceptance: { readonly timestamp: string; readonly sourceId: string } | null;
-  readonly withdrawal: { readonly timestamp: string; readonly sourceId: string; readonly reason: string | null } | null;
-}
+/** A permission as stored and published: the domain's own type (schemas/types/PermissionState.avsc). */
+export type { PermissionState } from '../domain/permission/view.ts';
 
 export interface States {
   ConsentState: ConsentState;
@@ -68,7 +60,7 @@ export interface CommandResult<T extends CommandType = CommandType> {
   /** The aggregate after the command (a 409 carries the current one), when there is one. */
   readonly state: States[StateTypeOf<T>] | null;
   /** SetServicePolicy's result: the service's policy (its `state` is null). */
-  readonly servicePolicy?: ServicePolicyState | null;
+  readonly servicePolicy?: ServicePolicy | null;
 }
 
 const NAMESPACE = 'consentworker.v1.';

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { z } from 'zod';
+import { DEFAULT_TOPIC_NAMES, type TopicNames } from '../catalogue/topics.ts';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
@@ -59,14 +60,7 @@ export interface Config {
   readonly redisKeyPrefix: string;
   readonly clientId: string;
   readonly consumerGroup: string;
-  readonly topics: {
-    readonly consentCommands: string;
-    readonly consentResults: string;
-    readonly consentEvents: string;
-    readonly permissionCommands: string;
-    readonly permissionResults: string;
-    readonly permissionEvents: string;
-  };
+  readonly topics: TopicNames;
   readonly topicPartitions: number;
   readonly partitionsConsumedConcurrently: number;
   /** Conditional writes of one pipeline round (commands of different aggregates) in flight at once. */
@@ -207,12 +201,13 @@ export const ENV_SCHEMA = z.object({
   REDIS_PASSWORD_FILE: text.optional(), // AUTH password (user in REDIS_URL), instead of one in the URL
   REDIS_KEY_PREFIX: text.default('cw:'),
   CONSUMER_GROUP: text.default('consent-worker'),
-  CONSENT_COMMANDS_TOPIC: text.default('consent.commands.v1'),
-  CONSENT_RESULTS_TOPIC: text.default('consent.results.v1'),
-  CONSENT_EVENTS_TOPIC: text.default('consent.events.v1'),
-  PERMISSION_COMMANDS_TOPIC: text.default('permission.commands.v1'),
-  PERMISSION_RESULTS_TOPIC: text.default('permission.results.v1'),
-  PERMISSION_EVENTS_TOPIC: text.default('permission.events.v1'),
+  CONSENT_COMMANDS_TOPIC: text.default(DEFAULT_TOPIC_NAMES.consentCommands),
+  CONSENT_RESULTS_TOPIC: text.default(DEFAULT_TOPIC_NAMES.consentResults),
+  CONSENT_EVENTS_TOPIC: text.default(DEFAULT_TOPIC_NAMES.consentEvents),
+  SERVICE_POLICY_EVENTS_TOPIC: text.default(DEFAULT_TOPIC_NAMES.servicePolicyEvents),
+  PERMISSION_COMMANDS_TOPIC: text.default(DEFAULT_TOPIC_NAMES.permissionCommands),
+  PERMISSION_RESULTS_TOPIC: text.default(DEFAULT_TOPIC_NAMES.permissionResults),
+  PERMISSION_EVENTS_TOPIC: text.default(DEFAULT_TOPIC_NAMES.permissionEvents),
   TOPIC_PARTITIONS: integer(1).default(6), // when the worker creates its topics
   PARTITIONS_CONSUMED_CONCURRENTLY: integer(1).default(3),
   KEY_CONCURRENCY: integer(1).default(16),
@@ -400,6 +395,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
       consentCommands: e.CONSENT_COMMANDS_TOPIC,
       consentResults: e.CONSENT_RESULTS_TOPIC,
       consentEvents: e.CONSENT_EVENTS_TOPIC,
+      servicePolicyEvents: e.SERVICE_POLICY_EVENTS_TOPIC,
       permissionCommands: e.PERMISSION_COMMANDS_TOPIC,
       permissionResults: e.PERMISSION_RESULTS_TOPIC,
       permissionEvents: e.PERMISSION_EVENTS_TOPIC,

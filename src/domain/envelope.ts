@@ -9,6 +9,19 @@ export interface Actor {
   readonly roles: readonly string[];
 }
 
+/** The actor as a producer writes it (schemas/types/Actor.avsc): orgId and roles may be left out. */
+export interface ActorPayload {
+  readonly userId: string;
+  readonly orgId?: string | null;
+  readonly roles?: readonly string[];
+}
+
+/**
+ * A payload's fields as its record type names them, each still unchecked: a parser reads the
+ * payload through this, so it can read no field the payload type (the payloads.ts of its family) lacks.
+ */
+export type Unchecked<T> = { readonly [K in keyof T]-?: unknown };
+
 export interface CommandEnvelope {
   readonly commandId: string;
   readonly commandType: string;
@@ -46,4 +59,15 @@ export function payloadRecordRejection<C>(envelope: CommandEnvelope, parsed: C |
       + ` (name the union branch ${envelope.commandType} when serializing)`);
   }
   return invalid('commandType', `is ${JSON.stringify(envelope.commandType)} but the payload is a ${envelope.payloadType}`);
+}
+
+/**
+ * The one preamble of both families' parsers: the envelope's rules first, then the payload
+ * checked as the record commandType names (`parsePayload`), refused as payloadRecordRejection
+ * says when the union carried another record.
+ */
+export function parseEnvelope<C>(envelope: CommandEnvelope, now: Date, parsePayload: (envelope: CommandEnvelope, now: Date) => C | Rejection): C | Rejection {
+  const refused = envelopeRejection(envelope);
+  if (refused) return refused;
+  return payloadRecordRejection(envelope, parsePayload(envelope, now));
 }

@@ -1,5 +1,5 @@
 // Field rules shared by every command family (from the contract and the seeds).
-import { invalid, type Rejection } from './status.ts';
+import { invalid, isRejection, type Rejection } from './status.ts';
 
 export const IDENTIFIER = /^[\w\-.]{3,128}$/;
 export const DATA_LIMITS = { maxPairs: 32, maxKeyLength: 64, maxValueLength: 256 } as const;
@@ -70,4 +70,9 @@ export function optionalString(field: string, value: unknown, max: number): Chec
   if (value === null || value === undefined) return null;
   if (typeof value !== 'string' || value.length > max) return invalid(field, `must be a string of at most ${max} characters`);
   return value;
+}
+
+/** The first field of a command that failed its check, or null when all passed. */
+export function firstRejection(checks: Readonly<Record<string, Checked<unknown>>>): Rejection | null {
+  return Object.values(checks).find(isRejection) ?? null;
 }

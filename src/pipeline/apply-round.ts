@@ -26,9 +26,8 @@ const MAX_ATTEMPTS = 8;
 export interface PipelineDeps extends OutboxDeps, LeaseDeps {
   readonly clock: () => Date;
   /**
-   * Conditional writes of a round in flight at once. More only queue on the server: MongoDB-wire
-   * servers serialise writes to one document store, and SQLite (under FerretDB) backs off in
-   * steps of tens of milliseconds when too many writers wait for its one write lock.
+   * Conditional writes of a round in flight at once. More only queue on the server (what a
+   * queue costs the development stack's store: src/adapters/mongodb/mongo-store.ts).
    */
   readonly writesInFlight: number;
 }

@@ -1,12 +1,7 @@
 // Small async helpers the pipeline's loops share.
 
-/** Waits `ms`, or less if the signal aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
-}
+// The one sleep of the process lives in src/wait/ (the adapters and the client use it too).
+export { sleep } from '../wait/sleep.ts';
 
 /** Runs `work` over the items, at most `limit` at a time, in order of start. */
 export async function runBounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

@@ -3,13 +3,13 @@
 // be over the broker's limit (the original was just under it; our headers tip it over) keeps
 // the headers and reason but not the value (size-limits.ts): a refused DLQ produce can never
 // succeed, and retrying it as an outage would hold up the partition forever.
+import { dlqTopicOf } from '../catalogue/topics.ts';
 import type { PipelineObserver } from './observer.ts';
 import type { InboundMessage, MessageBus, OutboundMessage } from './ports.ts';
 import { boundedDeadLetter, DEFAULT_MAX_MESSAGE_BYTES } from './size-limits.ts';
 
-export function dlqTopicOf(topic: string): string {
-  return `${topic}.dlq`;
-}
+// The DLQ's name is the catalogue's (the CLI's replay and the worker's topic creation read it too).
+export { dlqTopicOf } from '../catalogue/topics.ts';
 
 export function deadLetterOf(message: InboundMessage, reason: string, detail: string, now: Date, maxMessageBytes: number): OutboundMessage {
   const value = message.value ?? Buffer.alloc(0);

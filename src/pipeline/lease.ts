@@ -4,6 +4,7 @@
 // those refused, after a pause), extended by one timer and one round trip for all of them, and
 // given back in one round trip.
 import type { Logger } from '../logging/logger.ts';
+import { backoffStep, LEASE_WAIT } from './backoff.ts';
 import { sleep } from './concurrency.ts';
 import type { PipelineObserver } from './observer.ts';
 import type { Lease, LockService } from './ports.ts';
@@ -28,7 +29,7 @@ async function acquireAll(deps: LeaseDeps, keys: readonly string[]): Promise<Lea
   const held: Lease[] = [];
   let waiting = keys;
   try {
-    for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
+    for (let attempt = 1; ; attempt++) {
       const answers = await deps.locks.tryAcquireMany(waiting, deps.lockTtlMs);
       const refused: string[] = [];
       answers.forEach((lease, i) => { if (lease) held.push(lease); else refused.push(waiting[i] as string); });
@@ -41,7 +42,7 @@ async function acquireAll(deps: LeaseDeps, keys: readonly string[]): Promise<Lea
         return held;
       }
       waiting = refused;
-      await sleep(pause);
+      await sleep(backoffStep(attempt, LEASE_WAIT));
     }
   } catch (error) {
     // Redis failed midway: give back what was had rather than leave it to expire.

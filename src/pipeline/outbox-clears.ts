@@ -10,6 +10,7 @@
 // crash leaves at most that many outboxes for the start-up recovery (which finds them published
 // in the ledger and only clears them).
 import type { Logger } from '../logging/logger.ts';
+import { backoffStep, OUTBOX_CLEAR_RETRY } from './backoff.ts';
 import { groupBy } from './group-by.ts';
 import { NO_OBSERVER, type PipelineObserver } from './observer.ts';
 import type { AggregateStore, OutboxRef, OwingIndex } from './ports.ts';
@@ -71,8 +72,6 @@ interface Waiting {
 }
 
 const TICK_MS = 250;
-/** After a failed clear, how long to leave the server alone before trying again. */
-const RETRY_AFTER_MS = 5_000;
 
 export interface OutboxClearDeps {
   readonly observer?: PipelineObserver;
@@ -116,7 +115,7 @@ export function startOutboxClears(store: AggregateStore, options: OutboxClearOpt
         // being published twice; after a crash the start-up recovery clears them.
         queue = [...items.slice(i), ...queue];
         observer.outboxClearsPending(queue.length);
-        retryAt = now() + RETRY_AFTER_MS;
+        retryAt = now() + backoffStep(1, OUTBOX_CLEAR_RETRY);
         log.warn({ err: error, waiting: queue.length }, 'clearing published outboxes failed; will retry');
         return false;
       }

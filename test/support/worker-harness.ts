@@ -9,7 +9,6 @@ import { createRegistry } from '../../src/adapters/registry/avro-codec.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { startWorker, type Worker, type WorkerOptions } from '../../src/worker.ts';
-import { policyEventsTopicOf } from '../../src/catalogue/topics.ts';
 import { CommandProducer, type CommandOptions } from './command-producer.ts';
 import { isolatedEnv } from './isolated-env.ts';
 import { TopicCollector, type Received } from './topic-collector.ts';
@@ -63,7 +62,7 @@ export async function startHarness(overrides: Record<string, string> = {}, worke
   await kafkaProducer.connect();
   const producer = new CommandProducer(registry, kafkaProducer);
   const t = config.topics;
-  const policyEvents = policyEventsTopicOf(t.consentEvents);
+  const policyEvents = t.servicePolicyEvents;
   const collector = new TopicCollector(kafka, registry, [t.consentResults, t.consentEvents, policyEvents, t.permissionResults, t.permissionEvents]);
   await collector.start([t.consentResults, t.consentEvents, policyEvents, t.permissionResults, t.permissionEvents,
     `${t.consentCommands}.dlq`, `${t.permissionCommands}.dlq`], `collector-${suffix}`);
@@ -107,7 +106,7 @@ export async function startHarness(overrides: Record<string, string> = {}, worke
       await mongo.close();
       const admin: Admin = kafka.admin();
       await admin.connect();
-      await admin.deleteTopics({ topics: [...Object.values(t).flatMap((name) => [name, `${name}.dlq`]), policyEvents] }).catch(() => undefined);
+      await admin.deleteTopics({ topics: Object.values(t).flatMap((name) => [name, `${name}.dlq`]) }).catch(() => undefined);
       await admin.disconnect();
     },
   };

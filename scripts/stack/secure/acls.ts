@@ -5,20 +5,14 @@
 //   events    reads the events topics only (its groups)
 // Literal topic names, never prefixes: a prefix covering `consent.commands.v1` would also cover
 // its DLQ `consent.commands.v1.dlq`, which a producer must not write.
-import { policyEventsTopicOf } from '../../../src/catalogue/topics.ts';
 import kafkajs, { type Admin } from 'kafkajs';
+import { dlqTopicOf, type TopicNames } from '../../../src/catalogue/topics.ts';
 
 // kafkajs is CommonJS: its enums are not named exports under Node's ESM loader.
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
 
-export interface DeploymentTopics {
-  readonly consentCommands: string;
-  readonly consentResults: string;
-  readonly consentEvents: string;
-  readonly permissionCommands: string;
-  readonly permissionResults: string;
-  readonly permissionEvents: string;
-}
+/** The six topic names by role, as the worker's configuration has them (src/catalogue/topics.ts). */
+export type DeploymentTopics = TopicNames;
 
 export interface Deployment {
   readonly topics: DeploymentTopics;
@@ -37,8 +31,8 @@ export function grantsOf(d: Deployment): Grant[] {
   const t = d.topics;
   const commands = [t.consentCommands, t.permissionCommands];
   const results = [t.consentResults, t.permissionResults];
-  const events = [t.consentEvents, policyEventsTopicOf(t.consentEvents), t.permissionEvents];
-  const dlqs = commands.map((c) => `${c}.dlq`);
+  const events = [t.consentEvents, t.servicePolicyEvents, t.permissionEvents];
+  const dlqs = commands.map(dlqTopicOf);
   const topic = (principal: string, operation: Operation) => (name: string): Grant => ({ principal, resource: 'TOPIC', name, operation });
   return [
     ...commands.map(topic('User:worker', 'READ')),

@@ -2,7 +2,8 @@
 // folder imports it: another client only needs to implement MessageBus again.
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type ConsumerRunConfig, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
 import type { Logger } from '../../logging/logger.ts';
-import { backoffDelay } from '../../pipeline/backoff.ts';
+import { backoffDelay, TOPIC_READY_POLL_MS } from '../../wait/backoff.ts';
+import { pollUntil, sleep } from '../../wait/sleep.ts';
 import { InfrastructureError, OversizedRecordError } from '../../pipeline/errors.ts';
 import type { ConsumerHandle, InboundMessage, MessageBus, OutboundMessage, PartitionBatch } from '../../pipeline/ports.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, recordBytes } from '../../pipeline/size-limits.ts';
@@ -71,16 +72,16 @@ function notReadyYet(error: unknown): boolean {
 }
 
 async function untilReady(what: string, ready: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + TOPIC_READY_TIMEOUT_MS;
-  for (;;) {
+  const isReady = async (): Promise<true | undefined> => {
     try {
-      if (await ready()) return;
+      return (await ready()) || undefined;
     } catch (error) {
       if (!notReadyYet(error)) throw error;
+      return undefined;
     }
-    if (Date.now() > deadline) throw new Error(`${what} not ready after ${TOPIC_READY_TIMEOUT_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  };
+  const done = await pollUntil(isReady, { deadline: Date.now() + TOPIC_READY_TIMEOUT_MS, intervalMs: TOPIC_READY_POLL_MS });
+  if (!done) throw new Error(`${what} not ready after ${TOPIC_READY_TIMEOUT_MS} ms`);
 }
 
 /**
@@ -282,7 +283,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
         }
         void (async () => {
           for (let attempt = crashesSinceJoin; !stopping; attempt++) {
-            await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt)));
+            await sleep(backoffDelay(attempt));
             if (stopping) return;
             try {
               await consumer.connect();

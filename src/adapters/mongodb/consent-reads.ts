@@ -2,7 +2,8 @@
 // themselves (no separate read model), so a read after a command's result shows that result's
 // version. The user and org lists and the access check are ranges on one string key
 // (consent/read-keys.ts): MongoDB answers them from {ownerKey: 1} / {orgKey: 1} / {accessKey: 1}, and so does the stack's FerretDB with its
-// string-range patch; any other filter shape would make FerretDB decode every consent.
+// string-range patch (scripts/stack/ferretdb/sqlite-string-range.patch); any other filter shape,
+// an equality on a second field too, would make FerretDB decode every consent (docs/dev-stack.md).
 import { MongoClient, type Db, type Document } from 'mongodb';
 import { CONSENT_REVISIONS, CONSENTS, PERMISSION_COLLECTIONS } from '../../catalogue/collections.ts';
 import type { Consent } from '../../domain/consent/consent.ts';

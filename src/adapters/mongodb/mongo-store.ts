@@ -57,6 +57,10 @@ interface AggregateDocument extends Document {
 
 // Server errors that say "try again", not "no": MongoDB's failover and shutdown codes, and the
 // SQLite lock contention FerretDB reports as InternalError when writers queue past its timeout.
+// Why the pipeline bounds its writes in flight (KEY_CONCURRENCY) rather than sending a round's
+// all at once: MongoDB-wire servers serialise writes to one document store anyway, and SQLite
+// (under the development stack's FerretDB) backs off in steps of tens of milliseconds when too
+// many writers wait for its one write lock (docs/dev-stack.md).
 const TRANSIENT_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
 const TRANSIENT_MESSAGE = /database is locked|SQLITE_BUSY/;
 
@@ -86,70 +90,66 @@ export interface MongoStores {
 }
 
 /** `onCommand` hears the name of every command sent (the driver's command monitoring). */
-export async function connectMongo(uri: string, database: string, onCommand?: (commandName: string) => void): Promise<MongoStores> {
-  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, retryWrites: true, w: 'majority', monitorCommands: onCommand !== undefined });
-  if (onCommand) client.on('commandStarted', (event) => onCommand(event.commandName));
-  await infra(() => client.connect());
-  const db = client.db(database);
-  const collection = (name: string): Collection<AggregateDocument> => db.collection<AggregateDocument>(name);
-  const results = db.collection<ResultDocument>('command_results');
+/**
+ * Inserts the documents in groups, unordered; for each, whether it was written or its _id was
+ * taken (a per-document duplicate key error). Any other failure throws.
+ */
+async function insertAll<T extends Document & { _id: string }>(target: Collection<T>, docs: readonly T[]): Promise<('written' | 'exists')[]> {
+  const outcome: ('written' | 'exists')[] = docs.map(() => 'written');
+  await Promise.all(groupsOf(docs.map((doc, index) => ({ doc, index })), WRITE_GROUP).map(async (group) => {
+    try {
+      await infra(() => target.insertMany(group.map(({ doc }) => doc) as never, { ordered: false }));
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) throw error;
+      const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      const other = errors.find((e) => e.code !== DUPLICATE_KEY);
+      if (other || errors.length === 0) throw error;
+      for (const e of errors) outcome[(group[e.index] as { index: number }).index] = 'exists';
+    }
+  }));
+  return outcome;
+}
 
-  /**
-   * Inserts the documents in groups, unordered; for each, whether it was written or its _id was
-   * taken (a per-document duplicate key error). Any other failure throws.
-   */
-  async function insertAll<T extends Document & { _id: string }>(target: Collection<T>, docs: readonly T[]): Promise<('written' | 'exists')[]> {
-    const outcome: ('written' | 'exists')[] = docs.map(() => 'written');
-    await Promise.all(groupsOf(docs.map((doc, index) => ({ doc, index })), WRITE_GROUP).map(async (group) => {
-      try {
-        await infra(() => target.insertMany(group.map(({ doc }) => doc) as never, { ordered: false }));
-      } catch (error) {
-        if (!(error instanceof MongoBulkWriteError)) throw error;
-        const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-        const other = errors.find((e) => e.code !== DUPLICATE_KEY);
-        if (other || errors.length === 0) throw error;
-        for (const e of errors) outcome[(group[e.index] as { index: number }).index] = 'exists';
-      }
-    }));
-    return outcome;
-  }
+function toStoredEntry(entry: OutboxEntry): StoredOutboxEntry {
+  const stored: StoredOutboxEntry = { id: entry.id, kind: entry.kind, key: entry.key, body: JSON.stringify(entry.body) };
+  if (entry.payloadHash) stored.payloadHash = entry.payloadHash;
+  if (entry.revision) stored.revision = JSON.stringify(entry.revision);
+  if (entry.traceparent) stored.traceparent = entry.traceparent;
+  return stored;
+}
 
-  function toStoredEntry(entry: OutboxEntry): StoredOutboxEntry {
-    const stored: StoredOutboxEntry = { id: entry.id, kind: entry.kind, key: entry.key, body: JSON.stringify(entry.body) };
-    if (entry.payloadHash) stored.payloadHash = entry.payloadHash;
-    if (entry.revision) stored.revision = JSON.stringify(entry.revision);
-    if (entry.traceparent) stored.traceparent = entry.traceparent;
-    return stored;
-  }
+function fromStoredEntry(entry: StoredOutboxEntry): OutboxEntry {
+  const body: unknown = typeof entry.body === 'string' ? JSON.parse(entry.body) : entry.body;
+  return {
+    id: entry.id, kind: entry.kind, key: entry.key, body,
+    ...(entry.payloadHash ? { payloadHash: entry.payloadHash } : {}),
+    ...(entry.revision ? { revision: JSON.parse(entry.revision) as PendingRevision } : {}),
+    ...(entry.traceparent ? { traceparent: entry.traceparent } : {}),
+  };
+}
 
-  function fromStoredEntry(entry: StoredOutboxEntry): OutboxEntry {
-    const body: unknown = typeof entry.body === 'string' ? JSON.parse(entry.body) : entry.body;
-    return {
-      id: entry.id, kind: entry.kind, key: entry.key, body,
-      ...(entry.payloadHash ? { payloadHash: entry.payloadHash } : {}),
-      ...(entry.revision ? { revision: JSON.parse(entry.revision) as PendingRevision } : {}),
-      ...(entry.traceparent ? { traceparent: entry.traceparent } : {}),
-    };
-  }
+function toDocument(record: AggregateRecord<unknown>): AggregateDocument {
+  return {
+    ...record.indexFields,
+    _id: record.id,
+    version: record.version,
+    state: record.state,
+    outbox: record.outbox.map(toStoredEntry),
+    owes: record.outbox.length > 0,
+    appliedCommandIds: [...record.appliedCommandIds],
+  };
+}
 
-  function toDocument(record: AggregateRecord<unknown>): AggregateDocument {
-    return {
-      ...record.indexFields,
-      _id: record.id,
-      version: record.version,
-      state: record.state,
-      outbox: record.outbox.map(toStoredEntry),
-      owes: record.outbox.length > 0,
-      appliedCommandIds: [...record.appliedCommandIds],
-    };
-  }
+function fromDocument(doc: AggregateDocument): AggregateRecord<unknown> {
+  const { _id, version, state, outbox, appliedCommandIds, owes: _owes, ...indexFields } = doc;
+  return { id: _id, version, state, outbox: (outbox ?? []).map(fromStoredEntry), appliedCommandIds: appliedCommandIds ?? [], indexFields };
+}
 
-  function fromDocument(doc: AggregateDocument): AggregateRecord<unknown> {
-    const { _id, version, state, outbox, appliedCommandIds, owes: _owes, ...indexFields } = doc;
-    return { id: _id, version, state, outbox: (outbox ?? []).map(fromStoredEntry), appliedCommandIds: appliedCommandIds ?? [], indexFields };
-  }
+const aggregateCollection = (db: Db, name: string): Collection<AggregateDocument> => db.collection<AggregateDocument>(name);
 
-  const aggregates: AggregateStore = {
+function mongoAggregateStore(db: Db): AggregateStore {
+  const collection = (name: string): Collection<AggregateDocument> => aggregateCollection(db, name);
+  return {
     async load(name, id) {
       const doc = await infra(() => collection(name).findOne({ _id: id }));
       return doc ? fromDocument(doc) : null;
@@ -202,10 +202,13 @@ export async function connectMongo(uri: string, database: string, onCommand?: (c
       await insertAll(db.collection<Document & { _id: string }>(name), docs);
     },
   };
+}
 
-  const fromResult = (doc: ResultDocument): StoredResult =>
-    ({ commandId: doc._id, family: doc.family, body: doc.body, payloadHash: doc.payloadHash ?? null });
-  const resultStore: ResultStore = {
+const fromResult = (doc: ResultDocument): StoredResult =>
+  ({ commandId: doc._id, family: doc.family, body: doc.body, payloadHash: doc.payloadHash ?? null });
+
+function mongoResultStore(results: Collection<ResultDocument>): ResultStore {
+  return {
     async get(commandId) {
       const doc = await infra(() => results.findOne({ _id: commandId }));
       return doc ? fromResult(doc) : null;
@@ -222,9 +225,11 @@ export async function connectMongo(uri: string, database: string, onCommand?: (c
       await insertAll(results, stored.map((r) => ({ _id: r.commandId, family: r.family, body: r.body, payloadHash: r.payloadHash, storedAt })));
     },
   };
+}
 
+function mongoExternalKeys(db: Db): ExternalKeyIndex {
   const keys = db.collection<{ _id: string; entityId: string }>('entity_keys');
-  const externalKeys: ExternalKeyIndex = {
+  return {
     async ownerOf(key) {
       return (await infra(() => keys.findOne({ _id: key })))?.entityId ?? null;
     },
@@ -241,34 +246,47 @@ export async function connectMongo(uri: string, database: string, onCommand?: (c
       await infra(() => keys.deleteOne({ _id: key, entityId }));
     },
   };
+}
 
+function mongoDueConsents(db: Db): MongoStores['dueConsents'] {
   return {
-    aggregates,
-    results: resultStore,
-    externalKeys,
-    dueConsents: {
-      async dueBefore(before, limit, after, since) {
-        // Keyset paging on (dueAt, _id): due times are not unique, so the id breaks ties. A first
-        // page is one range on dueAt alone, which the patched FerretDB answers from the index.
-        const range = since ? { $gt: since, $lte: before } : { $lte: before };
-        const filter = after
-          ? { $or: [{ dueAt: { $gt: after.dueAt, $lte: before } }, { dueAt: after.dueAt, _id: { $gt: after.id } }] }
-          : { dueAt: range };
-        const docs = await infra(() => collection('consents')
-          .find(filter, { projection: { _id: 1, dueAt: 1 } }).sort({ dueAt: 1, _id: 1 }).limit(limit).toArray());
-        return docs.map((d) => ({ id: d._id, dueAt: d['dueAt'] as Date }));
-      },
+    async dueBefore(before, limit, after, since) {
+      // Keyset paging on (dueAt, _id): due times are not unique, so the id breaks ties. A first
+      // page is one range on dueAt alone, which the patched FerretDB answers from the index.
+      const range = since ? { $gt: since, $lte: before } : { $lte: before };
+      const filter = after
+        ? { $or: [{ dueAt: { $gt: after.dueAt, $lte: before } }, { dueAt: after.dueAt, _id: { $gt: after.id } }] }
+        : { dueAt: range };
+      const docs = await infra(() => aggregateCollection(db, 'consents')
+        .find(filter, { projection: { _id: 1, dueAt: 1 } }).sort({ dueAt: 1, _id: 1 }).limit(limit).toArray());
+      return docs.map((d) => ({ id: d._id, dueAt: d['dueAt'] as Date }));
     },
+  };
+}
+
+async function ensureIndexes(db: Db): Promise<void> {
+  const collection = (name: string): Collection<AggregateDocument> => aggregateCollection(db, name);
+  await infra(async () => {
+    await collection('consents').createIndex({ owes: 1 });
+    await collection('consents').createIndex({ dueAt: 1, _id: 1 }); // the expiry safety net's paged query
+    // One consent's history in revision order (the read routes, verify).
+    await db.collection(CONSENT_REVISIONS).createIndex({ consentId: 1, revision: 1 });
+    for (const name of ['entities', 'permission_defs', 'sources', 'contracts']) await collection(name).createIndex({ owes: 1 });
+  });
+}
+
+export async function connectMongo(uri: string, database: string, onCommand?: (commandName: string) => void): Promise<MongoStores> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, retryWrites: true, w: 'majority', monitorCommands: onCommand !== undefined });
+  if (onCommand) client.on('commandStarted', (event) => onCommand(event.commandName));
+  await infra(() => client.connect());
+  const db = client.db(database);
+  return {
+    aggregates: mongoAggregateStore(db),
+    results: mongoResultStore(db.collection<ResultDocument>('command_results')),
+    externalKeys: mongoExternalKeys(db),
+    dueConsents: mongoDueConsents(db),
     db,
-    async ensureIndexes() {
-      await infra(async () => {
-        await collection('consents').createIndex({ owes: 1 });
-        await collection('consents').createIndex({ dueAt: 1, _id: 1 }); // the expiry safety net's paged query
-        // One consent's history in revision order (the read routes, verify).
-        await db.collection(CONSENT_REVISIONS).createIndex({ consentId: 1, revision: 1 });
-        for (const name of ['entities', 'permission_defs', 'sources', 'contracts']) await collection(name).createIndex({ owes: 1 });
-      });
-    },
+    ensureIndexes: () => ensureIndexes(db),
     close: () => client.close(),
   };
 }

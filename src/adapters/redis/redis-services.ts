@@ -69,7 +69,8 @@ export function withPassword(url: string, password: string): string {
   return parsed.toString();
 }
 
-export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { readonly ca: string } = false, password: string | null = null): RedisServices {
+/** The one connection every service shares, its Lua scripts defined (loaded once; EVALSHA). */
+function openScriptedRedis(url: string, keyPrefix: string, tls: boolean | { readonly ca: string }, password: string | null): ScriptedRedis {
   const tlsOptions = tls === false ? {} : { tls: tls === true ? {} : { ca: tls.ca } };
   // ioredis lets the URL's (empty) password win over a `password` option, so it goes into the URL.
   const target = password === null ? url : withPassword(url, password);
@@ -91,12 +92,13 @@ export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { re
   redis.defineCommand('claimDue', { numberOfKeys: 2, lua: lua('claim-due.lua') });
   redis.defineCommand('markOwing', { numberOfKeys: 2, lua: lua('mark-owing.lua') });
   redis.defineCommand('unmarkOwing', { numberOfKeys: 1, lua: lua('unmark-owing.lua') });
+  return redis;
+}
 
-  const DUE = 'expiry:due';
-  const CLAIMED = 'expiry:claimed';
-  const lockKey = (key: string): string => `lock:${key}`;
+const lockKey = (key: string): string => `lock:${key}`;
 
-  const locks: LockService = {
+function redisLocks(redis: ScriptedRedis): LockService {
+  return {
     async tryAcquireMany(keys, ttlMs) {
       if (keys.length === 0) return [];
       const tokens = keys.map(() => randomUUID());
@@ -112,9 +114,12 @@ export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { re
       if (leases.length > 0) await infra(() => redis.releaseLocks(leases.length, ...leases.map((l) => lockKey(l.key)), ...leases.map((l) => l.token)));
     },
   };
+}
 
-  const OWING = 'owing';
-  const owing: OwingIndex = {
+const OWING = 'owing';
+
+function redisOwingIndex(redis: ScriptedRedis): OwingIndex {
+  return {
     async mark(keys) {
       return infra(() => redis.markOwing(OWING, `${OWING}:sequence`, ...keys));
     },
@@ -142,8 +147,10 @@ export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { re
       await infra(() => redis.set(`${OWING}:intact:${collection}`, new Date().toISOString()));
     },
   };
+}
 
-  const rates: RateCounter = {
+function redisRates(redis: ScriptedRedis): RateCounter {
+  return {
     async hit(key, windowMs, now) {
       const window = Math.floor(now.getTime() / windowMs);
       const rateKey = `rate:${key}:${window}`;
@@ -151,8 +158,13 @@ export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { re
       return count;
     },
   };
+}
 
-  const schedule: ExpirySchedule = {
+const DUE = 'expiry:due';
+const CLAIMED = 'expiry:claimed';
+
+function redisSchedule(redis: ScriptedRedis): ExpirySchedule {
+  return {
     async reschedule(changes) {
       const due = changes.flatMap(({ consentId, dueAt }) => (dueAt ? [dueAt.getTime(), consentId] : []));
       const notDue = changes.flatMap(({ consentId, dueAt }) => (dueAt ? [] : [consentId]));
@@ -175,9 +187,12 @@ export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { re
       return infra(() => redis.zcount(DUE, '-inf', now.getTime()));
     },
   };
+}
 
-  const publishedKey = (entryId: string): string => `published:${entryId}`;
-  const published: PublishedEntries = {
+const publishedKey = (entryId: string): string => `published:${entryId}`;
+
+function redisPublished(redis: ScriptedRedis): PublishedEntries {
+  return {
     async remember(entryIds, ttlMs) {
       if (entryIds.length === 0) return;
       await infra(() => redis.rememberPublished(entryIds.length, ...entryIds.map(publishedKey), ttlMs));
@@ -188,10 +203,16 @@ export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { re
       return new Set(entryIds.filter((_, i) => values[i] !== null));
     },
   };
+}
 
+export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { readonly ca: string } = false, password: string | null = null): RedisServices {
+  const redis = openScriptedRedis(url, keyPrefix, tls, password);
   const ping = async (): Promise<void> => {
     if (redis.status !== 'ready') throw new Error(`redis connection ${redis.status}`);
     await redis.ping();
   };
-  return { locks, owing, rates, schedule, published, client: redis, ping, close: async () => { await redis.quit(); } };
+  return {
+    locks: redisLocks(redis), owing: redisOwingIndex(redis), rates: redisRates(redis), schedule: redisSchedule(redis), published: redisPublished(redis),
+    client: redis, ping, close: async () => { await redis.quit(); },
+  };
 }

@@ -5,6 +5,7 @@ import type { Agent as HttpAgent } from 'node:http';
 import https from 'node:https';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avsc from 'avsc';
+import { subjectOf, TOPIC_ROLES, TOPICS, type TopicNames, type TopicRole } from '../../catalogue/topics.ts';
 import type { CommandEnvelope } from '../../domain/envelope.ts';
 import { InfrastructureError } from '../../pipeline/errors.ts';
 import type { CommandDecoder, DecodeOutcome, RecordEncoder } from '../../pipeline/ports.ts';
@@ -80,7 +81,7 @@ function readerType(schema: unknown): avsc.Type {
  */
 export async function registerTopicSchema(registry: SchemaRegistry, topic: string, name: TopicSchemaName): Promise<RegisteredSchema> {
   const schema = loadTopicSchema(name);
-  const subject = `${topic}-value`;
+  const subject = subjectOf(topic);
   try {
     const { id } = await registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: COMPATIBILITY.BACKWARD });
     return { subject, id, type: readerType(JSON.parse(schema)) };
@@ -90,6 +91,12 @@ export async function registerTopicSchema(registry: SchemaRegistry, topic: strin
     }
     throw error;
   }
+}
+
+/** Registers the schema of every topic of the catalogue under its configured name, all at once. */
+export async function registerTopicSchemas(registry: SchemaRegistry, names: TopicNames): Promise<Record<TopicRole, RegisteredSchema>> {
+  const registered = await Promise.all(TOPIC_ROLES.map(async (role) => [role, await registerTopicSchema(registry, names[role], TOPICS[role].schema)] as const));
+  return Object.fromEntries(registered) as Record<TopicRole, RegisteredSchema>;
 }
 
 /** Tagged union values ({type, value}) become avsc's wrapped form where the union needs it. */

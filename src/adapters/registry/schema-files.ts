@@ -3,12 +3,11 @@
 // carrying its definition as Avro requires, so each subject gets one self-contained schema.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { schemaFileOf, type TopicSchemaName } from '../../catalogue/topics.ts';
 
 export const SCHEMA_DIR = path.resolve(import.meta.dirname, '../../../schemas');
 
-export type TopicSchemaName =
-  | 'consent-commands' | 'consent-results' | 'consent-events' | 'service-policy-events'
-  | 'permission-commands' | 'permission-results' | 'permission-events';
+export type { TopicSchemaName } from '../../catalogue/topics.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -42,6 +41,6 @@ function inline(node: Json, types: Map<string, Json>, defined: Set<string>): Jso
 
 export function loadTopicSchema(name: TopicSchemaName, dir = SCHEMA_DIR): string {
   const types = loadNamedTypes(path.join(dir, 'types'));
-  const root = JSON.parse(readFileSync(path.join(dir, 'topics', `${name}.avsc`), 'utf8')) as Json;
+  const root = JSON.parse(readFileSync(path.join(dir, schemaFileOf(name)), 'utf8')) as Json;
   return JSON.stringify(inline(root, types, new Set()));
 }

@@ -1,27 +1,22 @@
 // `consent-worker schemas register`: registers every topic schema under `<topic>-value` with
 // BACKWARD compatibility (the worker does the same at start) and prints subject and id.
 import { createRegistry, registerTopicSchema } from '../../adapters/registry/avro-codec.ts';
-import type { TopicSchemaName } from '../../adapters/registry/schema-files.ts';
-import { policyEventsTopicOf } from '../../catalogue/topics.ts';
+import { schemaFileOf, subjectOf, TOPIC_ROLES, TOPICS } from '../../catalogue/topics.ts';
 import type { Config } from '../../config/config.ts';
 import type { Output } from '../output.ts';
 
 export async function registerSchemas(config: Config, out: Output): Promise<number> {
   const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth, config.schemaRegistryTls);
-  const t = config.topics;
-  const pairs: [string, TopicSchemaName][] = [
-    [t.consentCommands, 'consent-commands'], [t.consentResults, 'consent-results'], [t.consentEvents, 'consent-events'],
-    [policyEventsTopicOf(t.consentEvents), 'service-policy-events'],
-    [t.permissionCommands, 'permission-commands'], [t.permissionResults, 'permission-results'], [t.permissionEvents, 'permission-events'],
-  ];
   let failed = false;
-  for (const [topic, name] of pairs) {
+  for (const role of TOPIC_ROLES) {
+    const topic = config.topics[role];
+    const { schema } = TOPICS[role];
     try {
-      const { subject, id } = await registerTopicSchema(registry, topic, name);
-      out.line(`${subject.padEnd(32)} id ${id}  (schemas/topics/${name}.avsc)`);
+      const { subject, id } = await registerTopicSchema(registry, topic, schema);
+      out.line(`${subject.padEnd(32)} id ${id}  (schemas/${schemaFileOf(schema)})`);
     } catch (error) {
       failed = true;
-      out.error(`${topic}-value: ${(error as Error).message}`);
+      out.error(`${subjectOf(topic)}: ${(error as Error).message}`);
     }
   }
   return failed ? 1 : 0;

@@ -1,9 +1,10 @@
 // Consent commands after parsing: every field checked, times as Dates. parseConsentCommand is
 // where each 400 of the consent family is decided, naming the field at fault.
-import { envelopeRejection, payloadRecordRejection, type Actor, type CommandEnvelope } from '../envelope.ts';
-import { invalid, isRejection, type Rejection } from '../status.ts';
+import { parseEnvelope, type Unchecked, type Actor, type CommandEnvelope } from '../envelope.ts';
+import { invalid, type Rejection } from '../status.ts';
+import { dataPairs, firstRejection, identifier, optionalFutureTime, optionalIdentifier } from '../validation.ts';
+import type { ConsentPayloads } from './payloads.ts';
 import { parseProof, type ConsentProof } from './proof.ts';
-import { dataPairs, identifier, optionalFutureTime, optionalIdentifier, type Checked } from '../validation.ts';
 
 export interface CreateConsent {
   readonly type: 'CreateConsent';
@@ -74,19 +75,17 @@ export const CONSENT_COMMAND_TYPES = ['CreateConsent', 'UpdateConsent', 'Request
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{1,63}$/;
 
 export function parseConsentCommand(envelope: CommandEnvelope, now: Date): ConsentCommand | Rejection {
-  const refused = envelopeRejection(envelope);
-  if (refused) return refused;
-  return payloadRecordRejection(envelope, parsePayloadAsConsentType(envelope, now));
+  return parseEnvelope(envelope, now, parsePayloadAsConsentType);
 }
 
 /** The payload checked field by field as the record commandType names (whichever record it is). */
 function parsePayloadAsConsentType(envelope: CommandEnvelope, now: Date): ConsentCommand | Rejection {
-  const { commandId, payload: p } = envelope;
-  const fields = (checks: Record<string, Checked<unknown>>): Rejection | null =>
-    Object.values(checks).find(isRejection) ?? null;
+  const { commandId } = envelope;
+  const payload = <T extends keyof ConsentPayloads>(_type: T): Unchecked<ConsentPayloads[T]> => envelope.payload as Unchecked<ConsentPayloads[T]>;
 
   switch (envelope.commandType) {
     case 'CreateConsent': {
+      const p = payload('CreateConsent');
       const c = {
         consentId: p['consentId'] == null ? commandId : identifier('consentId', p['consentId']),
         serviceId: identifier('serviceId', p['serviceId']),
@@ -98,9 +97,10 @@ function parsePayloadAsConsentType(envelope: CommandEnvelope, now: Date): Consen
         expiryTime: optionalFutureTime('expiryTime', p['expiryTime'], now),
         proof: parseProof(p['proof']),
       };
-      return fields(c) ?? ({ type: 'CreateConsent', commandId, actor: envelope.actor, ...c } as CreateConsent);
+      return firstRejection(c) ?? ({ type: 'CreateConsent', commandId, actor: envelope.actor, ...c } as CreateConsent);
     }
     case 'UpdateConsent': {
+      const p = payload('UpdateConsent');
       const version = p['consentVersion'];
       const c = {
         consentId: identifier('consentId', p['consentId']),
@@ -117,9 +117,10 @@ function parsePayloadAsConsentType(envelope: CommandEnvelope, now: Date): Consen
         expiryTime: optionalFutureTime('expiryTime', p['expiryTime'], now),
         proof: parseProof(p['proof']),
       };
-      return fields(c) ?? ({ type: 'UpdateConsent', commandId, actor: envelope.actor, ...c } as UpdateConsent);
+      return firstRejection(c) ?? ({ type: 'UpdateConsent', commandId, actor: envelope.actor, ...c } as UpdateConsent);
     }
     case 'RequestOrgConsent': {
+      const p = payload('RequestOrgConsent');
       const email = p['targetOrgOwnerEmail'];
       const c = {
         consentId: p['consentId'] == null ? commandId : identifier('consentId', p['consentId']),
@@ -127,9 +128,10 @@ function parsePayloadAsConsentType(envelope: CommandEnvelope, now: Date): Consen
         targetOrgId: identifier('targetOrgId', p['targetOrgId']),
         targetOrgOwnerEmail: typeof email === 'string' && EMAIL.test(email) ? email : invalid('targetOrgOwnerEmail', 'must be an email address'),
       };
-      return fields(c) ?? ({ type: 'RequestOrgConsent', commandId, actor: envelope.actor, ...c } as RequestOrgConsent);
+      return firstRejection(c) ?? ({ type: 'RequestOrgConsent', commandId, actor: envelope.actor, ...c } as RequestOrgConsent);
     }
     case 'DecideOrgConsent': {
+      const p = payload('DecideOrgConsent');
       const c = {
         orgId: identifier('orgId', p['orgId']),
         consentId: identifier('consentId', p['consentId']),
@@ -137,7 +139,7 @@ function parsePayloadAsConsentType(envelope: CommandEnvelope, now: Date): Consen
         expiry: optionalFutureTime('expiry', p['expiry'], now),
         proof: parseProof(p['proof']),
       };
-      return fields(c) ?? ({ type: 'DecideOrgConsent', commandId, actor: envelope.actor, ...c } as DecideOrgConsent);
+      return firstRejection(c) ?? ({ type: 'DecideOrgConsent', commandId, actor: envelope.actor, ...c } as DecideOrgConsent);
     }
     default:
       return invalid('commandType', `unknown consent command ${JSON.stringify(envelope.commandType)}`);

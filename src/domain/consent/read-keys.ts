@@ -1,9 +1,8 @@
 // Top-level keys the read API queries consents by, written beside each consent's state (the
 // consent family's indexFields). Each is "<owner>/<consentId>": identifiers cannot contain '/', so
 // one owner's consents are exactly the keys in the range ["<owner>/", "<owner>0") ('0' follows
-// '/'), in consentId order. A range on one string field is what the stack's patched FerretDB
-// answers from an index (scripts/stack/ferretdb/sqlite-string-range.patch); an equality on a
-// second field would be evaluated by scanning the collection.
+// '/'), in consentId order: every list is one range on one indexed field (why one field, for
+// the store: src/adapters/mongodb/consent-reads.ts).
 import type { Consent } from './consent.ts';
 
 export interface ConsentReadKeys {

@@ -1,8 +1,9 @@
 // Permission and reference-data commands after parsing: every field checked.
 // parsePermissionCommand is where each 400 of the permission family is decided, naming the field at fault.
-import { envelopeRejection, payloadRecordRejection, type CommandEnvelope } from '../envelope.ts';
+import { parseEnvelope, type Unchecked, type CommandEnvelope } from '../envelope.ts';
 import { invalid, isRejection, reject, type Rejection } from '../status.ts';
-import { dataPairs, identifier, optionalIdentifier, optionalString, type Checked } from '../validation.ts';
+import { dataPairs, firstRejection, identifier, optionalIdentifier, optionalString, type Checked } from '../validation.ts';
+import type { PermissionPayloads } from './payloads.ts';
 import type { ExternalKey } from './entity.ts';
 
 /** How a command addresses an entity: by its id, or by one of its external keys. */
@@ -81,51 +82,53 @@ export function entityKeyOf(ref: EntityRef): string {
 }
 
 export function parsePermissionCommand(envelope: CommandEnvelope, now: Date): PermissionCommand | Rejection {
-  const refused = envelopeRejection(envelope);
-  if (refused) return refused;
-  return payloadRecordRejection(envelope, parsePayloadAsPermissionType(envelope, now));
+  return parseEnvelope(envelope, now, parsePayloadAsPermissionType);
 }
 
 /** The payload checked field by field as the record commandType names (whichever record it is). */
 function parsePayloadAsPermissionType(envelope: CommandEnvelope, _now: Date): PermissionCommand | Rejection {
-  const { commandId, payload: p } = envelope;
-  const fields = (checks: Record<string, Checked<unknown>>): Rejection | null =>
-    Object.values(checks).find(isRejection) ?? null;
+  const { commandId } = envelope;
+  const payload = <T extends keyof PermissionPayloads>(_type: T): Unchecked<PermissionPayloads[T]> => envelope.payload as Unchecked<PermissionPayloads[T]>;
 
   switch (envelope.commandType) {
     case 'RegisterEntity': {
+      const p = payload('RegisterEntity');
       const c = {
         entityId: identifier('entityId', p['entityId']),
         externalKeys: externalKeys(p['externalKeys']),
         contractId: optionalIdentifier('contractId', p['contractId']),
       };
-      return fields(c) ?? ({ type: 'RegisterEntity', commandId, ...c } as RegisterEntity);
+      return firstRejection(c) ?? ({ type: 'RegisterEntity', commandId, ...c } as RegisterEntity);
     }
     case 'DefinePermission': {
+      const p = payload('DefinePermission');
       const c = {
         permissionId: identifier('permissionId', p['permissionId']),
         name: name(p['name']),
         active: flag('active', p['active']),
       };
-      return fields(c) ?? ({ type: 'DefinePermission', commandId, ...c } as DefinePermission);
+      return firstRejection(c) ?? ({ type: 'DefinePermission', commandId, ...c } as DefinePermission);
     }
     case 'RegisterSource': {
+      const p = payload('RegisterSource');
       const c = {
         sourceId: identifier('sourceId', p['sourceId']),
         name: name(p['name']),
         active: flag('active', p['active']),
       };
-      return fields(c) ?? ({ type: 'RegisterSource', commandId, ...c } as RegisterSource);
+      return firstRejection(c) ?? ({ type: 'RegisterSource', commandId, ...c } as RegisterSource);
     }
     case 'DefineContract': {
+      const p = payload('DefineContract');
       const c = {
         contractId: identifier('contractId', p['contractId']),
         allowedPermissionIds: identifierList('allowedPermissionIds', p['allowedPermissionIds']),
         allowedSourceIds: identifierList('allowedSourceIds', p['allowedSourceIds']),
       };
-      return fields(c) ?? ({ type: 'DefineContract', commandId, ...c } as DefineContract);
+      return firstRejection(c) ?? ({ type: 'DefineContract', commandId, ...c } as DefineContract);
     }
     case 'AcceptPermission': {
+      const p = payload('AcceptPermission');
       const c = {
         entity: entityRef(p['entity']),
         permissionId: identifier('permissionId', p['permissionId']),
@@ -133,16 +136,17 @@ function parsePayloadAsPermissionType(envelope: CommandEnvelope, _now: Date): Pe
         termsId: optionalIdentifier('termsId', p['termsId']),
         data: dataPairs('data', p['data']),
       };
-      return fields(c) ?? ({ type: 'AcceptPermission', commandId, ...c } as AcceptPermission);
+      return firstRejection(c) ?? ({ type: 'AcceptPermission', commandId, ...c } as AcceptPermission);
     }
     case 'WithdrawPermission': {
+      const p = payload('WithdrawPermission');
       const c = {
         entity: entityRef(p['entity']),
         permissionId: identifier('permissionId', p['permissionId']),
         sourceId: identifier('sourceId', p['sourceId']),
         reason: optionalString('reason', p['reason'], PERMISSION_LIMITS.maxReasonLength),
       };
-      return fields(c) ?? ({ type: 'WithdrawPermission', commandId, ...c } as WithdrawPermission);
+      return firstRejection(c) ?? ({ type: 'WithdrawPermission', commandId, ...c } as WithdrawPermission);
     }
     default:
       return invalid('commandType', `unknown permission command ${JSON.stringify(envelope.commandType)}`);

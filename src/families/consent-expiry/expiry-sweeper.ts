@@ -21,6 +21,7 @@ import type { Consent } from '../../domain/consent/consent.ts';
 import type { ConsentContext } from '../../domain/consent/decide.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { applyRound, type PipelineDeps } from '../../pipeline/apply-round.ts';
+import { backoffStep, SWEEP_RETRY } from '../../pipeline/backoff.ts';
 import { endCommand, spanFailed, startSweepTrace, type CommandTrace } from '../../pipeline/command-tracing.ts';
 import { sleep } from '../../pipeline/concurrency.ts';
 import { isRetryable } from '../../pipeline/errors.ts';
@@ -270,7 +271,7 @@ export function startSweeper(sweeperDeps: SweeperDeps, options: SweeperOptions):
         await sleep(Math.max(1, Math.min(wait, options.maxIdleMs)), stopping.signal);
       } catch (error) {
         log.warn({ err: error }, 'sweep failed; retrying shortly');
-        await sleep(1_000, stopping.signal);
+        await sleep(backoffStep(1, SWEEP_RETRY), stopping.signal);
       }
     }
   }

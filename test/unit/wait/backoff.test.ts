@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../../src/pipeline/backoff.ts';
+import { backoffDelay, backoffStep, LEASE_WAIT } from '../../../src/wait/backoff.ts';
 
 describe('backoffDelay', () => {
   const policy = { baseMs: 100, capMs: 10_000 };
@@ -18,5 +18,11 @@ describe('backoffDelay', () => {
   it('spreads replicas retrying the same attempt', () => {
     const delays = new Set(Array.from({ length: 50 }, () => backoffDelay(6, policy)));
     expect(delays.size).toBeGreaterThan(10);
+  });
+});
+
+describe('backoffStep', () => {
+  it('gives a lease waiter the pauses it always had: 5 ms doubling to 200 ms', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((attempt) => backoffStep(attempt, LEASE_WAIT))).toEqual([5, 10, 20, 40, 80, 160, 200, 200]);
   });
 });
