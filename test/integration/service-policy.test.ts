@@ -113,7 +113,8 @@ describe('renewal reminders', () => {
     await setPolicy(serviceId, { reminderLeadTime: 'PT4S' });
     await bothReplicasHaveIt();
     const consentId = `pol-renew-${randomUUID().slice(0, 8)}`;
-    const consent = await create(serviceId, consentId, { expiryTime: inMs(7_000) }); // reminder owed in 3 s
+    // Reminder owed in 11 s: room for the create and the renewal on a loaded machine.
+    const consent = await create(serviceId, consentId, { expiryTime: inMs(15_000) });
     const renewal = await h.consent('UpdateConsent', {
       consentId, serviceId, userId: consent['userId'], consentVersion: 2, expiryTime: inMs(600_000),
     });
