@@ -19,6 +19,9 @@ const consentSnapshot = {
     expiryTime: nullableString,
     sourceUserId: nullableString,
     targetOrgId: nullableString,
+    // Always null on these USER routes, but part of the hashed snapshot: a field left out here would
+    // be dropped by fastify and the body would no longer verify against its hash.
+    targetOrgOwnerEmail: nullableString,
     expiry: nullableString,
     decidedBy: nullableString,
     createdAt: { type: 'string' },

@@ -31,7 +31,10 @@ async function consentWithFourRevisions(consentId: string): Promise<void> {
   throw new Error(`${consentId}: four revisions not stored with the outbox cleared within 20 s`);
 }
 
-const ids = { intact: 'verify-intact', edited: 'verify-edited', middle: 'verify-middle-gone', last: 'verify-last-gone', swapped: 'verify-swapped' };
+const ids = {
+  intact: 'verify-intact', edited: 'verify-edited', middle: 'verify-middle-gone', last: 'verify-last-gone', swapped: 'verify-swapped',
+  document: 'verify-document-edited',
+};
 
 describe('consent-worker verify', () => {
   beforeAll(async () => {
@@ -44,8 +47,8 @@ describe('consent-worker verify', () => {
     expect(one.stdout).toContain(`OK ${ids.intact}: 4 revisions`);
     const all = await runCli(h.config, ['verify', '--all']);
     expect(all.code).toBe(0);
-    expect(all.stdout).toContain('OK: 5 consents, 20 revisions verified, 0 broken chains');
-    expect(all.stderr).toMatch(/verify .*20.* revisions, 5 consents, [\d,]+ revisions\/s/);
+    expect(all.stdout).toContain('OK: 6 consents, 24 revisions verified, 0 broken chains');
+    expect(all.stderr).toMatch(/verify .*24.* revisions, 6 consents, [\d,]+ revisions\/s/);
   });
 
   it('catches an edited, a deleted middle, a deleted last and two swapped revisions, naming each first broken link', async () => {
@@ -55,12 +58,15 @@ describe('consent-worker verify', () => {
     // Swapped: revision 2's record now claims to be revision 3, and 3's to be 2.
     await revisions().updateOne({ _id: `${ids.swapped}:2` } as never, { $set: { revision: 3, revisionId: `${ids.swapped}:3` } });
     await revisions().updateOne({ _id: `${ids.swapped}:3` } as never, { $set: { revision: 2, revisionId: `${ids.swapped}:2` } });
+    // The live document altered, its version and lastRevisionHash left as they were.
+    await consents().updateOne({ _id: ids.document } as never, { $set: { 'state.consentData': { n: 'forged' } } });
 
     const expected: Record<string, RegExp> = {
       [ids.edited]: new RegExp(`^BROKEN ${ids.edited} at revision 2: revision 2 was altered`, 'm'),
       [ids.middle]: new RegExp(`^BROKEN ${ids.middle} at revision 2: revision 2 is missing`, 'm'),
       [ids.last]: new RegExp(`^BROKEN ${ids.last} at revision 4: revision 4 is missing .*consent is at version 4`, 'm'),
       [ids.swapped]: new RegExp(`^BROKEN ${ids.swapped} at revision 2: `, 'm'),
+      [ids.document]: new RegExp(`^BROKEN ${ids.document} at revision 4: the consent document's state differs from the state revision 4 recorded`, 'm'),
     };
     for (const [consentId, line] of Object.entries(expected)) {
       const one = await runCli(h.config, ['verify', 'consent', consentId]);
@@ -71,7 +77,7 @@ describe('consent-worker verify', () => {
     expect(all.code).toBe(1);
     for (const line of Object.values(expected)) expect(all.stdout).toMatch(line);
     expect(all.stdout).not.toContain(ids.intact);
-    expect(all.stdout).toContain('BROKEN: 5 consents');
-    expect(all.stdout).toContain('4 broken chains');
+    expect(all.stdout).toContain('BROKEN: 6 consents');
+    expect(all.stdout).toContain('5 broken chains');
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceToken, startReadApiOverWorker, userToken, type ReadApiUnderTest } from '../support/read-api.ts';
 import { inMs, type Harness } from '../support/worker-harness.ts';
 import { uid } from '../support/ids.ts';
+import { chainHash } from '../../src/domain/ledger/hash-chain.ts';
 
 let h: Harness;
 let api: ReadApiUnderTest;
@@ -52,6 +53,9 @@ describe('the revisions routes', () => {
     expect(sizes).toEqual([5, 5, 2]);
     expect(seen.map((r) => r.revision)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     seen.forEach((r, i) => { if (i > 0) expect(r.previousHash).toBe(seen[i - 1]?.hash); });
+    // What the API serves verifies offline (docs/ledger.md): each body, without its two chain
+    // fields, hashes to its hash. A field the response schema drops would break this.
+    for (const { previousHash, hash, ...content } of seen) expect(chainHash(previousHash, content)).toBe(hash);
 
     const one = await api.get(`${base}/10`, await serviceToken(serviceId));
     expect(one.status).toBe(200);

@@ -29,7 +29,7 @@ function headOf(doc: ConsentDocument): ConsentLedgerHead {
     const { id, body } = JSON.parse(entry.revision) as { id: string; body: Record<string, unknown> };
     return [{ ...body, _id: id } as StoredRevision];
   });
-  return { consentId: doc._id, tail: { version, lastRevisionHash: typeof hash === 'string' ? hash : null }, pending };
+  return { consentId: doc._id, tail: { version, lastRevisionHash: typeof hash === 'string' ? hash : null, state: doc.state ?? null }, pending };
 }
 
 const byRevision = (a: StoredRevision, b: StoredRevision): number => Number(a.revision) - Number(b.revision);

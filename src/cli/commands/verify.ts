@@ -23,6 +23,21 @@ function chainOf(stored: readonly StoredRevision[], head: ConsentLedgerHead | nu
   return owed.length === 0 ? [...stored] : [...stored, ...owed].sort((a, b) => Number(a.revision) - Number(b.revision));
 }
 
+/**
+ * A break seen while the worker writes may be a change in flight: the document and its revisions
+ * were read apart (a revision is stored before its publish, the document read a moment earlier at
+ * the version before). So a break is read again, the revisions FIRST and the document after: a
+ * revision enters the collection only once the document holds it in its outbox, and leaves the
+ * outbox only once stored, so in that order every revision up to the document's version is seen
+ * in one place or the other. Only a break that is still there is reported.
+ */
+async function confirmed(reads: LedgerReads, verdict: ChainVerdict): Promise<ChainVerdict> {
+  if (!verdict.firstBreak) return verdict;
+  const stored = await reads.revisionsOf(verdict.consentId);
+  const head = await reads.head(verdict.consentId);
+  return verifyChain(verdict.consentId, chainOf(stored, head), head?.tail ?? null);
+}
+
 function report(out: Output, verdict: ChainVerdict): void {
   if (verdict.firstBreak) out.line(`BROKEN ${verdict.consentId} at revision ${verdict.firstBreak.revision}: ${verdict.firstBreak.problem}`);
 }
@@ -31,12 +46,14 @@ export async function verifyConsent(config: Config, consentId: string, out: Outp
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase);
   try {
     const reads = ledgerReads(mongo.db);
-    const [head, stored] = await Promise.all([reads.head(consentId), reads.revisionsOf(consentId)]);
+    // Revisions first, then the document: see confirmed().
+    const stored = await reads.revisionsOf(consentId);
+    const head = await reads.head(consentId);
     if (!head && stored.length === 0) {
       out.error(`no consent ${consentId} and no revisions of it in ${config.mongodbDatabase}`);
       return 1;
     }
-    const verdict = verifyChain(consentId, chainOf(stored, head), head?.tail ?? null);
+    const verdict = await confirmed(reads, verifyChain(consentId, chainOf(stored, head), head?.tail ?? null));
     if (verdict.firstBreak) {
       report(out, verdict);
       return 1;
@@ -50,7 +67,8 @@ export async function verifyConsent(config: Config, consentId: string, out: Outp
 
 async function verifyPage(reads: LedgerReads, heads: readonly ConsentLedgerHead[]): Promise<ChainVerdict[]> {
   const revisions = await reads.revisionsOfMany(heads.map((h) => h.consentId));
-  return heads.map((head) => verifyChain(head.consentId, chainOf(revisions.get(head.consentId) ?? [], head), head.tail));
+  const verdicts = heads.map((head) => verifyChain(head.consentId, chainOf(revisions.get(head.consentId) ?? [], head), head.tail));
+  return Promise.all(verdicts.map((verdict) => confirmed(reads, verdict)));
 }
 
 export async function verifyAll(config: Config, out: Output, stream: NodeJS.WriteStream = process.stderr): Promise<number> {

@@ -5,7 +5,10 @@
 //   a deleted revision          → a gap in the numbers, or a previousHash that links to nothing
 //   a deleted LAST revision     → the chain ends before the document's version / lastRevisionHash
 //   reordered (swapped) ones    → numbers out of order, or ids or links that no longer match
-import { chainHash, GENESIS_HASH } from './hash-chain.ts';
+//   an edited consent document  → its state is not the state its last revision recorded
+import type { Consent } from '../consent/consent.ts';
+import { snapshotOf } from '../consent/revision.ts';
+import { canonicalJson, chainHash, GENESIS_HASH } from './hash-chain.ts';
 
 /** What verification needs of a stored revision: its chain fields, the rest is hashed as stored. */
 export type StoredRevision = Readonly<Record<string, unknown>> & {
@@ -21,6 +24,11 @@ export interface ChainTail {
   readonly version: number;
   /** null for a consent stored before the ledger and not changed since (it has no revisions). */
   readonly lastRevisionHash: string | null;
+  /**
+   * The document's current state, when read: it must be the state the last revision recorded, so
+   * a withdrawal undone in the live document (its version and hash left alone) is caught too.
+   */
+  readonly state?: unknown;
 }
 
 export interface ChainBreak {
@@ -42,6 +50,7 @@ function contentOf(stored: StoredRevision): Record<string, unknown> {
 
 function firstBreakOf(consentId: string, revisions: readonly StoredRevision[], tail: ChainTail | null): ChainBreak | null {
   let previous: { revision: number; hash: string } | null = null;
+  let last: StoredRevision | null = null;
   for (const stored of revisions) {
     const n = typeof stored.revision === 'number' ? stored.revision : Number.NaN;
     const at = previous ? previous.revision + 1 : (Number.isInteger(n) ? n : 1);
@@ -63,6 +72,7 @@ function firstBreakOf(consentId: string, revisions: readonly StoredRevision[], t
     const hash = chainHash(String(stored.previousHash), contentOf(stored));
     if (stored.hash !== hash) return { revision: n, problem: `revision ${n} was altered (its content does not match its hash)` };
     previous = { revision: n, hash };
+    last = stored;
   }
   if (tail === null) {
     return previous ? { revision: previous.revision, problem: 'the consent document is missing' } : null;
@@ -80,7 +90,15 @@ function firstBreakOf(consentId: string, revisions: readonly StoredRevision[], t
   if (previous.hash !== tail.lastRevisionHash) {
     return { revision: previous.revision, problem: `revision ${previous.revision}'s hash differs from the consent's lastRevisionHash` };
   }
+  if (tail.state !== undefined && last && !sameState(tail.state, last.state)) {
+    return { revision: previous.revision, problem: `the consent document's state differs from the state revision ${previous.revision} recorded` };
+  }
   return null;
+}
+
+function sameState(documentState: unknown, recorded: unknown): boolean {
+  if (documentState === null || typeof documentState !== 'object') return false;
+  return canonicalJson(snapshotOf(documentState as Consent)) === canonicalJson(recorded ?? null);
 }
 
 /** `revisions` in the order the store returns them by revision number. */
