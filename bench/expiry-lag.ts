@@ -11,6 +11,10 @@
 // bench/results/expiry-lag-<date>.json. A run is bounded by BENCH_TIME_LIMIT_S: whatever was
 // measured by then is reported, with the shortfall said.
 //
+// With BENCH_REMINDER_LEAD_MS set, the service gets a policy with that reminder lead first
+// (SetServicePolicy), the window moves that much later (so reminders too fall due after the
+// creates), and the lag of each ConsentExpiringSoon behind expiry − lead is measured the same way.
+//
 // Servers: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, MONGODB_URI, REDIS_URL when all four are set,
 // else the native stack's endpoints file (brought up if needed), each overridable by its own
 // variable. SWEEP_*, TOPIC_PARTITIONS, PARTITIONS_CONSUMED_CONCURRENTLY, KEY_CONCURRENCY and
@@ -42,6 +46,7 @@ const CREATE_SAFETY = envNumber('BENCH_CREATE_SAFETY', 3); // window opens after
 const MARGIN_MS = envNumber('BENCH_MARGIN_MS', 5_000); // ... plus this
 const DRAIN_MS = envNumber('BENCH_DRAIN_MS', 180_000); // how long after the window closes to wait for stragglers
 const SEND_CHUNK = 500; // messages per produce request
+const REMINDER_LEAD_MS = env['BENCH_REMINDER_LEAD_MS'] ? envNumber('BENCH_REMINDER_LEAD_MS', 0) : null; // null: no reminders
 const started = Date.now();
 const elapsed = (): string => `${((Date.now() - started) / 1_000).toFixed(1).padStart(6)}s`;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -81,6 +86,8 @@ interface Seen {
   refused: Map<string, string>; // commandId → status code other than 201
   expired: Map<string, { receivedAt: number; occurredAt: number }>; // consentId → first ConsentExpired
   duplicateExpired: number; // ConsentExpired received again for a consent (same or another eventId)
+  reminded: Map<string, { receivedAt: number; occurredAt: number }>; // consentId → first ConsentExpiringSoon
+  duplicateReminded: number;
 }
 
 async function consume(kafka: Kafka, config: Config, suffix: string, seen: Seen): Promise<Consumer> {
@@ -103,6 +110,10 @@ async function consume(kafka: Kafka, config: Config, suffix: string, seen: Seen)
           const commandId = String(value['commandId']);
           if (value['statusCode'] === '201') seen.created.set(commandId, receivedAt);
           else seen.refused.set(commandId, `${String(value['statusCode'])} ${String(value['message'] ?? '')}`);
+        } else if (value['eventType'] === 'ConsentExpiringSoon') {
+          const consentId = String(value['aggregateId']);
+          if (seen.reminded.has(consentId)) seen.duplicateReminded++;
+          else seen.reminded.set(consentId, { receivedAt, occurredAt: Date.parse(String(value['occurredAt'])) });
         } else if (value['eventType'] === 'ConsentExpired') {
           const consentId = String(value['aggregateId']);
           if (seen.expired.has(consentId)) seen.duplicateExpired++;
@@ -183,13 +194,23 @@ async function main(): Promise<void> {
   const producer = kafka.producer();
   await producer.connect();
   const commands = new CommandProducer(createRegistry(config.schemaRegistryUrl), producer);
-  const seen: Seen = { created: new Map(), refused: new Map(), expired: new Map(), duplicateExpired: 0 };
+  const seen: Seen = { created: new Map(), refused: new Map(), expired: new Map(), duplicateExpired: 0, reminded: new Map(), duplicateReminded: 0 };
   const reader = await consume(kafka, config, suffix, seen);
   console.log(`${elapsed()} worker and reader ready`);
 
   const notes: string[] = [];
   const deadline = started + TIME_LIMIT_MS;
   const answered = (ids: readonly string[]): number => ids.filter((id) => seen.created.has(id) || seen.refused.has(id)).length;
+
+  // 0. The service's reminder policy, applied before any consent is created.
+  if (REMINDER_LEAD_MS !== null) {
+    const { commandId, value } = await commands.encode(config.topics.consentCommands, 'SetServicePolicy',
+      { serviceId: 'svc-bench', reminderLeadTime: String(REMINDER_LEAD_MS) }, { actor: { userId: 'bench-admin', roles: ['service_admin'] } });
+    await producer.send({ topic: config.topics.consentCommands, acks: -1, messages: [{ key: 'svc-bench', value }] });
+    const set = await waitUntil(() => seen.created.has(commandId), deadline, () => console.log(`${elapsed()} waiting for the policy`));
+    if (!set) throw new Error(`SetServicePolicy was not answered 201: ${seen.refused.get(commandId) ?? 'no result'}`);
+    console.log(`${elapsed()} reminder lead ${REMINDER_LEAD_MS} ms set`);
+  }
 
   // 1. Warm-up: consents without expiry, to measure the create throughput on this machine.
   const warmCount = Math.max(50, Math.min(500, Math.floor(N / 20)));
@@ -204,7 +225,7 @@ async function main(): Promise<void> {
   // 2. The measured consents: the window opens once all of them should be created.
   const windowOverride = env['BENCH_WINDOW_START_S'];
   const estimateMs = (N / Math.max(1, warmRate)) * 1_000;
-  const windowStart = Date.now() + (windowOverride ? Number(windowOverride) * 1_000 : estimateMs * CREATE_SAFETY + MARGIN_MS);
+  const windowStart = Date.now() + (windowOverride ? Number(windowOverride) * 1_000 : estimateMs * CREATE_SAFETY + MARGIN_MS) + (REMINDER_LEAD_MS ?? 0);
   const windowEnd = windowStart + WINDOW_MS;
   const expiryOf = new Map<string, number>();
   const items = Array.from({ length: N }, (_, i) => {
@@ -248,6 +269,17 @@ async function main(): Promise<void> {
     received.push(receivedAt - expiry);
     occurred.push(occurredAt - expiry);
   }
+  const remindedReceived: number[] = [];
+  const remindedOccurred: number[] = [];
+  for (const [id, { receivedAt, occurredAt }] of seen.reminded) {
+    const expiry = expiryOf.get(id);
+    if (expiry === undefined || REMINDER_LEAD_MS === null) continue;
+    remindedReceived.push(receivedAt - (expiry - REMINDER_LEAD_MS));
+    remindedOccurred.push(occurredAt - (expiry - REMINDER_LEAD_MS));
+  }
+  if (REMINDER_LEAD_MS !== null && seen.reminded.size < expectedIds.length) {
+    notes.push(`${expectedIds.length - seen.reminded.size} of ${expectedIds.length} created consents had no ConsentExpiringSoon`);
+  }
   const cpus = os.cpus();
   const report = {
     benchmark: 'expiry-lag',
@@ -265,6 +297,11 @@ async function main(): Promise<void> {
     warmupCreateThroughputPerS: Math.round(warmRate),
     receivedLagMs: summary(received),
     occurredLagMs: summary(occurred),
+    reminderLeadMs: REMINDER_LEAD_MS,
+    reminder: REMINDER_LEAD_MS === null ? null : {
+      receivedLagMs: summary(remindedReceived), occurredLagMs: summary(remindedOccurred), duplicates: seen.duplicateReminded,
+      workerReminded: worker.sweeper?.reminded ?? null,
+    },
     workerExpired: worker.sweeper?.expired ?? null,
     sweepConfig: config.sweep,
     topicPartitions: config.topicPartitions,
@@ -287,6 +324,11 @@ async function main(): Promise<void> {
   console.log(`expiry lag, ${received.length} ConsentExpired of ${N} consents due within ${WINDOW_MS} ms`);
   console.log(`  received by a consumer − expiryTime: ${fmt(report.receivedLagMs)}`);
   console.log(`  occurredAt − expiryTime:             ${fmt(report.occurredLagMs)}`);
+  if (report.reminder) {
+    console.log(`reminder lag, ${remindedReceived.length} ConsentExpiringSoon (lead ${REMINDER_LEAD_MS} ms), duplicates ${seen.duplicateReminded}`);
+    console.log(`  received by a consumer − (expiry − lead): ${fmt(report.reminder.receivedLagMs)}`);
+    console.log(`  occurredAt − (expiry − lead):             ${fmt(report.reminder.occurredLagMs)}`);
+  }
   console.log(`  duplicates: ${seen.duplicateExpired}; create throughput ${report.createThroughputPerS}/s (warm-up ${report.warmupCreateThroughputPerS}/s)`);
   console.log(`  machine: ${report.machine.cpuModel}, ${report.machine.cpus} cpus, ${report.machine.totalMemoryGiB} GiB, load ${report.machine.loadAverage.join(' ')}; node ${report.node}; ${report.date}`);
   console.log(`  mongodb: ${mongoInfo.ferretdbVersion ? `FerretDB ${mongoInfo.ferretdbVersion}` : `MongoDB ${mongoInfo.version}`}${report.servers.mongodb.label ? ` (${report.servers.mongodb.label})` : ''}`);

@@ -9,7 +9,9 @@ import { startResultRetention, type ResultRetention } from './adapters/mongodb/r
 import { createCommandDecoder, createEncoder, createRegistry, registerTopicSchemas, type RegisteredSchema } from './adapters/registry/avro-codec.ts';
 import { connectRedis, type RedisServices } from './adapters/redis/redis-services.ts';
 import { registryPing } from './adapters/registry/registry-ping.ts';
-import { CONSENTS, PERMISSION_COLLECTIONS } from './catalogue/collections.ts';
+import { CONSENTS, PERMISSION_COLLECTIONS, SERVICE_POLICIES } from './catalogue/collections.ts';
+import { readServicePolicies } from './adapters/mongodb/service-policy-reads.ts';
+import { policySnapshot, type ServicePolicyLookup } from './families/service-policies.ts';
 import type { Config } from './config/config.ts';
 import { startSweeper, type ConsentRuntime, type Sweeper } from './families/consent-expiry/expiry-sweeper.ts';
 import { consentFamily } from './families/consent-family.ts';
@@ -36,6 +38,8 @@ export interface WorkerOptions {
   readonly observer?: PipelineObserver;
   /** Called with the name of every command the MongoDB driver sends (tests count round trips by it). */
   readonly onStoreCommand?: (commandName: string) => void;
+  /** How often the service policies are re-read (families/service-policies.ts); POLICY_REFRESH_MS by default. */
+  readonly policyRefreshMs?: number;
   /** Called with the API name of every request the worker's Kafka producer and consumers send (tests count round trips by it). */
   readonly onKafkaRequest?: (apiName: string) => void;
 }
@@ -53,14 +57,18 @@ function chunkHandlerFor<C extends DomainCommand, S extends Versioned, X, P>(dep
 }
 
 /** Both families on the shared pipeline, each with its topics and codecs. */
-function familyRuntimes(config: Config, registry: ReturnType<typeof createRegistry>, schemas: Record<TopicRole, RegisteredSchema>, mongo: MongoStores, redis: RedisServices) {
+function familyRuntimes(
+  config: Config, registry: ReturnType<typeof createRegistry>, schemas: Record<TopicRole, RegisteredSchema>, mongo: MongoStores, redis: RedisServices,
+  policies: ServicePolicyLookup,
+) {
   const t = config.topics;
   const consents: ConsentRuntime = {
-    family: consentFamily({ rates: redis.rates, schedule: redis.schedule, orgDecisionLimit: config.orgDecisionLimit, orgDecisionWindowMs: config.orgDecisionWindowMs }),
+    family: consentFamily({ rates: redis.rates, schedule: redis.schedule, policies, orgDecisionLimit: config.orgDecisionLimit, orgDecisionWindowMs: config.orgDecisionWindowMs }),
     commandsTopic: t.consentCommands, resultsTopic: t.consentResults, eventsTopic: t.consentEvents,
     decoder: createCommandDecoder(registry, schemas.consentCommands),
     resultEncoder: createEncoder(registry, schemas.consentResults),
     eventEncoder: createEncoder(registry, schemas.consentEvents),
+    otherEvents: { ServicePolicyState: { topic: t.servicePolicyEvents, encoder: createEncoder(registry, schemas.servicePolicyEvents) } },
   };
   const permissions = {
     family: permissionFamily({ store: mongo.aggregates, externalKeys: mongo.externalKeys }),
@@ -131,7 +139,7 @@ function recoverInBackground(config: Config, deps: PipelineDeps, runtimes: Runti
   const stopRecovery = new AbortController();
   const recovery = (async () => {
     const options = { burstPages: config.outboxRecoveryPages, signal: stopRecovery.signal };
-    await recoverOwedOutboxes(deps, runtimes.consents, [CONSENTS], options, logger);
+    await recoverOwedOutboxes(deps, runtimes.consents, [CONSENTS, SERVICE_POLICIES], options, logger);
     await recoverOwedOutboxes(deps, runtimes.permissions, Object.values(PERMISSION_COLLECTIONS), options, logger);
   })().catch((error: unknown) => logger.warn({ err: error }, 'start-up outbox recovery failed; owed outboxes are published when next loaded'));
   return { stop: () => { stopRecovery.abort(); return recovery; } };
@@ -167,7 +175,10 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   });
   let clears: OutboxClears | null = null;
   let retention: ResultRetention | null = null;
+  const policies = policySnapshot(readServicePolicies(mongo.db),
+    (error) => logger.warn({ err: error }, 'service policies not re-read; the last ones read stay in use until the next refresh'), options.policyRefreshMs);
   const stopAll = async (): Promise<void> => {
+    policies.stop();
     await retention?.stop();
     await clears?.stop(); // before the store closes: what waits is cleared now
     await bus.close();
@@ -183,7 +194,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     const registry = createRegistry(config.schemaRegistryUrl, config.schemaRegistryAuth, config.schemaRegistryTls);
     const schemas = await registerTopicSchemas(registry, t);
 
-    const runtimes = familyRuntimes(config, registry, schemas, mongo, redis);
+    const runtimes = familyRuntimes(config, registry, schemas, mongo, redis, policies);
     clears = startOutboxClears(mongo.aggregates, config.outboxClears, logger, { observer, owing: redis.owing });
     const deps: PipelineDeps = {
       store: mongo.aggregates, results: mongo.results, locks: redis.locks, bus, clock, observer, logger,

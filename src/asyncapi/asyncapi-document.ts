@@ -23,16 +23,18 @@ interface TopicSpec {
 }
 
 const CHANNELS: readonly TopicSpec[] = [
-  { channel: 'consentCommands', topic: 'consentCommands', message: 'ConsentCommand', key: 'consentId (any stable key when not yet known)', action: 'receive',
-    summary: 'CreateConsent, UpdateConsent, RequestOrgConsent, DecideOrgConsent. `payload` is a union of the four records; `commandType` names the one used.' },
+  { channel: 'consentCommands', topic: 'consentCommands', message: 'ConsentCommand', key: 'consentId (any stable key when not yet known); serviceId for SetServicePolicy', action: 'receive',
+    summary: 'CreateConsent, UpdateConsent, RequestOrgConsent, DecideOrgConsent, SetServicePolicy (a service\'s default lifetime and reminder lead; actor role service_admin). `payload` is a union of the five records; `commandType` names the one used.' },
   { channel: 'permissionCommands', topic: 'permissionCommands', message: 'PermissionCommand', key: 'entity key: entityId, or extType:extKey; reference data by its own id', action: 'receive',
     summary: 'RegisterEntity, DefinePermission, RegisterSource, DefineContract, AcceptPermission, WithdrawPermission.' },
   { channel: 'consentResults', topic: 'consentResults', message: 'ConsentCommandResult', key: 'commandId', action: 'send',
-    summary: 'One CommandResult per consent command, with the contract status code; a redelivered command gets the same result again.' },
+    summary: 'One CommandResult per consent command, with the contract status code; a redelivered command gets the same result again. SetServicePolicy\'s result carries the policy in `servicePolicy` (`state` null).' },
   { channel: 'permissionResults', topic: 'permissionResults', message: 'PermissionCommandResult', key: 'commandId', action: 'send',
     summary: 'One CommandResult per permission command; `state` is a PermissionState, EntityState or ReferenceState.' },
   { channel: 'consentEvents', topic: 'consentEvents', message: 'ConsentEvent', key: 'consentId', action: 'send',
-    summary: 'ConsentCreated, ConsentUpdated, ConsentRequested, ConsentApproved, ConsentRejected, ConsentRevoked, ConsentExpired; eventId = aggregateId:version:eventType (drop duplicates by it).' },
+    summary: 'ConsentCreated, ConsentUpdated, ConsentRequested, ConsentApproved, ConsentRejected, ConsentRevoked, ConsentExpired, ConsentExpiringSoon (the renewal reminder, at expiry minus the service policy\'s lead); eventId = aggregateId:version:eventType (drop duplicates by it).' },
+  { channel: 'servicePolicyEvents', topic: 'servicePolicyEvents', message: 'ServicePolicyEvent', key: 'serviceId', action: 'send',
+    summary: 'ServicePolicySet: a service\'s consent policy after SetServicePolicy changed it; eventId = serviceId:version:ServicePolicySet.' },
   { channel: 'permissionEvents', topic: 'permissionEvents', message: 'PermissionEvent', key: 'entityId', action: 'send',
     summary: 'PermissionAccepted, PermissionWithdrawn; eventId = aggregateId:version:eventType.' },
   { channel: 'consentCommandsDlq', topic: 'consentCommands', dlq: true, message: 'ConsentDeadLetter', key: 'the original key', action: 'send',

@@ -8,6 +8,9 @@ export const CONSENTS = 'consents';
 /** The consent ledger: one immutable revision per consent change, `_id` = revisionId (docs/ledger.md). */
 export const CONSENT_REVISIONS = 'consent_revisions';
 
+/** Each service's consent policy (default lifetime, reminder lead), one document per serviceId (the consent family). */
+export const SERVICE_POLICIES = 'service_policies';
+
 /** The permission family's aggregates, one collection per kind. */
 export const PERMISSION_COLLECTIONS = {
   entity: 'entities',

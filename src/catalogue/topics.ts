@@ -7,12 +7,12 @@
 
 /** A topic by its role; a deployment may rename each one (the configuration's *_TOPIC). */
 export type TopicRole =
-  | 'consentCommands' | 'consentResults' | 'consentEvents'
+  | 'consentCommands' | 'consentResults' | 'consentEvents' | 'servicePolicyEvents'
   | 'permissionCommands' | 'permissionResults' | 'permissionEvents';
 
 /** The schema files of schemas/topics, one per topic. */
 export type TopicSchemaName =
-  | 'consent-commands' | 'consent-results' | 'consent-events'
+  | 'consent-commands' | 'consent-results' | 'consent-events' | 'service-policy-events'
   | 'permission-commands' | 'permission-results' | 'permission-events';
 
 export interface TopicEntry {
@@ -27,6 +27,9 @@ export const TOPICS: Readonly<Record<TopicRole, TopicEntry>> = {
   consentCommands: { defaultName: 'consent.commands.v1', schema: 'consent-commands', kind: 'commands' },
   consentResults: { defaultName: 'consent.results.v1', schema: 'consent-results', kind: 'results' },
   consentEvents: { defaultName: 'consent.events.v1', schema: 'consent-events', kind: 'events' },
+  // ServicePolicySet beside the consent events, not among them: a policy in consent.events.v1's
+  // `state` would break every consumer decoding it with its own reader schema (docs/policy-and-reminders.md).
+  servicePolicyEvents: { defaultName: 'consent.events.v1.policies', schema: 'service-policy-events', kind: 'events' },
   permissionCommands: { defaultName: 'permission.commands.v1', schema: 'permission-commands', kind: 'commands' },
   permissionResults: { defaultName: 'permission.results.v1', schema: 'permission-results', kind: 'results' },
   permissionEvents: { defaultName: 'permission.events.v1', schema: 'permission-events', kind: 'events' },
@@ -34,7 +37,7 @@ export const TOPICS: Readonly<Record<TopicRole, TopicEntry>> = {
 
 export const TOPIC_ROLES = Object.keys(TOPICS) as readonly TopicRole[];
 
-/** The six topic names, by role: the configuration's `topics`, the defaults below. */
+/** The seven topic names, by role: the configuration's `topics`, the defaults below. */
 export type TopicNames = Readonly<Record<TopicRole, string>>;
 
 export const DEFAULT_TOPIC_NAMES: TopicNames = Object.fromEntries(
@@ -53,7 +56,7 @@ export const dlqTopicOf = (commandsTopic: string): string => `${commandsTopic}.d
 /** A topic schema's file, relative to schemas/. */
 export const schemaFileOf = (schema: TopicSchemaName): string => `topics/${schema}.avsc`;
 
-/** Every topic the worker creates at start: the six, and the DLQ of each commands topic. */
+/** Every topic the worker creates at start: the seven, and the DLQ of each commands topic. */
 export function topicsToCreate(names: TopicNames): string[] {
   const dlqs = TOPIC_ROLES.filter((role) => TOPICS[role].kind === 'commands').map((role) => dlqTopicOf(names[role]));
   return [...TOPIC_ROLES.map((role) => names[role]), ...dlqs];

@@ -42,7 +42,7 @@ export type CommandOf<T extends CommandType> = Extract<Command, { commandType: T
 
 export type Family = 'consent' | 'permission';
 
-const CONSENT_TYPES: ReadonlySet<string> = new Set<ConsentCommandType>(['CreateConsent', 'UpdateConsent', 'RequestOrgConsent', 'DecideOrgConsent']);
+const CONSENT_TYPES: ReadonlySet<string> = new Set<ConsentCommandType>(['CreateConsent', 'UpdateConsent', 'RequestOrgConsent', 'DecideOrgConsent', 'SetServicePolicy']);
 const PERMISSION_TYPES: ReadonlySet<string> = new Set<PermissionCommandType>([
   'RegisterEntity', 'DefinePermission', 'RegisterSource', 'DefineContract', 'AcceptPermission', 'WithdrawPermission',
 ]);
@@ -68,6 +68,8 @@ export function keyOf(command: Command, commandId: string): string {
     case 'UpdateConsent':
     case 'DecideOrgConsent':
       return command.payload.consentId;
+    case 'SetServicePolicy':
+      return command.payload.serviceId;
     case 'RegisterEntity':
       return command.payload.entityId;
     case 'DefinePermission':

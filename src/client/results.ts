@@ -1,6 +1,7 @@
 // The CommandResult a producer gets back, typed per command type from schemas/types. The Avro
 // `state` union is unwrapped: `state` is the record itself and `stateType` names which one.
 import type { Consent } from '../domain/consent/consent.ts';
+import type { ServicePolicy } from '../domain/policy/service-policy.ts';
 import type { PermissionState } from '../domain/permission/view.ts';
 import type { CommandType, ConsentCommandType } from './commands.ts';
 
@@ -58,6 +59,8 @@ export interface CommandResult<T extends CommandType = CommandType> {
   readonly stateType: StateTypeOf<T> | null;
   /** The aggregate after the command (a 409 carries the current one), when there is one. */
   readonly state: States[StateTypeOf<T>] | null;
+  /** SetServicePolicy's result: the service's policy (its `state` is null). */
+  readonly servicePolicy?: ServicePolicy | null;
 }
 
 const NAMESPACE = 'consentworker.v1.';

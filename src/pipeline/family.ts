@@ -16,6 +16,12 @@ export interface Target {
 export interface TaggedState {
   readonly type: string;
   readonly value: unknown;
+  /**
+   * The record field that carries it, when not `state`: a kind of state added to a topic after its
+   * first release travels in an optional field of its own (state null), because a second record
+   * in the `state` union would change how every existing consumer decodes the consent's state.
+   */
+  readonly field?: string;
 }
 
 export interface DomainCommand {
@@ -75,6 +81,12 @@ export interface FamilyRuntime<C extends DomainCommand, S extends Versioned, X, 
   readonly commandsTopic: string;
   readonly resultsTopic: string;
   readonly eventsTopic: string;
+  /**
+   * Events whose state is of another type than the events topic carries, by that type
+   * (TaggedState.type): published to a topic of their own with its own schema, so consumers of
+   * the events topic keep decoding every message as they always did.
+   */
+  readonly otherEvents?: Readonly<Record<string, { readonly topic: string; readonly encoder: RecordEncoder }>>;
   readonly decoder: CommandDecoder;
   readonly resultEncoder: RecordEncoder;
   readonly eventEncoder: RecordEncoder;

@@ -63,9 +63,14 @@ function storedResultOf(family: string, entry: OutboxEntry): StoredResult {
 async function messagesOf<C extends DomainCommand, S extends Versioned, X, P>(
   runtime: FamilyRuntime<C, S, X, P>, entries: readonly OutboxEntry[], answers: readonly EncodedAnswer[] = [],
 ): Promise<OutboundMessage[]> {
-  const messages = await Promise.all(entries.map(async (entry): Promise<OutboundMessage> => (entry.kind === 'event'
-    ? { topic: runtime.eventsTopic, key: entry.key, value: await runtime.eventEncoder.encode(entry.body), headers: traceHeaders(entry.traceparent) }
-    : { topic: runtime.resultsTopic, key: entry.key, value: await runtime.resultEncoder.encode(entry.body), headers: traceHeaders(entry.traceparent) })));
+  const messages = await Promise.all(entries.map(async (entry): Promise<OutboundMessage> => {
+    const headers = traceHeaders(entry.traceparent);
+    if (entry.kind !== 'event') return { topic: runtime.resultsTopic, key: entry.key, value: await runtime.resultEncoder.encode(entry.body), headers };
+    const other = runtime.otherEvents?.[(entry.body as { state?: { type?: string } }).state?.type ?? ''];
+    return other
+      ? { topic: other.topic, key: entry.key, value: await other.encoder.encode(entry.body), headers }
+      : { topic: runtime.eventsTopic, key: entry.key, value: await runtime.eventEncoder.encode(entry.body), headers };
+  }));
   for (const { answer, value } of answers) messages.push({ topic: runtime.resultsTopic, key: answer.body.commandId, value, headers: traceHeaders(answer.trace?.traceparent) });
   return messages;
 }

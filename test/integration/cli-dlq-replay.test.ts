@@ -71,7 +71,7 @@ describe('dlq list and replay', () => {
     expect(run.code).toBe(0);
     const id = await createRegistry(h.config.schemaRegistryUrl).getLatestSchemaId(`${h.topics.consentCommands}-value`);
     expect(run.stdout).toMatch(new RegExp(`${h.topics.consentCommands.replaceAll('.', '\\.')}-value\\s+id ${id}\\s`));
-    expect(run.stdout.trim().split('\n')).toHaveLength(6);
+    expect(run.stdout.trim().split('\n')).toHaveLength(7); // six topics and the service policies' events
   });
 
   it('refuses bad usage with exit code 2 and the help', async () => {

@@ -57,7 +57,9 @@ describe('consents the scheduler leaves alone', () => {
 
   it('never expires a consent revoked before it fell due', async () => {
     const consentId = 'exp-revoked';
-    const expiry = inMs(2_500);
+    // Room for the create and the revoke to be answered first on a loaded machine (at 2.5 s the
+    // revoke sometimes arrived after the expiry).
+    const expiry = inMs(6_000);
     await create(consentId, expiry);
     const revoked = await update(consentId, { consentVersion: 2, status: 'REVOKED' });
     expect(await h.result(revoked)).toMatchObject({ statusCode: '200', state: { version: 2, status: 'REVOKED' } });
@@ -74,7 +76,7 @@ describe('consents the scheduler leaves alone', () => {
       consentId, sourceUserId: 'user-org-src', targetOrgId: orgId, targetOrgOwnerEmail: 'owner@example.org',
     });
     expect((await h.result(requested))['statusCode']).toBe('201');
-    const expiry = inMs(2_000); // given, but a rejection keeps no expiry
+    const expiry = inMs(6_000); // given, but a rejection keeps no expiry; room for a loaded machine
     const rejected = await h.consent('DecideOrgConsent', { orgId, consentId, action: 'REJECT', expiry },
       { actor: { userId: 'owner-1', orgId, roles: ['org_owner'] } });
     expect(await h.result(rejected)).toMatchObject({ statusCode: '200', state: { status: 'REJECTED', expiry: null } });
@@ -89,7 +91,7 @@ describe('a sweep racing an UpdateConsent', () => {
   it('ends in one consistent order: the update then a later expiry, or the expiry then a 409', async () => {
     // Several consents, each updated at a slightly different moment around its expiry, so that
     // both orders get their chance; every one of them must end in one of the two histories.
-    const base = Date.now() + 3_000;
+    const base = Date.now() + 6_000; // every create answered before the first expiry, even on a loaded machine
     const cases = Array.from({ length: 8 }, (_, i) => ({
       consentId: `exp-race-${i}`,
       expiry: new Date(base + i * 400).toISOString(),

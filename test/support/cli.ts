@@ -24,6 +24,7 @@ export function envOf(config: Config): Record<string, string> {
     CONSENT_COMMANDS_TOPIC: t.consentCommands,
     CONSENT_RESULTS_TOPIC: t.consentResults,
     CONSENT_EVENTS_TOPIC: t.consentEvents,
+    SERVICE_POLICY_EVENTS_TOPIC: t.servicePolicyEvents,
     PERMISSION_COMMANDS_TOPIC: t.permissionCommands,
     PERMISSION_RESULTS_TOPIC: t.permissionResults,
     PERMISSION_EVENTS_TOPIC: t.permissionEvents,

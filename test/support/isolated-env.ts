@@ -17,6 +17,7 @@ export function isolatedEnv(servers: Servers, tag: 'cwtest' | 'cwbench', suffix:
     CONSENT_COMMANDS_TOPIC: topic('consent.commands'),
     CONSENT_RESULTS_TOPIC: topic('consent.results'),
     CONSENT_EVENTS_TOPIC: topic('consent.events'),
+    SERVICE_POLICY_EVENTS_TOPIC: topic('consent.events.policies'),
     PERMISSION_COMMANDS_TOPIC: topic('permission.commands'),
     PERMISSION_RESULTS_TOPIC: topic('permission.results'),
     PERMISSION_EVENTS_TOPIC: topic('permission.events'),

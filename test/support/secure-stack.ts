@@ -79,7 +79,8 @@ export async function grantTestAcls(s: SecureStack, env: Record<string, string>,
     await grantDeploymentAcls(admin, {
       topics: {
         consentCommands: env['CONSENT_COMMANDS_TOPIC'] as string, consentResults: env['CONSENT_RESULTS_TOPIC'] as string,
-        consentEvents: env['CONSENT_EVENTS_TOPIC'] as string, permissionCommands: env['PERMISSION_COMMANDS_TOPIC'] as string,
+        consentEvents: env['CONSENT_EVENTS_TOPIC'] as string, servicePolicyEvents: env['SERVICE_POLICY_EVENTS_TOPIC'] as string,
+        permissionCommands: env['PERMISSION_COMMANDS_TOPIC'] as string,
         permissionResults: env['PERMISSION_RESULTS_TOPIC'] as string, permissionEvents: env['PERMISSION_EVENTS_TOPIC'] as string,
       },
       workerGroup: env['CONSUMER_GROUP'] as string,

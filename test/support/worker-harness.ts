@@ -15,6 +15,9 @@ import { TopicCollector, type Received } from './topic-collector.ts';
 
 process.removeAllListeners('warning'); // kafkajs's TimeoutNegativeWarning on Node 24 (harmless)
 
+/** Which events topic: the consents', the permissions', or the service policies' (ServicePolicySet). */
+export type EventTopic = 'consent' | 'permission' | 'policy';
+
 export interface Harness {
   readonly config: Config;
   readonly topics: Config['topics'];
@@ -28,8 +31,8 @@ export interface Harness {
   permission(commandType: string, payload: Record<string, unknown>, options?: CommandOptions): Promise<string>;
   result(commandId: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   results(commandId: string): Record<string, unknown>[];
-  events(aggregateId: string, topic?: 'consent' | 'permission'): Record<string, unknown>[];
-  waitForEvent(aggregateId: string, eventType: string, topic?: 'consent' | 'permission', timeoutMs?: number): Promise<Record<string, unknown>>;
+  events(aggregateId: string, topic?: EventTopic): Record<string, unknown>[];
+  waitForEvent(aggregateId: string, eventType: string, topic?: EventTopic, timeoutMs?: number): Promise<Record<string, unknown>>;
   dlq(topic: string, timeoutMs?: number): Promise<Received>;
   stop(): Promise<void>;
 }
@@ -59,14 +62,16 @@ export async function startHarness(overrides: Record<string, string> = {}, worke
   await kafkaProducer.connect();
   const producer = new CommandProducer(registry, kafkaProducer);
   const t = config.topics;
-  const collector = new TopicCollector(kafka, registry, [t.consentResults, t.consentEvents, t.permissionResults, t.permissionEvents]);
-  await collector.start([t.consentResults, t.consentEvents, t.permissionResults, t.permissionEvents,
+  const policyEvents = t.servicePolicyEvents;
+  const collector = new TopicCollector(kafka, registry, [t.consentResults, t.consentEvents, policyEvents, t.permissionResults, t.permissionEvents]);
+  await collector.start([t.consentResults, t.consentEvents, policyEvents, t.permissionResults, t.permissionEvents,
     `${t.consentCommands}.dlq`, `${t.permissionCommands}.dlq`], `collector-${suffix}`);
   const mongo = await new MongoClient(config.mongodbUri).connect();
 
   const valuesOf = (topic: string, key: string): Record<string, unknown>[] =>
     collector.received.filter((r) => r.topic === topic && r.key === key).map((r) => r.value as Record<string, unknown>);
   const resultTopics = new Set([t.consentResults, t.permissionResults]);
+  const eventsTopic = (topic: EventTopic): string => (topic === 'consent' ? t.consentEvents : topic === 'policy' ? policyEvents : t.permissionEvents);
 
   return {
     config,
@@ -86,9 +91,9 @@ export async function startHarness(overrides: Record<string, string> = {}, worke
       (all) => all.find((r) => resultTopics.has(r.topic) && r.key === commandId)?.value as Record<string, unknown> | undefined,
       `the result of ${commandId}`, timeoutMs),
     results: (commandId) => collector.received.filter((r) => resultTopics.has(r.topic) && r.key === commandId).map((r) => r.value as Record<string, unknown>),
-    events: (aggregateId, topic = 'consent') => valuesOf(topic === 'consent' ? t.consentEvents : t.permissionEvents, aggregateId),
+    events: (aggregateId, topic = 'consent') => valuesOf(eventsTopic(topic), aggregateId),
     waitForEvent: (aggregateId, eventType, topic = 'consent', timeoutMs) => collector.waitFor(
-      (all) => all.find((r) => r.topic === (topic === 'consent' ? t.consentEvents : t.permissionEvents)
+      (all) => all.find((r) => r.topic === eventsTopic(topic)
         && r.key === aggregateId && (r.value as { eventType?: string } | null)?.eventType === eventType)?.value as Record<string, unknown> | undefined,
       `${eventType} of ${aggregateId}`, timeoutMs),
     dlq: (topic, timeoutMs) => collector.waitFor((all) => all.find((r) => r.topic === `${topic}.dlq`), `a message on ${topic}.dlq`, timeoutMs),

@@ -47,7 +47,7 @@ describe('the AsyncAPI document', () => {
     expect(renderAsyncApi(dir)).not.toBe(committed());
   });
 
-  it('is valid AsyncAPI 3 with eight channels, each Avro payload parsed as Avro', async () => {
+  it('is valid AsyncAPI 3 with nine channels, each Avro payload parsed as Avro', async () => {
     const parser = new Parser();
     parser.registerSchemaParser(AvroSchemaParser());
     const { document, diagnostics } = await parser.parse(committed());
@@ -55,7 +55,7 @@ describe('the AsyncAPI document', () => {
     expect(errors.map((d) => `${d.path.join('.')}: ${d.message}`)).toEqual([]);
     expect(document?.version()).toBe('3.0.0');
     expect(document?.channels().all().map((c) => c.address()).sort()).toEqual([
-      'consent.commands.v1', 'consent.commands.v1.dlq', 'consent.events.v1', 'consent.results.v1',
+      'consent.commands.v1', 'consent.commands.v1.dlq', 'consent.events.v1', 'consent.events.v1.policies', 'consent.results.v1',
       'permission.commands.v1', 'permission.commands.v1.dlq', 'permission.events.v1', 'permission.results.v1',
     ]);
     // The Avro parser turned the command schema into JSON Schema: it was read as Avro, not skipped.

@@ -15,9 +15,9 @@ describe('the topic catalogue', () => {
     expect(loadConfig({}).topics).toEqual(DEFAULT_TOPIC_NAMES);
   });
 
-  it('creates the six topics and a DLQ beside each commands topic', () => {
+  it('creates the seven topics and a DLQ beside each commands topic', () => {
     expect(topicsToCreate(DEFAULT_TOPIC_NAMES)).toEqual([
-      'consent.commands.v1', 'consent.results.v1', 'consent.events.v1',
+      'consent.commands.v1', 'consent.results.v1', 'consent.events.v1', 'consent.events.v1.policies',
       'permission.commands.v1', 'permission.results.v1', 'permission.events.v1',
       'consent.commands.v1.dlq', 'permission.commands.v1.dlq',
     ]);

@@ -31,7 +31,7 @@ export function grantsOf(d: Deployment): Grant[] {
   const t = d.topics;
   const commands = [t.consentCommands, t.permissionCommands];
   const results = [t.consentResults, t.permissionResults];
-  const events = [t.consentEvents, t.permissionEvents];
+  const events = [t.consentEvents, t.servicePolicyEvents, t.permissionEvents];
   const dlqs = commands.map(dlqTopicOf);
   const topic = (principal: string, operation: Operation) => (name: string): Grant => ({ principal, resource: 'TOPIC', name, operation });
   return [

@@ -103,6 +103,8 @@ export async function registerTopicSchemas(registry: SchemaRegistry, names: Topi
 export interface TaggedState {
   readonly type: string;
   readonly value: unknown;
+  /** The record field that carries it instead of `state` (see pipeline/family.ts TaggedState). */
+  readonly field?: string;
 }
 
 export function createEncoder(registry: SchemaRegistry, schema: RegisteredSchema): RecordEncoder {
@@ -112,19 +114,24 @@ export function createEncoder(registry: SchemaRegistry, schema: RegisteredSchema
     async encode(record: unknown): Promise<Buffer> {
       const body = record as { state?: TaggedState | null };
       const state = body.state ?? null;
+      if (state?.field !== undefined) return encodeChecked(registry, schema, { ...body, state: null, [state.field]: state.value });
       const value = state === null ? null : wrapState ? { [`${NAMESPACE}.${state.type}`]: state.value } : state.value;
-      try {
-        return await registry.encode(schema.id, { ...body, state: value });
-      } catch (error) {
-        // A record that does not fit its schema is a bug (500); anything else (unreachable,
-        // an HTTP 5xx while fetching the schema) is an outage, retried: the change may already
-        // be written, and its result must not be recorded as a failure.
-        // (The client does not export its error classes; each sets its own name.)
-        if ((error as Error)?.name === 'ConfluentSchemaRegistryValidationError') throw error;
-        throw new InfrastructureError('schema-registry', error);
-      }
+      return encodeChecked(registry, schema, { ...body, state: value });
     },
   };
+}
+
+async function encodeChecked(registry: SchemaRegistry, schema: RegisteredSchema, record: unknown): Promise<Buffer> {
+  try {
+    return await registry.encode(schema.id, record);
+  } catch (error) {
+    // A record that does not fit its schema is a bug (500); anything else (unreachable,
+    // an HTTP 5xx while fetching the schema) is an outage, retried: the change may already
+    // be written, and its result must not be recorded as a failure.
+    // (The client does not export its error classes; each sets its own name.)
+    if ((error as Error)?.name === 'ConfluentSchemaRegistryValidationError') throw error;
+    throw new InfrastructureError('schema-registry', error);
+  }
 }
 
 function fail(reason: string, detail: string): DecodeOutcome {

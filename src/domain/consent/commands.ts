@@ -59,7 +59,10 @@ export interface DecideOrgConsent {
   readonly proof?: ConsentProof | null;
 }
 
-/** Not a Kafka command: what the expiry sweep asks of one consent it found due. */
+/**
+ * Not a Kafka command: what the sweep asks of one consent it found due. It expires the consent
+ * when its expiry has passed, or else publishes its renewal reminder when that is owed.
+ */
 export interface ExpireConsent {
   readonly type: 'ExpireConsent';
   readonly commandId: string;

@@ -28,11 +28,33 @@ export interface Consent {
    * chains to it without reading the history. Absent on consents stored before the ledger.
    */
   readonly lastRevisionHash?: string | null;
+  /**
+   * When ConsentExpiringSoon is owed (expiry − the service policy's reminder lead), or null/absent
+   * when no reminder is owed: none set, already sent, or the consent is not ACTIVE.
+   */
+  readonly reminderDueAt?: string | null;
 }
 
-/** The moment an ACTIVE consent falls due, or null when nothing is due (not ACTIVE, or no expiry). */
-export function dueAt(consent: Consent): Date | null {
+/** The moment an ACTIVE consent expires, or null when it does not (not ACTIVE, or no expiry). */
+export function expiresAt(consent: Consent): Date | null {
   if (consent.status !== 'ACTIVE') return null;
   const at = consent.expiryTime ?? consent.expiry;
   return at === null ? null : new Date(at);
+}
+
+/** When the reminder of an ACTIVE consent is owed, or null. */
+export function reminderDueAt(consent: Consent): Date | null {
+  if (consent.status !== 'ACTIVE' || consent.reminderDueAt == null) return null;
+  return new Date(consent.reminderDueAt);
+}
+
+/**
+ * The next moment the sweep has something to do for the consent: its reminder, then its expiry;
+ * null when nothing is due. One schedule entry and one index field per consent serve both.
+ */
+export function dueAt(consent: Consent): Date | null {
+  const expiry = expiresAt(consent);
+  const reminder = reminderDueAt(consent);
+  if (reminder === null || expiry === null) return expiry;
+  return reminder.getTime() < expiry.getTime() ? reminder : expiry;
 }

@@ -6,14 +6,17 @@ import { makeEvent } from '../event.ts';
 import { reject } from '../status.ts';
 import { IDENTIFIER } from '../validation.ts';
 import type { ConsentCommand, CreateConsent, DecideOrgConsent, ExpireConsent, RequestOrgConsent, UpdateConsent } from './commands.ts';
-import { dueAt, type Consent } from './consent.ts';
+import { expiresAt, reminderDueAt, type Consent } from './consent.ts';
 import type { ConsentProof } from './proof.ts';
 import { revisionOf, type ConsentRevision } from './revision.ts';
+import { defaultExpiry, reminderTime, type ServicePolicy } from '../policy/service-policy.ts';
 
 export interface ConsentContext {
   /** Decisions this org has sent in the current rate window, this one included. */
   readonly orgDecisionsInWindow: number;
   readonly orgDecisionLimit: number;
+  /** The service's policy, for a user consent's create or update; null or absent when it has none. */
+  readonly servicePolicy?: ServicePolicy | null;
 }
 
 export const NO_RATE_CONTEXT: ConsentContext = { orgDecisionsInWindow: 0, orgDecisionLimit: Number.POSITIVE_INFINITY };
@@ -47,8 +50,8 @@ export function mayDecideFor(actor: Actor | null, orgId: string): boolean {
 
 export function decideConsent(command: ConsentCommand, stored: Consent | null, context: ConsentContext, now: Date): ConsentDecision {
   switch (command.type) {
-    case 'CreateConsent': return create(command, stored, now);
-    case 'UpdateConsent': return update(command, stored, now);
+    case 'CreateConsent': return create(command, stored, context.servicePolicy ?? null, now);
+    case 'UpdateConsent': return update(command, stored, context.servicePolicy ?? null, now);
     case 'RequestOrgConsent': return request(command, stored, now);
     case 'DecideOrgConsent': return decideOrg(command, stored, context, now);
     case 'ExpireConsent': return expire(command, stored, now);
@@ -71,20 +74,35 @@ function taken(consentId: string): ConsentDecision {
   return refuse(reject('409', 'CONSENT_ID_TAKEN', `consent ${consentId} already exists`));
 }
 
-function create(c: CreateConsent, stored: Consent | null, now: Date): ConsentDecision {
+/** The reminder owed for an expiry under the policy, as stored (only an ACTIVE consent is reminded). */
+function reminderFor(status: Consent['status'], expiry: Date | null, policy: ServicePolicy | null): string | null {
+  return status === 'ACTIVE' ? reminderTime(policy, expiry)?.toISOString() ?? null : null;
+}
+
+/**
+ * The consent with its reminder field. Left out when no reminder is owed and none was, so the
+ * consents of services that send no reminders keep the shape (and size) they always had.
+ */
+function withReminder(next: Consent, at: string | null): Consent {
+  return at !== null || next.reminderDueAt != null ? { ...next, reminderDueAt: at } : next;
+}
+
+function create(c: CreateConsent, stored: Consent | null, policy: ServicePolicy | null, now: Date): ConsentDecision {
   if (stored) return taken(c.consentId);
   const at = now.toISOString();
-  return change('201', 'ConsentCreated', null, {
+  // The service's default lifetime applies to an ACTIVE consent sent without its own expiry.
+  const expiry = c.expiryTime ?? (c.status === 'ACTIVE' ? defaultExpiry(policy, now) : null);
+  return change('201', 'ConsentCreated', null, withReminder({
     consentId: c.consentId, kind: 'USER', version: 1, status: c.status,
     serviceId: c.serviceId, userId: c.userId, consentType: c.consentType, consentData: c.consentData,
-    expiryTime: c.expiryTime?.toISOString() ?? null,
+    expiryTime: expiry?.toISOString() ?? null,
     sourceUserId: null, targetOrgId: null, targetOrgOwnerEmail: null, expiry: null, decidedBy: null,
     // A migrated consent keeps the time it was first given; the write itself is updatedAt.
     createdAt: c.createdAt?.toISOString() ?? at, updatedAt: at,
-  }, c, now);
+  }, reminderFor(c.status, expiry, policy)), c, now);
 }
 
-function update(c: UpdateConsent, stored: Consent | null, now: Date): ConsentDecision {
+function update(c: UpdateConsent, stored: Consent | null, policy: ServicePolicy | null, now: Date): ConsentDecision {
   if (!stored || stored.kind !== 'USER' || stored.userId !== c.userId || stored.serviceId !== c.serviceId) {
     return refuse(reject('404', 'CONSENT_NOT_FOUND', `no consent ${c.consentId} for this user and service`));
   }
@@ -99,7 +117,10 @@ function update(c: UpdateConsent, stored: Consent | null, now: Date): ConsentDec
     return refuse(reject('400', 'VALIDATION_FAILED',
       `expiryTime: reactivating a ${stored.status} consent needs a new expiryTime`, 'expiryTime'), stored);
   }
-  const next: Consent = {
+  // A renewal (a new expiryTime) owes a reminder for the new expiry under today's policy, and the
+  // one pending for the old expiry is gone with it; otherwise a pending reminder stays as it was.
+  const reminder = c.expiryTime !== null ? reminderFor(status, c.expiryTime, policy) : status === 'ACTIVE' ? stored.reminderDueAt ?? null : null;
+  const next: Consent = withReminder({
     ...stored,
     version: stored.version + 1,
     status,
@@ -107,7 +128,7 @@ function update(c: UpdateConsent, stored: Consent | null, now: Date): ConsentDec
     consentData: c.consentData ?? stored.consentData,
     expiryTime: c.expiryTime?.toISOString() ?? stored.expiryTime,
     updatedAt: now.toISOString(),
-  };
+  }, reminder);
   const eventType = status === 'REVOKED' && stored.status !== 'REVOKED' ? 'ConsentRevoked' : 'ConsentUpdated';
   return change('200', eventType, stored, next, c, now);
 }
@@ -151,9 +172,18 @@ function decideOrg(c: DecideOrgConsent, stored: Consent | null, context: Consent
 
 function expire(c: ExpireConsent, stored: Consent | null, now: Date): ConsentDecision {
   if (!stored) return refuse(reject('404', 'CONSENT_NOT_FOUND', `no consent ${c.consentId}`));
-  const due = dueAt(stored);
-  // Moved, revoked, rejected or already expired: nothing is due, and nothing is written.
-  if (due === null || due.getTime() > now.getTime()) return answer('200', stored);
-  const next: Consent = { ...stored, version: stored.version + 1, status: 'EXPIRED', updatedAt: now.toISOString() };
-  return change('200', 'ConsentExpired', stored, next, c, now);
+  const expiry = expiresAt(stored);
+  if (expiry !== null && expiry.getTime() <= now.getTime()) {
+    // An expiry due settles the consent; a reminder still owed is moot by now.
+    const next: Consent = withReminder({ ...stored, version: stored.version + 1, status: 'EXPIRED', updatedAt: now.toISOString() }, null);
+    return change('200', 'ConsentExpired', stored, next, c, now);
+  }
+  const reminder = reminderDueAt(stored);
+  // Moved (a renewal), revoked, rejected or already expired or reminded: nothing is due, nothing is written.
+  if (reminder === null || reminder.getTime() > now.getTime()) return answer('200', stored);
+  // The reminder is a version of its own: the version check makes it once per expiry term even
+  // when two sweepers or a redelivery race for it, and its event id is stable. The consent's terms
+  // do not change, so updatedAt stays as it was.
+  const next: Consent = { ...stored, version: stored.version + 1, reminderDueAt: null };
+  return change('200', 'ConsentExpiringSoon', stored, next, c, now);
 }

@@ -60,10 +60,22 @@ export interface DecideOrgConsentPayload {
   readonly proof?: ConsentProofPayload | null;
 }
 
+/** A service's consent policy (domain/policy/set-service-policy.ts); the actor needs the service_admin role. */
+export interface SetServicePolicyPayload {
+  readonly serviceId: string;
+  /** Lifetime of a consent created ACTIVE without expiryTime, in days; or defaultLifetime, not both. */
+  readonly defaultExpiryDays?: number | null;
+  /** ISO 8601 duration (P90D, PT12H; no years or months) or milliseconds as digits. */
+  readonly defaultLifetime?: string | null;
+  /** How long before expiry ConsentExpiringSoon is published (same forms); absent: no reminders. */
+  readonly reminderLeadTime?: string | null;
+}
+
 /** Each consent command's payload, by commandType. */
 export interface ConsentPayloads {
   CreateConsent: CreateConsentPayload;
   UpdateConsent: UpdateConsentPayload;
   RequestOrgConsent: RequestOrgConsentPayload;
   DecideOrgConsent: DecideOrgConsentPayload;
+  SetServicePolicy: SetServicePolicyPayload;
 }

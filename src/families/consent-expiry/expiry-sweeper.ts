@@ -1,5 +1,8 @@
 // Turns ACTIVE consents EXPIRED when their expiry passes, through the same pipeline as the
 // commands (lease, version check, outbox), so a sweep racing an UpdateConsent ends in one order.
+// The same sweep publishes a consent's renewal reminder (ConsentExpiringSoon) when it falls due
+// before the expiry: a consent's schedule entry is its next due moment, reminder or expiry
+// (domain/consent/consent.ts dueAt), and the decision picks which (domain/consent/decide.ts).
 // A claim is applied as one round of the pipeline: one lease round trip, one load and one publish
 // for all of it (its outbox clears are deferred and batched, see pipeline/outbox-clears.ts).
 //
@@ -24,9 +27,9 @@ import { sleep } from '../../pipeline/concurrency.ts';
 import { isRetryable } from '../../pipeline/errors.ts';
 import type { FamilyRuntime } from '../../pipeline/family.ts';
 import type { DueConsent, DueConsentQuery, ExpirySchedule, ParkingLot } from '../../pipeline/ports.ts';
-import type { DecisionCount } from '../consent-family.ts';
+import type { ConsentFamilyAggregate, ConsentFamilyCommand, DecisionCount } from '../consent-family.ts';
 
-export type ConsentRuntime = FamilyRuntime<ConsentCommand, Consent, ConsentContext, DecisionCount>;
+export type ConsentRuntime = FamilyRuntime<ConsentFamilyCommand, ConsentFamilyAggregate, ConsentContext, DecisionCount>;
 
 /** What parks a consent whose expiry keeps failing. */
 export const PARK_KIND = 'consent-expiry';
@@ -70,6 +73,8 @@ const SAFETY_NET_GRACE_MS = 5_000;
 export interface Sweeper {
   /** Consents this sweeper has expired since it started. */
   readonly expired: number;
+  /** Renewal reminders (ConsentExpiringSoon) this sweeper has published since it started. */
+  readonly reminded: number;
   stop(): Promise<void>;
 }
 
@@ -90,6 +95,7 @@ export function startSweeper(sweeperDeps: SweeperDeps, options: SweeperOptions):
   const log = sweeperDeps.logger.child({ component: 'expiry-sweeper', sweeperId: options.sweeperId });
   const { observer } = deps;
   let expiredCount = 0;
+  let remindedCount = 0;
   const stopping = new AbortController();
   /** Consents this sweeper has claimed and not finished: the safety net leaves them be. */
   const inFlight = new Set<string>();
@@ -153,7 +159,12 @@ export function startSweeper(sweeperDeps: SweeperDeps, options: SweeperOptions):
       handled.push(consentId);
       if (failedLately.delete(consentId)) await parking.succeeded(PARK_KIND, { collection: CONSENTS, id: consentId });
       if (outcome.kind === 'written') {
-        const expired = outcome.change.aggregate;
+        // A claim due for its reminder wrote the reminder, not an expiry (domain/consent/decide.ts).
+        const expired = outcome.change.aggregate as Consent;
+        if (expired.status !== 'EXPIRED') {
+          remindedCount++;
+          return;
+        }
         expiredCount++;
         const at = Date.parse(expired.expiryTime ?? expired.expiry ?? new Date(now).toISOString());
         observer.expired(Math.max(0, now - at) / 1_000);
@@ -270,6 +281,9 @@ export function startSweeper(sweeperDeps: SweeperDeps, options: SweeperOptions):
   return {
     get expired() {
       return expiredCount;
+    },
+    get reminded() {
+      return remindedCount;
     },
     async stop() {
       stopping.abort();

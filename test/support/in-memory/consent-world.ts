@@ -15,6 +15,18 @@ import { batchHandler } from '../../../src/pipeline/partition-batch.ts';
 import type { InboundMessage } from '../../../src/pipeline/ports.ts';
 import type { ResultBody } from '../../../src/pipeline/result.ts';
 import { inMemoryAggregateStore } from './aggregate-store.ts';
+import { SERVICE_POLICIES } from '../../../src/catalogue/collections.ts';
+import type { ServicePolicy } from '../../../src/domain/policy/service-policy.ts';
+import type { ServicePolicyLookup } from '../../../src/families/service-policies.ts';
+import type { AggregateStore } from '../../../src/pipeline/ports.ts';
+
+/** The policies read from the in-memory store at each decision (no snapshot to wait for in a fast test). */
+function storedPolicies(store: AggregateStore): ServicePolicyLookup {
+  return {
+    of: async (serviceId) => ((await store.load(SERVICE_POLICIES, serviceId))?.state as ServicePolicy | undefined) ?? null,
+    remember: () => undefined,
+  };
+}
 import { decoded, jsonCommandDecoder, jsonEncoder } from './codec.ts';
 import { inMemoryExpirySchedule, inMemoryRateCounter } from './expiry-schedule.ts';
 import { inMemoryLockService } from './lock-service.ts';
@@ -48,7 +60,7 @@ export function consentWorld(start = new Date('2030-01-01T12:00:00.000Z')) {
   const versionConflicts: string[] = [];
   const observer: PipelineObserver = { ...NO_OBSERVER, versionConflict: (family) => { versionConflicts.push(family); } };
   const runtime = {
-    family: consentFamily({ rates: inMemoryRateCounter(), schedule, orgDecisionLimit: 100, orgDecisionWindowMs: 60_000 }),
+    family: consentFamily({ rates: inMemoryRateCounter(), schedule, policies: storedPolicies(store), orgDecisionLimit: 100, orgDecisionWindowMs: 60_000 }),
     commandsTopic: TOPICS.commands, resultsTopic: TOPICS.results, eventsTopic: TOPICS.events,
     decoder: jsonCommandDecoder, resultEncoder: jsonEncoder, eventEncoder: jsonEncoder,
   };

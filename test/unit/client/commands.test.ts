@@ -11,6 +11,7 @@ describe('the client routes each command', () => {
     [{ commandType: 'RequestOrgConsent', payload: { sourceUserId: 'u', targetOrgId: 'o', targetOrgOwnerEmail: 'e@x.org' } }, 'cmd-7'],
     [{ commandType: 'UpdateConsent', payload: { consentId: 'c-2', serviceId: 's', userId: 'u', consentVersion: 2 } }, 'c-2'],
     [{ commandType: 'DecideOrgConsent', payload: { orgId: 'o', consentId: 'c-3', action: 'REJECT' } }, 'c-3'],
+    [{ commandType: 'SetServicePolicy', payload: { serviceId: 'svc-1', defaultExpiryDays: 30 } }, 'svc-1'],
     [{ commandType: 'RegisterEntity', payload: { entityId: 'e-1' } }, 'e-1'],
     [{ commandType: 'DefinePermission', payload: { permissionId: 'p-1', name: 'N', active: true } }, 'p-1'],
     [{ commandType: 'RegisterSource', payload: { sourceId: 's-1', name: 'N', active: true } }, 's-1'],
@@ -22,7 +23,7 @@ describe('the client routes each command', () => {
   });
 
   it('sends consent commands to the consent family and the rest to the permission family', () => {
-    expect(['CreateConsent', 'UpdateConsent', 'RequestOrgConsent', 'DecideOrgConsent'].map(familyOf)).toEqual(Array(4).fill('consent'));
+    expect(['CreateConsent', 'UpdateConsent', 'RequestOrgConsent', 'DecideOrgConsent', 'SetServicePolicy'].map(familyOf)).toEqual(Array(5).fill('consent'));
     expect(['RegisterEntity', 'DefinePermission', 'RegisterSource', 'DefineContract', 'AcceptPermission', 'WithdrawPermission'].map(familyOf))
       .toEqual(Array(6).fill('permission'));
     expect(() => familyOf('DeleteEverything')).toThrow(/unknown commandType/);
