@@ -5,7 +5,7 @@
 // committed), positioned at each partition's end as it was before the group joined: every
 // client reads every result, and picks those of the commands it sent.
 import { randomUUID } from 'node:crypto';
-import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer, type SASLOptions } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type KafkaMessage, type Producer, type SASLOptions } from 'kafkajs';
 import { pollUntil } from '../wait/sleep.ts';
 import { TOPIC_READY_POLL_MS } from '../wait/backoff.ts';
 import type { ClientOptions } from './options.ts';
@@ -36,6 +36,13 @@ async function endsOf(admin: Admin, topic: string, timeoutMs: number): Promise<{
   }, { deadline: Date.now() + timeoutMs, intervalMs: TOPIC_READY_POLL_MS });
   if (!ends) throw notReady;
   return ends;
+}
+
+/** A consumed result as the client sees it: headers as strings, no kafkajs types. */
+function resultMessageOf(topic: string, message: KafkaMessage): ResultMessage {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) if (value !== undefined) headers[name] = String(value);
+  return { topic, key: message.key?.toString('utf8') ?? null, value: message.value, headers };
 }
 
 export function createKafkaClientTransport(options: KafkaClientTransportOptions): ClientTransport {
@@ -80,12 +87,7 @@ export function createKafkaClientTransport(options: KafkaClientTransportOptions)
       });
       await c.run({
         autoCommit: false, // a client's group is its own and short-lived: nothing to resume
-        eachMessage: async ({ topic, message }) => {
-          const headers: Record<string, string> = {};
-          for (const [name, value] of Object.entries(message.headers ?? {})) if (value !== undefined) headers[name] = String(value);
-          const received: ResultMessage = { topic, key: message.key?.toString('utf8') ?? null, value: message.value, headers };
-          onMessage(received);
-        },
+        eachMessage: async ({ topic, message }) => onMessage(resultMessageOf(topic, message)),
       });
       await joined;
       for (const { topic, partitions } of ends) {

@@ -14,8 +14,9 @@ import type { CommandResult } from '../../client/results.ts';
 import type { Config } from '../../config/config.ts';
 import type { Output } from '../output.ts';
 import { startProgress } from '../progress.ts';
-import { defaultStatePath, readCheckpoint, writeCheckpoint, type Checkpoint, type Refused } from '../import/checkpoint.ts';
+import { defaultStatePath, readCheckpoint, type Refused } from '../import/checkpoint.ts';
 import { isLineRefusal, parseImportLine, type ImportCommand } from '../import/import-line.ts';
+import { OrderedCheckpoint, type Outcome } from '../import/ordered-checkpoint.ts';
 import { pacer } from '../import/pacer.ts';
 
 export interface ImportOptions {
@@ -32,11 +33,6 @@ export interface ImportOptions {
 }
 
 export const IMPORT_DEFAULTS = { concurrency: 500, timeoutMs: 30_000 } as const;
-
-/** What one line came to. */
-type Outcome =
-  | { readonly kind: 'applied' | 'replayed' | 'blank' }
-  | { readonly kind: 'refused'; readonly refused: Refused };
 
 // A command whose result did not come in time may still be applied: sending it again under the
 // same commandId is safe (answered from the stored result). After these many tries the run stops.
@@ -96,12 +92,8 @@ function report(out: Output, refused: readonly Refused[], json: boolean): void {
   for (const r of sorted) out.line([r.line, r.statusCode, r.errorCode ?? '-', r.field ?? '-', r.consentId ?? '-', r.message ?? ''].join('\t'));
 }
 
-export async function importConsents(config: Config, options: ImportOptions, out: Output, connect: Connect = ConsentWorkerClient.connect): Promise<number> {
-  const input = path.resolve(options.file);
-  const statePath = options.statePath ?? defaultStatePath(input);
-  let checkpoint: Checkpoint = await readCheckpoint(statePath, input);
-  const total = await countLines(input);
-  const client = await connect({
+function connectImportClient(config: Config, connect: Connect): Promise<ConsentWorkerClient> {
+  return connect({
     brokers: config.kafkaBrokers,
     registryUrl: config.schemaRegistryUrl,
     clientId: `${config.clientId}-import`,
@@ -112,38 +104,52 @@ export async function importConsents(config: Config, options: ImportOptions, out
       permissionResults: config.topics.permissionResults,
     },
   });
-  const runStartedAt = new Date().toISOString();
-  const progress = startProgress({ label: 'import', unit: 'lines', total: total - checkpoint.line });
-  const pace = pacer(options.rate ?? Number.POSITIVE_INFINITY);
+}
 
-  // Outcomes that arrived ahead of an unanswered earlier line wait here; the checkpoint moves
-  // only over an unbroken run of answered lines.
-  const ahead = new Map<number, Outcome>();
-  const refused: Refused[] = [...checkpoint.refused];
-  const fromLine = checkpoint.line;
-  let { applied, replayed } = checkpoint;
-  let savedAt = 0;
-  let saving: Promise<void> = Promise.resolve();
-  const save = (): Promise<void> => {
-    const snapshot: Checkpoint = { input, line: checkpoint.line, applied, replayed, refused: refused.slice() };
-    saving = saving.then(() => writeCheckpoint(statePath, snapshot));
-    return saving;
-  };
-  const settle = (line: number, outcome: Outcome): void => {
-    ahead.set(line, outcome);
-    for (let next = ahead.get(checkpoint.line + 1); next !== undefined; next = ahead.get(checkpoint.line + 1)) {
-      ahead.delete(checkpoint.line + 1);
-      if (next.kind === 'applied') applied += 1;
-      else if (next.kind === 'replayed') replayed += 1;
-      else if (next.kind === 'refused') refused.push(next.refused);
-      checkpoint = { ...checkpoint, line: checkpoint.line + 1 };
-      progress.advance(1, next.kind === 'applied' ? 1 : 0);
-    }
-    if (Date.now() - savedAt >= 1_000) {
-      savedAt = Date.now();
-      void save();
-    }
-  };
+/** How a run ended, for its summary. */
+interface RunEnd {
+  readonly input: string;
+  readonly statePath: string;
+  readonly total: number;
+  readonly fromLine: number;
+  readonly started: number;
+  readonly failure: unknown;
+  readonly interrupted: boolean;
+  readonly json: boolean;
+}
+
+/** Reports the refused lines and the run's counts; the exit code: 1 failed or refused, 130 interrupted, else 0. */
+async function summarise(out: Output, checkpoint: OrderedCheckpoint, end: RunEnd): Promise<number> {
+  const seconds = (Date.now() - end.started) / 1_000;
+  const finished = checkpoint.line >= end.total;
+  const { applied, replayed, refused } = checkpoint;
+  report(out, refused, end.json);
+  out.error(`import ${path.basename(end.input)}: ${checkpoint.line}/${end.total} lines answered; ${applied} applied, ${replayed} already applied `
+    + `(answered from stored results), ${refused.length} refused; ${Math.round((checkpoint.line - end.fromLine) / Math.max(seconds, 0.001))} lines/s this run`
+    + (finished ? '' : `; resume with the same command (checkpoint ${end.statePath})`));
+  if (end.failure !== null) {
+    out.error(`import stopped: ${(end.failure as Error).message}`);
+    return 1;
+  }
+  // Done: the checkpoint served its purpose. Running the file again sends every line again, and
+  // the worker answers each from its stored result (nothing changes).
+  if (finished) await rm(end.statePath, { force: true });
+  if (end.interrupted && !finished) return 130;
+  return refused.length > 0 ? 1 : 0;
+}
+
+export async function importConsents(config: Config, options: ImportOptions, out: Output, connect: Connect = ConsentWorkerClient.connect): Promise<number> {
+  const input = path.resolve(options.file);
+  const statePath = options.statePath ?? defaultStatePath(input);
+  const start = await readCheckpoint(statePath, input);
+  const total = await countLines(input);
+  const client = await connectImportClient(config, connect);
+  const runStartedAt = new Date().toISOString();
+  const progress = startProgress({ label: 'import', unit: 'lines', total: total - start.line });
+  const pace = pacer(options.rate ?? Number.POSITIVE_INFINITY);
+  const checkpoint = new OrderedCheckpoint(start, statePath, progress);
+  const settle = (line: number, outcome: Outcome): void => checkpoint.settle(line, outcome);
+  const fromLine = start.line;
 
   // SIGINT/SIGTERM: stop reading, await what is in flight, keep the checkpoint, exit 130.
   let interrupted = false;
@@ -183,23 +189,9 @@ export async function importConsents(config: Config, options: ImportOptions, out
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
     await client.close();
-    await save();
+    await checkpoint.save();
     progress.done();
   }
 
-  const seconds = (Date.now() - started) / 1_000;
-  const finished = checkpoint.line >= total;
-  report(out, refused, options.json);
-  out.error(`import ${path.basename(input)}: ${checkpoint.line}/${total} lines answered; ${applied} applied, ${replayed} already applied `
-    + `(answered from stored results), ${refused.length} refused; ${Math.round((checkpoint.line - fromLine) / Math.max(seconds, 0.001))} lines/s this run`
-    + (finished ? '' : `; resume with the same command (checkpoint ${statePath})`));
-  if (failure !== null) {
-    out.error(`import stopped: ${(failure as Error).message}`);
-    return 1;
-  }
-  // Done: the checkpoint served its purpose. Running the file again sends every line again, and
-  // the worker answers each from its stored result (nothing changes).
-  if (finished) await rm(statePath, { force: true });
-  if (interrupted && !finished) return 130;
-  return refused.length > 0 ? 1 : 0;
+  return summarise(out, checkpoint, { input, statePath, total, fromLine, started, failure, interrupted, json: options.json });
 }
