@@ -130,7 +130,7 @@ describe('a consumer crash kafkajs would not restart', () => {
     await bus.publish([{ topic: name, key: 'k', value: Buffer.from('only') }]);
     let calls = 0;
     // kafkajs gives up at once on a TypeError (it counts it as unrecoverable) and leaves its
-    // consumer stopped while the process lives on; before the restart in kafka-bus.ts this
+    // consumer stopped while the process lives on; before the restart in kafka-consumer.ts this
     // never resolved.
     const delivered = new Promise<number>((resolve) => {
       void bus.consume({

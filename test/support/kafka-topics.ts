@@ -1,7 +1,7 @@
 // One way for a test to create Kafka topics and know they are served. kafkajs's own wait
 // (createTopics with waitForLeaders) retries only LEADER_NOT_AVAILABLE, but a KRaft broker under
 // load also answers UNKNOWN_TOPIC_OR_PARTITION for a moment after the create, and names a leader
-// before that leader serves the partition (see untilLeaders in src/adapters/kafka/kafka-bus.ts).
+// before that leader serves the partition (see untilLeaders in src/adapters/kafka/kafka-readiness.ts).
 // So the test asks again, tolerating both, until every partition answers a ListOffsets.
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { pollUntil } from './poll-until.ts';

@@ -90,200 +90,54 @@ export interface SweeperDeps {
 /** How many parked consents the safety net keeps out of the schedule (re-read every pass). */
 const PARKED_READ_LIMIT = 10_000;
 
-export function startSweeper(sweeperDeps: SweeperDeps, options: SweeperOptions): Sweeper {
-  const { pipeline: deps, runtime, schedule, due, parking } = sweeperDeps;
-  const log = sweeperDeps.logger.child({ component: 'expiry-sweeper', sweeperId: options.sweeperId });
-  const { observer } = deps;
-  let expiredCount = 0;
-  let remindedCount = 0;
-  const stopping = new AbortController();
+/**
+ * What the sweeper's parts share, passed to each explicitly: the claim lanes, the parker and the
+ * safety net run side by side and read each other's sets (the safety net skips what a lane holds
+ * or what was parked), so these live in one place instead of in captured variables.
+ */
+interface SweeperState {
+  readonly deps: SweeperDeps;
+  readonly options: SweeperOptions;
+  readonly log: Logger;
+  readonly stopping: AbortSignal;
   /** Consents this sweeper has claimed and not finished: the safety net leaves them be. */
-  const inFlight = new Set<string>();
-  /** Consents parked: the safety net does not put them back in the schedule. */
-  let parked = new Set<string>();
+  readonly inFlight: Set<string>;
+  /** Consents parked: the safety net does not put them back in the schedule (re-read every pass). */
+  parked: Set<string>;
   /** Consents whose expiry failed here lately: a success resets their count in the lot. */
-  const failedLately = new Set<string>();
-
-  /** Counts a failure a retry cannot fix; parks the consent after `parkAfter` in a row. */
-  async function failedFor(consentId: string, error: unknown): Promise<boolean> {
-    const target = { collection: CONSENTS, id: consentId };
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    const failures = await parking.failed(PARK_KIND, target, reason);
-    failedLately.add(consentId);
-    if (failures < options.parkAfter) {
-      log.warn({ err: error, consentId, failures }, 'expiry failed; it will be retried when its claim lapses');
-      return false;
-    }
-    await parking.park({ ...target, kind: PARK_KIND, reason, failures }, deps.clock());
-    await schedule.reschedule([{ consentId, dueAt: null }]);
-    parked.add(consentId);
-    failedLately.delete(consentId);
-    observer.parked(PARK_KIND, error instanceof Error ? error.name : 'unknown');
-    log.error({ err: error, consentId, failures }, 'expiry failed again and again; consent parked and taken out of the schedule');
-    return true;
-  }
-
-  /** Expires one claimed batch through the pipeline, as one round: one load, one publish; a trace of its own. */
-  async function expireBatch(ids: readonly string[]): Promise<void> {
-    const trace = startSweepTrace(options.sweeperId, ids.length);
-    try {
-      await expireTracedBatch(ids, trace);
-    } catch (error) {
-      spanFailed(trace.span, error);
-      throw error;
-    } finally {
-      endCommand(trace);
-    }
-  }
-
-  async function expireTracedBatch(ids: readonly string[], trace: CommandTrace): Promise<void> {
-    const commandId = `expiry-sweep:${options.sweeperId}`;
-    // Not remembered on the consent: expiry is idempotent by state (an EXPIRED consent is never expired again).
-    const outcomes = await applyRound(deps, runtime, ids.map((consentId) => ({
-      command: { type: 'ExpireConsent', commandId, consentId } satisfies ConsentCommand,
-      target: { collection: CONSENTS, id: consentId },
-      prepared: null,
-      origin: { kind: 'sweep', trace } as const,
-    })));
-    const handled: string[] = [];
-    const now = deps.clock().getTime();
-    await Promise.all(outcomes.map(async (outcome, i) => {
-      const consentId = ids[i] as string;
-      if (outcome.kind === 'failed') {
-        // Left claimed: the lease runs out and the consent is claimed again (or, failing for
-        // good, it is parked and leaves the schedule).
-        if (isRetryable(outcome.error)) log.warn({ err: outcome.error, consentId }, 'expiry failed; it will be retried when its claim lapses');
-        else if (await failedFor(consentId, outcome.error)) handled.push(consentId);
-        return;
-      }
-      handled.push(consentId);
-      if (failedLately.delete(consentId)) await parking.succeeded(PARK_KIND, { collection: CONSENTS, id: consentId });
-      if (outcome.kind === 'written') {
-        // A claim due for its reminder wrote the reminder, not an expiry (domain/consent/decide.ts).
-        const expired = outcome.change.aggregate as Consent;
-        if (expired.status !== 'EXPIRED') {
-          remindedCount++;
-          return;
-        }
-        expiredCount++;
-        const at = Date.parse(expired.expiryTime ?? expired.expiry ?? new Date(now).toISOString());
-        observer.expired(Math.max(0, now - at) / 1_000);
-      }
-    }));
-    await schedule.complete(handled);
-  }
-
-  async function sweepOnce(): Promise<number> {
-    const ids = await schedule.claimDue(deps.clock(), options.batchSize, options.claimLeaseMs);
-    if (ids.length === 0) return 0;
-    for (const id of ids) inFlight.add(id);
-    try {
-      await expireBatch(ids);
-    } catch (error) {
-      log.warn({ err: error, claimed: ids.length }, 'expiry batch failed; its consents will be retried when their claims lapse');
-    } finally {
-      for (const id of ids) inFlight.delete(id);
-    }
-    return ids.length;
-  }
-
-  /**
-   * Re-schedules consents of (since, before] from MongoDB, earliest first, a page at a time (keyset
-   * on dueAt, id). With `backPressure`, it reads nothing while SAFETY_NET_LOW_WATER or more are
-   * due in Redis, and goes on past its first page only for a backlog (a full page, past due);
-   * without, it reads the whole range.
-   */
-  async function reschedule(before: Date, since: Date | null, backPressure: boolean): Promise<number> {
-    let pending = backPressure ? await schedule.pending(deps.clock()) : 0;
-    let after: DueConsent | null = null;
-    let limit = options.batchSize * 5;
-    let scheduled = 0;
-    while (pending < (after ? SAFETY_NET_PAGE_SIZE : SAFETY_NET_LOW_WATER) && !stopping.signal.aborted) {
-      const found = await due.dueBefore(before, limit, after, since);
-      const toSchedule = found.filter((consent) => !inFlight.has(consent.id) && !parked.has(consent.id));
-      await schedule.reschedule(toSchedule.map((consent) => ({ consentId: consent.id, dueAt: consent.dueAt })));
-      scheduled += toSchedule.length;
-      const last = found[found.length - 1];
-      const more = found.length === limit && last !== undefined && (!backPressure || last.dueAt.getTime() <= deps.clock().getTime());
-      if (!more) break;
-      after = last;
-      limit = SAFETY_NET_PAGE_SIZE;
-      if (backPressure) pending = await schedule.pending(deps.clock());
-    }
-    return scheduled;
-  }
-
+  readonly failedLately: Set<string>;
+  expiredCount: number;
+  remindedCount: number;
   /**
    * The due times up to which consents falling due soon were read. Each consent is read about
    * once as it enters the lookahead, not on every pass: on a server that decodes every document
    * it reads (FerretDB), re-reading the next minute's 10,000 expiries each pass cost as much as
    * expiring them (bench:expiry p99 2.5 s instead of 0.5 s).
    */
-  let upcomingReadThrough: Date | null = null;
+  upcomingReadThrough: Date | null;
+}
 
-  /**
-   * One pass, two reads: what is overdue by more than SAFETY_NET_GRACE_MS (missed by the
-   * schedule, or a backlog after an outage: fed with back-pressure), and what entered the
-   * lookahead since the last pass (so that a consent whose schedule entry was lost is expired on
-   * time). A consent whose entry Redis lost after it was read ahead is found by the first read,
-   * late by at most the grace and one interval.
-   */
-  async function safetyNet(): Promise<void> {
-    parked = new Set((await parking.list(PARKED_READ_LIMIT)).filter((p) => p.kind === PARK_KIND).map((p) => p.id));
-    const now = deps.clock().getTime();
-    let scheduled = await reschedule(new Date(now - SAFETY_NET_GRACE_MS), null, true);
-    const horizon = new Date(now + options.safetyNetLookaheadMs);
-    const since = upcomingReadThrough && upcomingReadThrough.getTime() > now - SAFETY_NET_GRACE_MS
-      ? upcomingReadThrough
-      : new Date(now - SAFETY_NET_GRACE_MS);
-    scheduled += await reschedule(horizon, since, false);
-    if (!stopping.signal.aborted) upcomingReadThrough = horizon;
-    observer.expiryDue(await schedule.pending(deps.clock()));
-    if (scheduled > 0) log.debug({ scheduled }, 'safety net re-scheduled consents from MongoDB');
-  }
-
-  // The safety net runs beside the sweep, never in its way: its MongoDB query can take a while
-  // over a large collection, and a due consent must not wait for it.
-  async function safetyNetLoop(): Promise<void> {
-    while (!stopping.signal.aborted) {
-      try {
-        await safetyNet();
-      } catch (error) {
-        log.warn({ err: error }, 'safety net pass failed; retrying at the next interval');
-      }
-      await sleep(options.safetyNetIntervalMs, stopping.signal);
-    }
-  }
-
-  // `concurrency` lanes claim and expire batches side by side, so one batch's writes overlap the
-  // next one's load and publish. Claims are atomic, so lanes (and replicas) never share a consent.
-  async function lane(): Promise<void> {
-    while (!stopping.signal.aborted) {
-      try {
-        const claimed = await sweepOnce();
-        if (claimed === options.batchSize) {
-          // Backlog: go on at once, but yield so the command consumer shares the process fairly.
-          await new Promise((resolve) => setImmediate(resolve));
-          continue;
-        }
-        const nextDue = await schedule.nextDueAt();
-        const wait = nextDue ? nextDue.getTime() - deps.clock().getTime() : options.maxIdleMs;
-        await sleep(Math.max(1, Math.min(wait, options.maxIdleMs)), stopping.signal);
-      } catch (error) {
-        log.warn({ err: error }, 'sweep failed; retrying shortly');
-        await sleep(backoffStep(1, SWEEP_RETRY), stopping.signal);
-      }
-    }
-  }
-
-  const running = Promise.all([...Array.from({ length: options.concurrency }, () => lane()), safetyNetLoop()]);
-
+export function startSweeper(sweeperDeps: SweeperDeps, options: SweeperOptions): Sweeper {
+  const stopping = new AbortController();
+  const state: SweeperState = {
+    deps: sweeperDeps,
+    options,
+    log: sweeperDeps.logger.child({ component: 'expiry-sweeper', sweeperId: options.sweeperId }),
+    stopping: stopping.signal,
+    inFlight: new Set(),
+    parked: new Set(),
+    failedLately: new Set(),
+    expiredCount: 0,
+    remindedCount: 0,
+    upcomingReadThrough: null,
+  };
+  const running = Promise.all([...Array.from({ length: options.concurrency }, () => claimLane(state)), safetyNetLoop(state)]);
   return {
     get expired() {
-      return expiredCount;
+      return state.expiredCount;
     },
     get reminded() {
-      return remindedCount;
+      return state.remindedCount;
     },
     async stop() {
       stopping.abort();
@@ -292,3 +146,181 @@ export function startSweeper(sweeperDeps: SweeperDeps, options: SweeperOptions):
   };
 }
 
+// --- The parker -------------------------------------------------------------------------------
+
+/** Counts a failure a retry cannot fix; parks the consent after `parkAfter` in a row. */
+async function failedFor(state: SweeperState, consentId: string, error: unknown): Promise<boolean> {
+  const { parking, schedule, pipeline } = state.deps;
+  const target = { collection: CONSENTS, id: consentId };
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const failures = await parking.failed(PARK_KIND, target, reason);
+  state.failedLately.add(consentId);
+  if (failures < state.options.parkAfter) {
+    state.log.warn({ err: error, consentId, failures }, 'expiry failed; it will be retried when its claim lapses');
+    return false;
+  }
+  await parking.park({ ...target, kind: PARK_KIND, reason, failures }, pipeline.clock());
+  await schedule.reschedule([{ consentId, dueAt: null }]);
+  state.parked.add(consentId);
+  state.failedLately.delete(consentId);
+  pipeline.observer.parked(PARK_KIND, error instanceof Error ? error.name : 'unknown');
+  state.log.error({ err: error, consentId, failures }, 'expiry failed again and again; consent parked and taken out of the schedule');
+  return true;
+}
+
+// --- The claim lane ---------------------------------------------------------------------------
+
+// `concurrency` lanes claim and expire batches side by side, so one batch's writes overlap the
+// next one's load and publish. Claims are atomic, so lanes (and replicas) never share a consent.
+async function claimLane(state: SweeperState): Promise<void> {
+  const { options, stopping } = state;
+  const { schedule, pipeline } = state.deps;
+  while (!stopping.aborted) {
+    try {
+      const claimed = await sweepOnce(state);
+      if (claimed === options.batchSize) {
+        // Backlog: go on at once, but yield so the command consumer shares the process fairly.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      const nextDue = await schedule.nextDueAt();
+      const wait = nextDue ? nextDue.getTime() - pipeline.clock().getTime() : options.maxIdleMs;
+      await sleep(Math.max(1, Math.min(wait, options.maxIdleMs)), stopping);
+    } catch (error) {
+      state.log.warn({ err: error }, 'sweep failed; retrying shortly');
+      await sleep(backoffStep(1, SWEEP_RETRY), stopping);
+    }
+  }
+}
+
+async function sweepOnce(state: SweeperState): Promise<number> {
+  const { options, inFlight } = state;
+  const ids = await state.deps.schedule.claimDue(state.deps.pipeline.clock(), options.batchSize, options.claimLeaseMs);
+  if (ids.length === 0) return 0;
+  for (const id of ids) inFlight.add(id);
+  try {
+    await expireBatch(state, ids);
+  } catch (error) {
+    state.log.warn({ err: error, claimed: ids.length }, 'expiry batch failed; its consents will be retried when their claims lapse');
+  } finally {
+    for (const id of ids) inFlight.delete(id);
+  }
+  return ids.length;
+}
+
+/** Expires one claimed batch through the pipeline, as one round: one load, one publish; a trace of its own. */
+async function expireBatch(state: SweeperState, ids: readonly string[]): Promise<void> {
+  const trace = startSweepTrace(state.options.sweeperId, ids.length);
+  try {
+    await expireTracedBatch(state, ids, trace);
+  } catch (error) {
+    spanFailed(trace.span, error);
+    throw error;
+  } finally {
+    endCommand(trace);
+  }
+}
+
+async function expireTracedBatch(state: SweeperState, ids: readonly string[], trace: CommandTrace): Promise<void> {
+  const { pipeline: deps, runtime, parking, schedule } = state.deps;
+  const { observer } = deps;
+  const commandId = `expiry-sweep:${state.options.sweeperId}`;
+  // Not remembered on the consent: expiry is idempotent by state (an EXPIRED consent is never expired again).
+  const outcomes = await applyRound(deps, runtime, ids.map((consentId) => ({
+    command: { type: 'ExpireConsent', commandId, consentId } satisfies ConsentCommand,
+    target: { collection: CONSENTS, id: consentId },
+    prepared: null,
+    origin: { kind: 'sweep', trace } as const,
+  })));
+  const handled: string[] = [];
+  const now = deps.clock().getTime();
+  await Promise.all(outcomes.map(async (outcome, i) => {
+    const consentId = ids[i] as string;
+    if (outcome.kind === 'failed') {
+      // Left claimed: the lease runs out and the consent is claimed again (or, failing for
+      // good, it is parked and leaves the schedule).
+      if (isRetryable(outcome.error)) state.log.warn({ err: outcome.error, consentId }, 'expiry failed; it will be retried when its claim lapses');
+      else if (await failedFor(state, consentId, outcome.error)) handled.push(consentId);
+      return;
+    }
+    handled.push(consentId);
+    if (state.failedLately.delete(consentId)) await parking.succeeded(PARK_KIND, { collection: CONSENTS, id: consentId });
+    if (outcome.kind === 'written') {
+      // A claim due for its reminder wrote the reminder, not an expiry (domain/consent/decide.ts).
+      const expired = outcome.change.aggregate as Consent;
+      if (expired.status !== 'EXPIRED') {
+        state.remindedCount++;
+        return;
+      }
+      state.expiredCount++;
+      const at = Date.parse(expired.expiryTime ?? expired.expiry ?? new Date(now).toISOString());
+      observer.expired(Math.max(0, now - at) / 1_000);
+    }
+  }));
+  await schedule.complete(handled);
+}
+
+// --- The safety net ---------------------------------------------------------------------------
+
+// The safety net runs beside the sweep, never in its way: its MongoDB query can take a while
+// over a large collection, and a due consent must not wait for it.
+async function safetyNetLoop(state: SweeperState): Promise<void> {
+  while (!state.stopping.aborted) {
+    try {
+      await safetyNet(state);
+    } catch (error) {
+      state.log.warn({ err: error }, 'safety net pass failed; retrying at the next interval');
+    }
+    await sleep(state.options.safetyNetIntervalMs, state.stopping);
+  }
+}
+
+/**
+ * One pass, two reads: what is overdue by more than SAFETY_NET_GRACE_MS (missed by the
+ * schedule, or a backlog after an outage: fed with back-pressure), and what entered the
+ * lookahead since the last pass (so that a consent whose schedule entry was lost is expired on
+ * time). A consent whose entry Redis lost after it was read ahead is found by the first read,
+ * late by at most the grace and one interval.
+ */
+async function safetyNet(state: SweeperState): Promise<void> {
+  const { parking, schedule, pipeline } = state.deps;
+  state.parked = new Set((await parking.list(PARKED_READ_LIMIT)).filter((p) => p.kind === PARK_KIND).map((p) => p.id));
+  const now = pipeline.clock().getTime();
+  let scheduled = await reschedule(state, new Date(now - SAFETY_NET_GRACE_MS), null, true);
+  const horizon = new Date(now + state.options.safetyNetLookaheadMs);
+  const readThrough = state.upcomingReadThrough;
+  const since = readThrough && readThrough.getTime() > now - SAFETY_NET_GRACE_MS
+    ? readThrough
+    : new Date(now - SAFETY_NET_GRACE_MS);
+  scheduled += await reschedule(state, horizon, since, false);
+  if (!state.stopping.aborted) state.upcomingReadThrough = horizon;
+  pipeline.observer.expiryDue(await schedule.pending(pipeline.clock()));
+  if (scheduled > 0) state.log.debug({ scheduled }, 'safety net re-scheduled consents from MongoDB');
+}
+
+/**
+ * Re-schedules consents of (since, before] from MongoDB, earliest first, a page at a time (keyset
+ * on dueAt, id). With `backPressure`, it reads nothing while SAFETY_NET_LOW_WATER or more are
+ * due in Redis, and goes on past its first page only for a backlog (a full page, past due);
+ * without, it reads the whole range.
+ */
+async function reschedule(state: SweeperState, before: Date, since: Date | null, backPressure: boolean): Promise<number> {
+  const { schedule, due, pipeline } = state.deps;
+  let pending = backPressure ? await schedule.pending(pipeline.clock()) : 0;
+  let after: DueConsent | null = null;
+  let limit = state.options.batchSize * 5;
+  let scheduled = 0;
+  while (pending < (after ? SAFETY_NET_PAGE_SIZE : SAFETY_NET_LOW_WATER) && !state.stopping.aborted) {
+    const found = await due.dueBefore(before, limit, after, since);
+    const toSchedule = found.filter((consent) => !state.inFlight.has(consent.id) && !state.parked.has(consent.id));
+    await schedule.reschedule(toSchedule.map((consent) => ({ consentId: consent.id, dueAt: consent.dueAt })));
+    scheduled += toSchedule.length;
+    const last = found[found.length - 1];
+    const more = found.length === limit && last !== undefined && (!backPressure || last.dueAt.getTime() <= pipeline.clock().getTime());
+    if (!more) break;
+    after = last;
+    limit = SAFETY_NET_PAGE_SIZE;
+    if (backPressure) pending = await schedule.pending(pipeline.clock());
+  }
+  return scheduled;
+}
