@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsentWorkerClient } from '../../src/client/index.ts';
+import { TOPIC_ROLES } from '../../src/catalogue/topics.ts';
 import { uid } from '../support/ids.ts';
 import { tokenFor } from '../support/read-api.ts';
 import { deleteSecureTopics, grantTestAcls, kafkaAs, registryAs, secureStack, secureWorkerEnv, type SecureStack } from '../support/secure-stack.ts';
@@ -111,7 +112,7 @@ describe.skipIf(SKIPPED)('on the secure stack (TLS and credentials on every conn
     };
     const schemas = cli(['schemas', 'register']);
     expect(schemas, schemas.stderr).toMatchObject({ code: 0 });
-    expect(schemas.stdout.trim().split('\n')).toHaveLength(6);
+    expect(schemas.stdout.trim().split('\n')).toHaveLength(TOPIC_ROLES.length); // one line a topic schema of the catalogue
     const dlq = cli(['dlq', 'list', '--json']);
     expect(dlq, dlq.stderr).toMatchObject({ code: 0 });
   });
