@@ -83,6 +83,17 @@ export const accessDecision = {
   },
 } as const;
 
+/** The querystring of every paged list: a limit bounded by the configuration, and the signed pageToken. */
+export function pageQuery(pageLimitDefault: number, pageLimitMax: number) {
+  return {
+    type: 'object',
+    properties: {
+      limit: { type: 'integer', minimum: 1, maximum: pageLimitMax, default: pageLimitDefault },
+      pageToken: { type: 'string', minLength: 1, maxLength: 1024 },
+    },
+  } as const;
+}
+
 export const params = {
   org: { type: 'object', required: ['orgId'], properties: { orgId: id } },
   user: { type: 'object', required: ['serviceId', 'userId'], properties: { serviceId: id, userId: id } },

@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-js
 import { checkAccess, orgConsentList, ownedBy, userConsentView } from '../../domain/consent/read-view.ts';
 import { ApiError } from '../errors.ts';
 import { mayReadOrg, mayReadUser } from '../policy.ts';
-import { accessDecision, consent, consentDto, errorResponses, IDENTIFIER_PATTERN, params, securedBy } from '../schemas.ts';
+import { accessDecision, consent, consentDto, errorResponses, IDENTIFIER_PATTERN, pageQuery, params, securedBy } from '../schemas.ts';
 import type { GuardedRequest, RouteOptions } from '../api-deps.ts';
 
 /** Request types come from each route's schema (the JSON-schema type provider), not from generics. */
@@ -34,13 +34,7 @@ export const consentRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: RouteOpt
       description: `limit defaults to ${pageLimitDefault}, at most ${pageLimitMax}. nextPageToken is opaque and signed; `
         + 'paging while consents change returns none twice and skips none that existed at the first page.',
       tags: ['consents'], security: securedBy, params: params.user,
-      querystring: {
-        type: 'object',
-        properties: {
-          limit: { type: 'integer', minimum: 1, maximum: pageLimitMax, default: pageLimitDefault },
-          pageToken: { type: 'string', minLength: 1, maxLength: 1024 },
-        },
-      },
+      querystring: pageQuery(pageLimitDefault, pageLimitMax),
       response: {
         200: {
           type: 'object', additionalProperties: false, required: ['data', 'nextPageToken'],

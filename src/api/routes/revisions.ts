@@ -7,7 +7,7 @@ import type { GuardedRequest, RouteOptions } from '../api-deps.ts';
 import { ApiError } from '../errors.ts';
 import { mayReadUser } from '../policy.ts';
 import { consentRevision } from '../revision-schemas.ts';
-import { errorResponses, params, securedBy } from '../schemas.ts';
+import { errorResponses, pageQuery, params, securedBy } from '../schemas.ts';
 
 interface ConsentParams { serviceId: string; userId: string; consentId: string }
 
@@ -38,13 +38,7 @@ export const revisionRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: RouteOp
       description: `limit defaults to ${pageLimitDefault}, at most ${pageLimitMax}. nextPageToken is opaque and signed, and valid for this consent's list only. `
         + 'Revisions are shown as stored (no read-time expiry); docs/ledger.md says how to verify them.',
       tags: ['consents'], security: securedBy, params: params.consent,
-      querystring: {
-        type: 'object',
-        properties: {
-          limit: { type: 'integer', minimum: 1, maximum: pageLimitMax, default: pageLimitDefault },
-          pageToken: { type: 'string', minLength: 1, maxLength: 1024 },
-        },
-      },
+      querystring: pageQuery(pageLimitDefault, pageLimitMax),
       response: {
         200: {
           type: 'object', required: ['data', 'nextPageToken'],
