@@ -19,7 +19,6 @@ export const LONG_ALLOWED: Readonly<Record<string, string>> = {
   'src/domain/consent/commands.ts#parsePayloadAsConsentType': 'one case per command type, each the field checks of its payload: a table',
   'src/api/server.ts#buildApiServer': 'fastify set-up in the order fastify needs: plugins, auth hook, error handler, routes',
   'src/api/routes/consents.ts#consentRoutes': 'one route registration per endpoint, each with its schema: a list',
-  'src/api/routes/revisions.ts#revisionRoutes': 'one route registration per endpoint, each with its schema: a list',
   'src/adapters/mongodb/consent-reads.ts#mongoReadStore': 'not split yet: the read store object, one short method per query over one client',
   'src/families/permission-family.ts#permissionFamily': 'the family object: one method per pipeline hook (load, decide, write, publish), each short',
   'src/pipeline/outbox-clears.ts#startOutboxClears': 'not split yet: queue, pump and timer share the queue; others are changing src/pipeline this session',
