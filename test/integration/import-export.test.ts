@@ -130,6 +130,11 @@ describe('consent-worker import', () => {
     child.kill('SIGKILL');
     await exited;
     expect(checkpointed).toBeLessThan(count);
+    // Nothing goes on in the background once the CLI is killed (a launcher that started a second
+    // node left it importing and checkpointing beside the resumed run).
+    const atKill = await readFile(state, 'utf8');
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // past the once-a-second checkpoint save
+    expect(await readFile(state, 'utf8')).toBe(atKill);
 
     const resumed = await runCli(harness.config, ['import', file, '--state', state]);
 
