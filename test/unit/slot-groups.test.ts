@@ -1,6 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
 import { describe, expect, it } from 'vitest';
-import { perSlot, slotGroups } from '../../src/adapters/redis/slot-groups.ts';
+import { CLUSTER_GROUP_MAX, perSlot, slotGroups } from '../../src/adapters/redis/slot-groups.ts';
 
 const keys = Array.from({ length: 40 }, (_, i) => `consents:c-${i}`);
 
@@ -45,6 +45,14 @@ describe('perSlot', () => {
     for (const group of calls) expect(new Set(group.map((k) => calculateSlot(`cw:lock:${k}`))).size).toBe(1);
     expect(calls.length).toBe(slotGroups(keys, (k) => `lock:${k}`, 'cw:').length);
     expect(results).toEqual(keys.map((k) => `reply to ${k}`));
+  });
+
+  it('cuts a slot\'s group into calls of at most CLUSTER_GROUP_MAX keys', async () => {
+    const tagged = Array.from({ length: 20 }, (_, i) => `{one-slot}:${i}`);
+    const calls: string[][] = [];
+    const results = await perSlot(true, tagged, (k) => k, 'cw:', async (group) => { calls.push(group); return group; });
+    expect(calls.map((c) => c.length)).toEqual([CLUSTER_GROUP_MAX, CLUSTER_GROUP_MAX, 20 - 2 * CLUSTER_GROUP_MAX]);
+    expect(results).toEqual(tagged);
   });
 
   it('lets every group finish before it throws the first failure (so the caller can undo what succeeded)', async () => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Cluster, Redis, ReplyError } from 'ioredis';
 import { InfrastructureError } from '../../pipeline/errors.ts';
 import type { ExpirySchedule, Lease, LockService, OwingIndex, PublishedEntries, RateCounter } from '../../pipeline/ports.ts';
-import { perSlot } from './slot-groups.ts';
+import { CLUSTER_GROUP_MAX, perSlot } from './slot-groups.ts';
 
 const LUA_DIR = path.join(import.meta.dirname, 'lua');
 const lua = (file: string): string => readFileSync(path.join(LUA_DIR, file), 'utf8');
@@ -109,13 +109,35 @@ export interface RedisTarget {
 function openCluster(target: RedisTarget, tlsOptions: { tls?: object }): Cluster {
   const seed = new URL(target.url);
   const password = target.password ?? (seed.password === '' ? undefined : decodeURIComponent(seed.password));
-  // No auto-pipelining: ioredis picks a cluster pipeline's node by the first argument, which for
-  // the batch scripts is their key count, not a key (the pipeline is then refused). The calls of
-  // a batch still go out together, one per slot, without waiting for each other's replies.
   return new Cluster([{ host: seed.hostname, port: Number(seed.port || 6379) }], {
-    keyPrefix: target.keyPrefix, enableOfflineQueue: true, enableAutoPipelining: false,
+    keyPrefix: target.keyPrefix, enableOfflineQueue: true, enableAutoPipelining: true,
     redisOptions: { username: seed.username === '' ? undefined : decodeURIComponent(seed.username), password, maxRetriesPerRequest: 3, ...tlsOptions },
   });
+}
+
+/** The scripts over any number of keys: their key count comes first. */
+const BATCH_SCRIPTS = {
+  acquireLocks: 'acquire-locks.lua', extendLocks: 'extend-locks.lua', releaseLocks: 'release-locks.lua', rememberPublished: 'remember-published.lua',
+} as const;
+
+/**
+ * On a cluster, ioredis' auto-pipelining routes a command by its first argument, which for a batch
+ * script is the key count, not a key (the pipeline would be refused). So each batch script is
+ * also defined per key count up to CLUSTER_GROUP_MAX (`acquireLocks:1`, numberOfKeys fixed: the
+ * first argument is a key), before any pipeline is made (a pipeline knows only the commands
+ * defined when it was made), and the batch method calls that one. Same script, same SHA.
+ */
+function sizeBatchScripts(redis: ScriptedRedis): void {
+  const commands = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const [name, file] of Object.entries(BATCH_SCRIPTS)) {
+    const source = lua(file);
+    for (let count = 1; count <= CLUSTER_GROUP_MAX; count++) redis.defineCommand(`${name}:${count}`, { numberOfKeys: count, lua: source });
+    commands[name] = (keyCount, ...keysThenArgs) => {
+      const sized = commands[`${name}:${String(keyCount)}`];
+      if (!sized) throw new Error(`${name} over ${String(keyCount)} keys: a cluster call takes 1 to ${CLUSTER_GROUP_MAX} (perSlot cuts larger groups)`);
+      return sized.apply(redis, keysThenArgs);
+    };
+  }
 }
 
 /** The one connection every service shares, its Lua scripts defined (loaded once; EVALSHA). */
@@ -129,7 +151,7 @@ function openScriptedRedis(target: RedisTarget): ScriptedRedis {
   // issued in the same turn of the event loop also go out in one write (auto-pipelining), so the
   // writes a round starts together (ledger, schedule, releases) share one round trip.
   // test/integration/round-trips.test.ts counts them. In a cluster a batch is one call per slot
-  // of its keys (perSlot), sent together.
+  // of its keys (perSlot), auto-pipelined per node.
   const redis = (target.cluster
     ? openCluster(target, tlsOptions)
     : new Redis(urlWithPassword, { keyPrefix, maxRetriesPerRequest: 3, enableOfflineQueue: true, enableAutoPipelining: true, ...tlsOptions })) as ScriptedRedis;
@@ -137,10 +159,8 @@ function openScriptedRedis(target: RedisTarget): ScriptedRedis {
   // the pipeline); its own error events, one per reconnect attempt, would otherwise be printed.
   redis.on('error', () => undefined);
   // Loaded once; ioredis runs them by EVALSHA and reloads them if the server forgot them.
-  redis.defineCommand('acquireLocks', { lua: lua('acquire-locks.lua') });
-  redis.defineCommand('extendLocks', { lua: lua('extend-locks.lua') });
-  redis.defineCommand('releaseLocks', { lua: lua('release-locks.lua') });
-  redis.defineCommand('rememberPublished', { lua: lua('remember-published.lua') });
+  for (const [name, file] of Object.entries(BATCH_SCRIPTS)) redis.defineCommand(name, { lua: lua(file) });
+  if (target.cluster) sizeBatchScripts(redis);
   redis.defineCommand('claimDue', { numberOfKeys: 2, lua: lua('claim-due.lua') });
   redis.defineCommand('markOwing', { numberOfKeys: 2, lua: lua('mark-owing.lua') });
   redis.defineCommand('unmarkOwing', { numberOfKeys: 1, lua: lua('unmark-owing.lua') });
