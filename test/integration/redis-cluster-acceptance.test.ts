@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, REDIS_KEYS, type RedisServices } from '../../src/adapters/redis/redis-services.ts';
 import { acceptPermission, world } from '../support/permission-world.ts';
 import { pollUntil } from '../support/poll-until.ts';
-import { serviceToken, startReadApiUnderTest } from '../support/read-api.ts';
+import { JWT_SECRET, PAGE_SECRET, serviceToken, startReadApiUnderTest } from '../support/read-api.ts';
 import { CLUSTER_SKIPPED, redisClusterEnv } from '../support/redis-cluster.ts';
 import { publishedNotCleared } from '../support/stored-consents.ts';
-import { inMs, startHarness, type Harness } from '../support/worker-harness.ts';
+import { inMs, startHarness, testEnv, type Harness } from '../support/worker-harness.ts';
+import { pollUrlUntil, startWorkerProcess } from '../support/worker-process.ts';
 import { uid } from '../support/ids.ts';
 
 let h: Harness;
@@ -78,6 +79,23 @@ describe.skipIf(CLUSTER_SKIPPED)('on a Redis Cluster of three primaries', () => 
       expect(statuses).toEqual([200, 200, 429]);
     } finally {
       await api.close();
+    }
+  });
+
+  it('runs `npm run api` on the cluster: ready with Redis ok, its rate limit counted there', async () => {
+    const api = startWorkerProcess({
+      ...testEnv(uid('api').slice(-8)), ...redisClusterEnv(), API_PORT: '0', API_JWT_SECRET: JWT_SECRET, API_PAGE_TOKEN_SECRET: PAGE_SECRET, API_RATE_LIMIT: '2', LOG_LEVEL: 'info',
+    }, { entry: 'src/api/main.ts' });
+    try {
+      const ready = await pollUrlUntil(`${await api.opsUrl()}/readyz`, (status) => status === 200, 'ready', 30_000);
+      expect(JSON.parse(ready.body)).toMatchObject({ ready: true, checks: { mongodb: 'ok', redis: 'ok' } });
+      const base = String((await api.waitForLog((l) => l.msg === 'read API listening', 'the read API listening'))['url']);
+      const token = await serviceToken('svc-cluster-api');
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await fetch(`${base}/v1/services/svc-cluster-api/users/usr-1/consents`, { headers: { authorization: `Bearer ${token}` } })).status);
+      expect(statuses).toEqual([200, 200, 429]);
+    } finally {
+      await api.stop();
     }
   });
 
