@@ -4,6 +4,7 @@
 // Adapter: src/adapters/mongodb/consent-reads.ts (the read budgets are @fastify/rate-limit's, in Redis).
 import type { Consent } from '../domain/consent/consent.ts';
 import type { ConsentRevision } from '../domain/consent/revision.ts';
+import type { HeldConsent } from '../domain/ledger/receipt.ts';
 import type { Entity } from '../domain/permission/entity.ts';
 import type { PermissionDef } from '../domain/permission/reference.ts';
 
@@ -16,6 +17,11 @@ export interface ReadStore {
   /** A consent's revisions (the ledger) in revision order, after `afterRevision` (exclusive), at most `limit`. */
   consentRevisions(consentId: string, afterRevision: number, limit: number): Promise<ConsentRevision[]>;
   consentRevision(consentId: string, revision: number): Promise<ConsentRevision | null>;
+  /**
+   * Every consent about the user, across services (USER consents of userId, ORG consents of
+   * sourceUserId), each with its revisions up to its version in order, at most `limit` consents.
+   */
+  subjectLedger(userId: string, limit: number): Promise<HeldConsent[]>;
   /** Every consent addressed to the org (any status). */
   orgConsents(orgId: string): Promise<Consent[]>;
   entity(entityId: string): Promise<Entity | null>;

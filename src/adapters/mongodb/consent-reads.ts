@@ -8,15 +8,18 @@ import { MongoClient, type Db, type Document } from 'mongodb';
 import { CONSENT_REVISIONS, CONSENTS, PERMISSION_COLLECTIONS } from '../../catalogue/collections.ts';
 import type { Consent } from '../../domain/consent/consent.ts';
 import { revisionIdOf, type ConsentRevision } from '../../domain/consent/revision.ts';
-import { accessKeyPrefix, orgKeyPrefix, prefixRange, userKeyPrefix } from '../../domain/consent/read-keys.ts';
+import { accessKeyPrefix, orgKeyPrefix, prefixRange, subjectKeyPrefix, userKeyPrefix } from '../../domain/consent/read-keys.ts';
+import type { HeldConsent } from '../../domain/ledger/receipt.ts';
 import type { Entity } from '../../domain/permission/entity.ts';
 import type { PermissionDef } from '../../domain/permission/reference.ts';
 import { InfrastructureError } from '../../pipeline/errors.ts';
 import type { ReadStore } from '../../pipeline/read-ports.ts';
+import { pendingRevisionsOf } from './revision-reads.ts';
 
 interface StateDocument extends Document {
   _id: string;
   state: unknown;
+  outbox?: { revision?: unknown }[];
 }
 
 export interface MongoReadStore extends ReadStore {
@@ -50,6 +53,24 @@ export function mongoReadStore(db: Db, close: () => Promise<void> = async () => 
   const state = <T>(doc: StateDocument | null): T | null => (doc === null ? null : (doc.state as T));
   const revisions = db.collection<Document & { _id: string }>(CONSENT_REVISIONS);
   const revisionOf = ({ _id, ...revision }: Document): ConsentRevision => revision as ConsentRevision;
+  /** A consent's whole history: a range on _id ("<consentId>:<n>"; identifiers hold no ':', and ';' follows ':'), the shape FerretDB answers from an index. */
+  const historyOf = (consentId: string): Promise<Document[]> =>
+    io(() => revisions.find({ _id: { $gt: `${consentId}:`, $lt: `${consentId};` } }).toArray());
+
+  /**
+   * A consent and its chain as of the one read of its document: the revisions stored then or after,
+   * up to its version, plus those its outbox still owed. A revision leaves the outbox only once
+   * stored, so each of 1..version is in one or the other; a revision stored after the document
+   * was read (a later change) is left out, so the chain ends at the state shown.
+   */
+  const heldOf = async (doc: StateDocument): Promise<HeldConsent> => {
+    const consent = consentOf(doc) as Consent;
+    const stored = (await historyOf(consent.consentId)).map(revisionOf);
+    const ids = new Set(stored.map((r) => r.revisionId));
+    const owed = pendingRevisionsOf(doc.outbox).map(revisionOf).filter((r) => !ids.has(r.revisionId));
+    const chain = [...stored, ...owed].filter((r) => r.revision <= consent.version).sort((a, b) => a.revision - b.revision);
+    return { consent, revisions: chain };
+  };
 
   return {
     async userConsents(serviceId, userId, afterConsentId, limit) {
@@ -71,15 +92,21 @@ export function mongoReadStore(db: Db, close: () => Promise<void> = async () => 
       return consentOf(await io(() => consents.findOne({ _id: consentId }, STATE_ONLY)));
     },
     async consentRevisions(consentId, afterRevision, limit) {
-      // A range on _id ("<consentId>:<n>"; identifiers hold no ':', and ';' follows ':'), the one
-      // shape FerretDB answers from an index. _ids sort as text (10 before 2): a page reads the
-      // consent's whole history and orders it by number here.
-      const docs = await io(() => revisions.find({ _id: { $gt: `${consentId}:`, $lt: `${consentId};` } }).toArray());
+      // _ids sort as text (10 before 2): a page reads the consent's whole history and orders it by number here.
+      const docs = await historyOf(consentId);
       return docs.map(revisionOf).filter((r) => r.revision > afterRevision).sort((a, b) => a.revision - b.revision).slice(0, limit);
     },
     async consentRevision(consentId, revision) {
       const doc = await io(() => revisions.findOne({ _id: revisionIdOf(consentId, revision) }));
       return doc ? revisionOf(doc) : null;
+    },
+    async subjectLedger(userId, limit) {
+      // One range on subjectKey, in consentId order; then each consent's history (in parallel: the
+      // driver's pool bounds how many at once).
+      const { from, to } = prefixRange(subjectKeyPrefix(userId));
+      const docs = await io(() => consents.find({ subjectKey: { $gt: from, $lt: to } }, { projection: { state: 1, outbox: 1 } })
+        .sort({ subjectKey: 1 }).limit(limit).toArray());
+      return Promise.all(docs.map(heldOf));
     },
     async orgConsents(orgId) {
       const { from, to } = prefixRange(orgKeyPrefix(orgId));
@@ -101,6 +128,7 @@ export function mongoReadStore(db: Db, close: () => Promise<void> = async () => 
         await consents.createIndex({ ownerKey: 1 });
         await consents.createIndex({ accessKey: 1 });
         await consents.createIndex({ orgKey: 1 });
+        await consents.createIndex({ subjectKey: 1 });
       });
     },
     ping: () => db.command({ ping: 1 }),
