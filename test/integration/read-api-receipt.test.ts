@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { receiptDigest } from '../../src/domain/ledger/receipt.ts';
 import { verifyReceipt } from '../../src/domain/ledger/verify-receipt.ts';
-import { runCli } from '../support/cli.ts';
+import { envOf, runCli } from '../support/cli.ts';
 import { orgToken, serviceToken, startReadApiOverWorker, tokenFor, userToken, type ReadApiUnderTest } from '../support/read-api.ts';
 import { uid } from '../support/ids.ts';
 import { inMs, type Harness } from '../support/worker-harness.ts';
@@ -20,6 +20,7 @@ import { inMs, type Harness } from '../support/worker-harness.ts';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/consent-worker.mjs');
 const PYTHON_CHECK = path.join(ROOT, 'docs/examples/python/verify_receipt.py');
+const BACKFILL = path.join(ROOT, 'src/tools/backfill-read-keys.ts');
 const hasPython = spawnSync('python3', ['--version']).status === 0;
 if (!hasPython) console.warn('SKIPPED the Python receipt check: python3 is not on PATH');
 
@@ -109,7 +110,12 @@ describe('the receipt for a data subject', () => {
   });
 
   it('is verified by consent-worker verify-receipt with no server settings at all, which names each edit', async () => {
-    const bare = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(MONGODB|KAFKA|REDIS|SCHEMA_REGISTRY|CONSENT_|PERMISSION_)/.test(name)));
+    // The worker's settings removed, and its servers pointed at closed ports: the defaults would
+    // reach the development stack, so a verify that connected anywhere would fail here.
+    const bare = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(MONGODB|KAFKA|REDIS|SCHEMA_REGISTRY|CONSENT_|PERMISSION_)/.test(name))),
+      MONGODB_URI: 'mongodb://127.0.0.1:1/', KAFKA_BROKERS: '127.0.0.1:1', REDIS_URL: 'redis://127.0.0.1:1', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:1',
+    };
     const verify = async (target: string): Promise<{ code: number; stdout: string }> => {
       try {
         const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'verify-receipt', target], { env: bare, timeout: 30_000 });
@@ -149,5 +155,21 @@ describe('the receipt for a data subject', () => {
     const result = await python(edited);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`${entry.consentId} at revision 2: the chain does not end at the consent's head`);
+  });
+});
+
+describe('consents stored before the receipt existed', () => {
+  it('join the receipt once npm run api:backfill-keys has given them their subjectKey', async () => {
+    const userId = uid('usr');
+    const consentId = uid('c');
+    await ok(await h.consent('CreateConsent', { consentId, serviceId: uid('svc'), userId, status: 'ACTIVE', consentData: {} }), '201');
+    const consents = h.mongo.db(h.config.mongodbDatabase).collection<{ _id: string }>('consents');
+    await consents.updateOne({ _id: consentId }, { $unset: { subjectKey: '' } }); // as written by a version before it
+    const token = await userToken(userId);
+    expect((await api.get(`/v1/users/${userId}/receipt`, token)).body).toMatchObject({ totals: { consents: 0, revisions: 0 } });
+    await promisify(execFile)(process.execPath, [BACKFILL], { env: { ...process.env, ...envOf(h.config) }, timeout: 60_000 });
+    const after = (await api.get(`/v1/users/${userId}/receipt`, token)).body as unknown as ReceiptBody;
+    expect(after.consents.map((c) => c.consentId)).toEqual([consentId]);
+    expect(verifyReceipt(after).problems).toEqual([]);
   });
 });
