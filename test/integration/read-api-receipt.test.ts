@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mongoReadStore } from '../../src/adapters/mongodb/consent-reads.ts';
 import { receiptDigest } from '../../src/domain/ledger/receipt.ts';
 import { verifyReceipt } from '../../src/domain/ledger/verify-receipt.ts';
 import { envOf, runCli } from '../support/cli.ts';
@@ -172,5 +173,21 @@ describe('consents stored before the receipt existed', () => {
     const after = (await api.get(`/v1/users/${userId}/receipt`, token)).body as unknown as ReceiptBody;
     expect(after.consents.map((c) => c.consentId)).toEqual([consentId]);
     expect(verifyReceipt(after).problems).toEqual([]);
+  });
+});
+
+describe('the receipt read\'s bounds', () => {
+  it('reads nothing more once a user holds more consents, or more versions in all, than the bounds', async () => {
+    const userId = uid('usr');
+    const serviceId = uid('svc');
+    const [a, b] = [uid('c'), uid('c')];
+    await ok(await h.consent('CreateConsent', { consentId: a, serviceId, userId, status: 'ACTIVE', consentData: {} }), '201');
+    await ok(await h.consent('CreateConsent', { consentId: b, serviceId, userId, status: 'ACTIVE', consentData: {} }), '201');
+    await ok(await h.consent('UpdateConsent', { consentId: b, serviceId, userId, consentVersion: 2, status: 'REVOKED' }), '200');
+    const store = mongoReadStore(h.mongo.db(h.config.mongodbDatabase));
+    expect(await store.subjectLedger(userId, { consents: 1, revisions: 100 })).toBeNull();
+    expect(await store.subjectLedger(userId, { consents: 2, revisions: 2 })).toBeNull();
+    const held = await store.subjectLedger(userId, { consents: 2, revisions: 3 });
+    expect(held?.map((c) => [c.consent.consentId, c.revisions.map((r) => r.revision)])).toEqual([[a, [1]], [b, [1, 2]]].sort());
   });
 });

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { SOFTWARE } from '../../config/software.ts';
-import { buildReceipt, RECEIPT_MAX_CONSENTS, RECEIPT_MAX_REVISIONS } from '../../domain/ledger/receipt.ts';
+import { buildReceipt, RECEIPT_BOUNDS, RECEIPT_MAX_CONSENTS, RECEIPT_MAX_REVISIONS } from '../../domain/ledger/receipt.ts';
 import { isRejection } from '../../domain/status.ts';
 import type { RouteOptions } from '../api-deps.ts';
 import { ApiError } from '../errors.ts';
@@ -27,8 +27,7 @@ export const receiptRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: RouteOpt
     },
   }, async (request) => {
     const { userId } = request.params;
-    // One more than the cap says the receipt would be too large without reading everything.
-    const held = await deps.store.subjectLedger(userId, RECEIPT_MAX_CONSENTS + 1);
+    const held = await deps.store.subjectLedger(userId, RECEIPT_BOUNDS);
     const built = buildReceipt({ receiptId: randomUUID(), principalId: userId, generatedAt: deps.clock(), issuer: SOFTWARE, held });
     if (isRejection(built)) throw ApiError.of(built);
     return built;

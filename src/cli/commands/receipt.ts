@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { connectReadStore } from '../../adapters/mongodb/consent-reads.ts';
 import type { Config } from '../../config/config.ts';
 import { SOFTWARE } from '../../config/software.ts';
-import { buildReceipt, RECEIPT_MAX_CONSENTS } from '../../domain/ledger/receipt.ts';
+import { buildReceipt, RECEIPT_BOUNDS } from '../../domain/ledger/receipt.ts';
 import { verifyReceipt } from '../../domain/ledger/verify-receipt.ts';
 import { isRejection } from '../../domain/status.ts';
 import type { Output } from '../output.ts';
@@ -21,7 +21,7 @@ export interface ReceiptOptions {
 export async function writeReceipt(config: Config, options: ReceiptOptions, out: Output): Promise<number> {
   const store = await connectReadStore(config.mongodbUri, config.mongodbDatabase);
   try {
-    const held = await store.subjectLedger(options.userId, RECEIPT_MAX_CONSENTS + 1);
+    const held = await store.subjectLedger(options.userId, RECEIPT_BOUNDS);
     const built = buildReceipt({ receiptId: randomUUID(), principalId: options.userId, generatedAt: new Date(), issuer: SOFTWARE, held });
     if (isRejection(built)) {
       out.error(`receipt ${options.userId}: ${built.statusCode} ${built.errorCode}: ${built.message}`);

@@ -19,6 +19,13 @@ export const RECEIPT_MAX_CONSENTS = 1_000;
 /** ... and at most this many revisions in all: the whole receipt is built in memory to be digested. */
 export const RECEIPT_MAX_REVISIONS = 20_000;
 
+export interface ReceiptBounds {
+  readonly consents: number;
+  readonly revisions: number;
+}
+
+export const RECEIPT_BOUNDS: ReceiptBounds = { consents: RECEIPT_MAX_CONSENTS, revisions: RECEIPT_MAX_REVISIONS };
+
 /** One consent held about the subject, as read: its document's state and its revisions in order. */
 export interface HeldConsent {
   readonly consent: Consent;
@@ -54,8 +61,8 @@ export interface ReceiptRequest {
   readonly principalId: string;
   readonly generatedAt: Date;
   readonly issuer: Receipt['issuer'];
-  /** What was read, possibly one more than the cap (which is how a too-large receipt is told). */
-  readonly held: readonly HeldConsent[];
+  /** What was read; null when the store found more than RECEIPT_BOUNDS allow (a 413). */
+  readonly held: readonly HeldConsent[] | null;
 }
 
 /** SHA-256 (hex) of the RFC 8785 form of the receipt without its `digest`. */
@@ -78,12 +85,13 @@ function receiptConsentOf({ consent, revisions }: HeldConsent, now: Date): Recei
 
 /** The receipt, or a 413 when more is held than one receipt carries. */
 export function buildReceipt(request: ReceiptRequest): Receipt | Rejection {
-  const revisions = request.held.reduce((sum, h) => sum + h.revisions.length, 0);
-  if (request.held.length > RECEIPT_MAX_CONSENTS || revisions > RECEIPT_MAX_REVISIONS) {
-    return reject('413', 'RECEIPT_TOO_LARGE', `more than ${RECEIPT_MAX_CONSENTS} consents or ${RECEIPT_MAX_REVISIONS} revisions are held about this user; `
+  const held = request.held;
+  const revisions = held?.reduce((sum, h) => sum + h.revisions.length, 0) ?? 0;
+  if (held === null || held.length > RECEIPT_MAX_CONSENTS || revisions > RECEIPT_MAX_REVISIONS) {
+    return reject('413', 'RECEIPT_TOO_LARGE', `more than ${RECEIPT_MAX_CONSENTS} consents or ${RECEIPT_MAX_REVISIONS} revisions (counted by versions) are held about this user; `
       + 'an operator can list them per service with consent-worker export --service S --revisions');
   }
-  const consents = [...request.held]
+  const consents = [...held]
     .sort((a, b) => (a.consent.consentId < b.consent.consentId ? -1 : a.consent.consentId > b.consent.consentId ? 1 : 0))
     .map((held) => receiptConsentOf(held, request.generatedAt));
   const body: Omit<Receipt, 'digest'> = {

@@ -71,6 +71,11 @@ describe('the receipt for a data subject', () => {
     const built = buildReceipt({ receiptId: 'r', principalId: USER, generatedAt: NOW, issuer: ISSUER, held: Array.from({ length: RECEIPT_MAX_CONSENTS + 1 }, () => one) });
     expect(isRejection(built) && built).toMatchObject({ statusCode: '413', errorCode: 'RECEIPT_TOO_LARGE' });
   });
+
+  it('refuses with 413 when the store found more than the bounds allow (and so read no revisions)', () => {
+    const built = buildReceipt({ receiptId: 'r', principalId: USER, generatedAt: NOW, issuer: ISSUER, held: null });
+    expect(isRejection(built) && built).toMatchObject({ statusCode: '413', errorCode: 'RECEIPT_TOO_LARGE' });
+  });
 });
 
 describe('verifying a receipt offline', () => {
