@@ -42,8 +42,7 @@ async function startApi(listeners: Record<string, string>): Promise<{ api: strin
   const api = startWorkerProcess(env, { entry: 'src/api/main.ts' });
   processes.push(api);
   const listening = await api.waitForLog((l) => l.msg === 'read API listening', 'the read API', 60_000);
-  const ops = await api.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('ops listener started'), 'the ops listener');
-  return { api: String(listening['url']), ops: `${String(ops['scheme'])}://127.0.0.1:${String(ops['port'])}` };
+  return { api: String(listening['url']), ops: await api.opsUrl() };
 }
 
 let apiTlsOpsMtls: { api: string; ops: string };
