@@ -13,7 +13,8 @@ import { ApiError, errorBody } from './errors.ts';
 import { traceRequests } from './request-tracing.ts';
 import { consentRoutes } from './routes/consents.ts';
 import { permissionRoutes } from './routes/permissions.ts';
-import { revisionRoutes } from './routes/revisions.ts';
+import { receiptRoutes } from './routes/receipt.ts';
+import { orgRevisionRoutes, revisionRoutes } from './routes/revisions.ts';
 import { cspErrorResponse, IDENTIFIER_MAX_LENGTH } from './schemas.ts';
 
 export const API_PREFIX = '/v1';
@@ -158,5 +159,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(consentRoutes, { ...routeOptions, prefix: API_PREFIX });
   await app.register(permissionRoutes, { ...routeOptions, prefix: API_PREFIX });
   await app.register(revisionRoutes, { ...routeOptions, prefix: API_PREFIX });
+  await app.register(orgRevisionRoutes, { ...routeOptions, prefix: API_PREFIX });
+  await app.register(receiptRoutes, { ...routeOptions, prefix: API_PREFIX });
   return app;
 }
