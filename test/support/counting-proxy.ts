@@ -9,6 +9,8 @@ export interface CountingProxy {
   readonly url: string;
   /** Client-to-server bursts since the last reset, over every connection. */
   readonly flights: number;
+  /** Connections accepted and passed on to the server, ever. */
+  readonly accepted: number;
   reset(): void;
   /** Cuts every connection and refuses new ones until `restore` (the server "down" for its client). */
   cut(): void;
@@ -25,6 +27,7 @@ export interface CountingProxy {
 export async function startCountingProxy(targetUrl: string): Promise<CountingProxy> {
   const target = new URL(targetUrl);
   let flights = 0;
+  let accepted = 0;
   let down = false;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
@@ -32,6 +35,7 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
       client.destroy();
       return;
     }
+    accepted++;
     const upstream = net.connect(Number(target.port), target.hostname);
     sockets.add(client).add(upstream);
     client.on('data', (chunk) => { flights++; upstream.write(chunk); });
@@ -45,6 +49,7 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
   return {
     url: `redis://127.0.0.1:${port}`,
     get flights() { return flights; },
+    get accepted() { return accepted; },
     reset() { flights = 0; },
     cut() {
       down = true;

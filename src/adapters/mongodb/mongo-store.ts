@@ -5,6 +5,9 @@
 import { MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Db, type Document } from 'mongodb';
 import { CONSENT_REVISIONS } from '../../catalogue/collections.ts';
 import { InfrastructureError } from '../../pipeline/errors.ts';
+import { backoffDelay } from '../../wait/backoff.ts';
+import { sleep } from '../../wait/sleep.ts';
+import { deadConnectionWatch, type DeadConnectionWatch } from './dead-connection-watch.ts';
 import type { AggregateRecord, AggregateStore, DueConsentQuery, ExternalKeyIndex, OutboxEntry, PendingRevision, ResultStore, StoredResult } from '../../pipeline/ports.ts';
 
 const DUPLICATE_KEY = 11000;
@@ -68,10 +71,18 @@ function isTransient(error: MongoServerError): boolean {
   return TRANSIENT_CODES.has(Number(error.code)) || error.hasErrorLabel('RetryableWriteError') || TRANSIENT_MESSAGE.test(error.message);
 }
 
+/**
+ * The watches of the clients connectMongo opened in this process. infra is one function shared by
+ * every module that reads or writes through a client's Db, so it tells them all; a worker process
+ * has one such client (the read API's is separate and not watched here).
+ */
+const watches = new Set<DeadConnectionWatch>();
+
 export async function infra<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
+    for (const watch of watches) watch.observe(error);
     // A server's refusal (duplicate key, bad query) is an answer the caller handles; an outage
     // or a "try again" is an infrastructure failure the pipeline retries without skipping.
     if (error instanceof MongoServerError && !isTransient(error)) throw error;
@@ -89,7 +100,6 @@ export interface MongoStores {
   close(): Promise<void>;
 }
 
-/** `onCommand` hears the name of every command sent (the driver's command monitoring). */
 /**
  * Inserts the documents in groups, unordered; for each, whether it was written or its _id was
  * taken (a per-document duplicate key error). Any other failure throws.
@@ -275,11 +285,38 @@ async function ensureIndexes(db: Db): Promise<void> {
   });
 }
 
-export async function connectMongo(uri: string, database: string, onCommand?: (commandName: string) => void): Promise<MongoStores> {
+/**
+ * Closes the client and connects it again until it is connected or the stores are closed. The Db
+ * objects every module holds stay valid: they belong to the client, not to its connections.
+ * Meanwhile operations fail with MongoNotConnectedError, an InfrastructureError the pipeline
+ * retries, and the readiness ping fails (red) until the client answers again.
+ */
+async function reconnectClient(client: MongoClient, closed: () => boolean): Promise<void> {
+  await client.close().catch(() => undefined);
+  for (let attempt = 1; !closed(); attempt++) {
+    try {
+      await client.connect();
+      return;
+    } catch {
+      await sleep(backoffDelay(attempt));
+    }
+  }
+}
+
+/**
+ * `onCommand` hears the name of every command sent (the driver's command monitoring);
+ * `onReconnect` hears each reconnect of the client and why (dead-connection-watch.ts).
+ */
+export async function connectMongo(
+  uri: string, database: string, onCommand?: (commandName: string) => void, onReconnect?: (closeMessage: string, failures: number) => void,
+): Promise<MongoStores> {
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, retryWrites: true, w: 'majority', monitorCommands: onCommand !== undefined });
   if (onCommand) client.on('commandStarted', (event) => onCommand(event.commandName));
   await infra(() => client.connect());
   const db = client.db(database);
+  let closed = false;
+  const watch = deadConnectionWatch(() => reconnectClient(client, () => closed), onReconnect ?? (() => undefined));
+  watches.add(watch);
   return {
     aggregates: mongoAggregateStore(db),
     results: mongoResultStore(db.collection<ResultDocument>('command_results')),
@@ -287,6 +324,10 @@ export async function connectMongo(uri: string, database: string, onCommand?: (c
     dueConsents: mongoDueConsents(db),
     db,
     ensureIndexes: () => ensureIndexes(db),
-    close: () => client.close(),
+    close: () => {
+      closed = true;
+      watches.delete(watch);
+      return client.close();
+    },
   };
 }
