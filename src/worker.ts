@@ -165,8 +165,10 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const t = config.topics;
   const clock = options.clock ?? (() => new Date());
   const observer = options.observer ?? NO_OBSERVER;
-  const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase, options.onStoreCommand, (closeMessage, failures) =>
-    logger.warn({ closeMessage, failures }, 'mongodb client keeps handing out a closed connection; reconnecting it (readiness red until it answers)'));
+  const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase, options.onStoreCommand, {
+    onReconnect: (closeMessage, failures) =>
+      logger.warn({ closeMessage, failures }, 'mongodb client stuck on a closed connection; reconnecting it (readiness red until it answers)'),
+  });
   const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls, config.redisPassword, config.redisCluster);
   const redisRefusal = logConnectionState(redis.client, logger);
   const bus = createKafkaBus({

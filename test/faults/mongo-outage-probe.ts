@@ -84,7 +84,8 @@ async function main(): Promise<void> {
     }
     // Stop while a write is in flight: right after a result arrived, the next round is writing.
     const seen = collector.received.length;
-    while (collector.received.length === seen) await sleep(5);
+    const waitFrom = Date.now();
+    while (collector.received.length === seen && Date.now() - waitFrom < 30_000) await sleep(5);
     await stopServer('mongo');
     const faultAt = Date.now();
     await sleep(seconds * 1_000);

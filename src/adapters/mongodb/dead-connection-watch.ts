@@ -1,18 +1,22 @@
-// Recognises a MongoClient that keeps failing with the close of one connection long after the
-// server came back (docs/faults.md, "A worker that answers nothing after FerretDB comes back").
+// Recognises a MongoClient that stopped checking its server: after a FerretDB restart, every
+// operation of a worker failed with the same `connection N to HOST closed` for minutes while a
+// freshly started worker answered at once (docs/faults.md, "A worker that answers nothing after
+// FerretDB comes back"). The operations failed in server selection (MongoServerSelectionError,
+// whose message is the server's last recorded error): the server stayed Unknown because its
+// monitor made no further check, not even a refused one, and the worker had no socket to it.
 //
-// The driver makes one MongoNetworkError "connection N to HOST closed" when connection N closes,
-// and a connection runs one operation at a time, so a close can fail one operation (and that
-// operation's own retry). Seen three times, from three separate failures, it means the client
-// hands out a connection it already knows is dead: every retry of the worker then failed with the
-// same message for minutes while a freshly started worker answered at once. The watch does not
-// guess why: it reconnects the client (close, then connect), which throws its pool and sessions
-// away. Only the driver's own close message counts: a refused connect or a server error never
-// triggers a reconnect.
-import { MongoNetworkError } from 'mongodb';
+// A monitor that runs replaces that error at each heartbeat (every 10 s, or 0.5 s while an
+// operation waits): by the next refusal while the server is down, by a known server once it is
+// back. So the same close named by several failures over more than two heartbeats means the
+// client will not recover by itself. The watch then reconnects the client (close, then connect:
+// a new topology, monitor and pool). A network error naming the same closed connection again is
+// treated alike: a close fails the one operation its connection ran, never later ones.
+import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 
-/** Failures naming the same closed connection that prove it is being handed out again. */
+/** Failures naming the same close before a reconnect is considered. */
 export const SAME_CLOSE_REPEATS = 3;
+/** ... and for at least this long: two of the driver's 10 s heartbeats would have replaced it. */
+export const STUCK_AFTER_MS = 25_000;
 /** At most one reconnect this often: a reconnect's own failures must not start another. */
 export const RECONNECT_SPACING_MS = 10_000;
 /** Kept messages: closes are counted until a reconnect; a long outage cannot grow the map past this. */
@@ -25,29 +29,34 @@ export interface DeadConnectionWatch {
   observe(error: unknown): void;
 }
 
-/**
- * `reconnect` replaces the client's connections (it is not awaited by `observe`, whose caller is
- * failing an operation that the pipeline retries); `onReconnect` hears why, for the log.
- */
-export function deadConnectionWatch(
-  reconnect: () => Promise<void>,
-  onReconnect: (closeMessage: string, failures: number) => void,
-  now: () => number = Date.now,
-): DeadConnectionWatch {
-  const failures = new Map<string, number>();
+export interface DeadConnectionWatchOptions {
+  /** Replaces the client's topology; not awaited by `observe`, whose caller is failing an operation the pipeline retries. */
+  reconnect(): Promise<void>;
+  /** Hears each reconnect and why, for the log. */
+  onReconnect(closeMessage: string, failures: number): void;
+  stuckAfterMs?: number;
+  now?: () => number;
+}
+
+export function deadConnectionWatch(options: DeadConnectionWatchOptions): DeadConnectionWatch {
+  const { reconnect, onReconnect, stuckAfterMs = STUCK_AFTER_MS, now = Date.now } = options;
+  const seen = new Map<string, { count: number; since: number }>();
   let lastReconnectAt = -Infinity;
   let reconnecting = false;
   return {
     observe(error) {
-      if (!(error instanceof MongoNetworkError) || !CLOSED_CONNECTION.test(error.message)) return;
-      if (failures.size >= MAX_TRACKED) failures.clear();
-      const seen = (failures.get(error.message) ?? 0) + 1;
-      failures.set(error.message, seen);
-      if (seen < SAME_CLOSE_REPEATS || reconnecting || now() - lastReconnectAt < RECONNECT_SPACING_MS) return;
+      if (!(error instanceof MongoServerSelectionError || error instanceof MongoNetworkError) || !CLOSED_CONNECTION.test(error.message)) return;
+      if (seen.size >= MAX_TRACKED) seen.clear();
+      const at = now();
+      const entry = seen.get(error.message) ?? { count: 0, since: at };
+      entry.count++;
+      seen.set(error.message, entry);
+      if (entry.count < SAME_CLOSE_REPEATS || at - entry.since < stuckAfterMs) return;
+      if (reconnecting || at - lastReconnectAt < RECONNECT_SPACING_MS) return;
       reconnecting = true;
-      lastReconnectAt = now();
-      failures.clear();
-      onReconnect(error.message, seen);
+      lastReconnectAt = at;
+      seen.clear();
+      onReconnect(error.message, entry.count);
       void reconnect().finally(() => { reconnecting = false; });
     },
   };

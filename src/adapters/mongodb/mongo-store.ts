@@ -303,19 +303,27 @@ async function reconnectClient(client: MongoClient, closed: () => boolean): Prom
   }
 }
 
-/**
- * `onCommand` hears the name of every command sent (the driver's command monitoring);
- * `onReconnect` hears each reconnect of the client and why (dead-connection-watch.ts).
- */
+export interface ReconnectOptions {
+  /** Hears each reconnect of the client and why (dead-connection-watch.ts). */
+  onReconnect?: (closeMessage: string, failures: number) => void;
+  /** How long the same close must keep failing operations first (tests shorten it). */
+  stuckAfterMs?: number;
+}
+
+/** `onCommand` hears the name of every command sent (the driver's command monitoring). */
 export async function connectMongo(
-  uri: string, database: string, onCommand?: (commandName: string) => void, onReconnect?: (closeMessage: string, failures: number) => void,
+  uri: string, database: string, onCommand?: (commandName: string) => void, reconnects: ReconnectOptions = {},
 ): Promise<MongoStores> {
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, retryWrites: true, w: 'majority', monitorCommands: onCommand !== undefined });
   if (onCommand) client.on('commandStarted', (event) => onCommand(event.commandName));
   await infra(() => client.connect());
   const db = client.db(database);
   let closed = false;
-  const watch = deadConnectionWatch(() => reconnectClient(client, () => closed), onReconnect ?? (() => undefined));
+  const watch = deadConnectionWatch({
+    reconnect: () => reconnectClient(client, () => closed),
+    onReconnect: reconnects.onReconnect ?? (() => undefined),
+    ...(reconnects.stuckAfterMs === undefined ? {} : { stuckAfterMs: reconnects.stuckAfterMs }),
+  });
   watches.add(watch);
   return {
     aggregates: mongoAggregateStore(db),

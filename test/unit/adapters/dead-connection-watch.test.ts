@@ -1,57 +1,70 @@
-import { MongoNetworkError, MongoServerError } from 'mongodb';
+import { MongoNetworkError, MongoServerError, MongoServerSelectionError, type TopologyDescription } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { deadConnectionWatch, RECONNECT_SPACING_MS, SAME_CLOSE_REPEATS } from '../../../src/adapters/mongodb/dead-connection-watch.ts';
+import { deadConnectionWatch, RECONNECT_SPACING_MS, SAME_CLOSE_REPEATS, STUCK_AFTER_MS } from '../../../src/adapters/mongodb/dead-connection-watch.ts';
 
-const closeOf = (id: number) => new MongoNetworkError(`connection ${id} to 127.0.0.1:27017 closed`);
+const CLOSE_3 = 'connection 3 to 127.0.0.1:27017 closed';
+// Server selection timing out names the server's last recorded error: what the stuck worker saw.
+const selectionFailed = (message: string) => new MongoServerSelectionError(message, {} as TopologyDescription);
 
 function watched() {
   let at = 0;
   const reconnects: string[] = [];
   let finish: () => void = () => undefined;
-  const watch = deadConnectionWatch(
-    () => new Promise<void>((resolve) => { finish = resolve; }),
-    (message) => reconnects.push(message),
-    () => at,
-  );
+  const watch = deadConnectionWatch({
+    reconnect: () => new Promise<void>((resolve) => { finish = resolve; }),
+    onReconnect: (message) => reconnects.push(message),
+    now: () => at,
+  });
   return { watch, reconnects, advance: (ms: number) => { at += ms; }, finish: () => finish() };
 }
 
 describe('deadConnectionWatch', () => {
-  it('reconnects when separate failures name the same closed connection again and again', () => {
-    const { watch, reconnects } = watched();
-    for (let i = 1; i < SAME_CLOSE_REPEATS; i++) watch.observe(closeOf(3));
-    expect(reconnects).toEqual([]);
-    watch.observe(closeOf(3));
-    expect(reconnects).toEqual(['connection 3 to 127.0.0.1:27017 closed']);
+  it('reconnects when server selection keeps failing with the same close for longer than two heartbeats', () => {
+    const { watch, reconnects, advance } = watched();
+    for (let i = 0; i < SAME_CLOSE_REPEATS; i++) watch.observe(selectionFailed(CLOSE_3));
+    expect(reconnects).toEqual([]); // at once: an operation's failure while the monitor still runs
+    advance(STUCK_AFTER_MS);
+    watch.observe(selectionFailed(CLOSE_3));
+    expect(reconnects).toEqual([CLOSE_3]);
   });
 
-  it('never reconnects for closes of different connections (an outage closes many, once each)', () => {
-    const { watch, reconnects } = watched();
-    for (let id = 1; id <= 50; id++) watch.observe(closeOf(id));
+  it('reconnects when network errors name the same closed connection again and again', () => {
+    const { watch, reconnects, advance } = watched();
+    watch.observe(new MongoNetworkError(CLOSE_3));
+    advance(STUCK_AFTER_MS);
+    watch.observe(new MongoNetworkError(CLOSE_3));
     expect(reconnects).toEqual([]);
+    watch.observe(new MongoNetworkError(CLOSE_3));
+    expect(reconnects).toEqual([CLOSE_3]);
   });
 
-  it('ignores refused connects, timeouts and server answers', () => {
-    const { watch, reconnects } = watched();
-    for (let i = 0; i < 10; i++) {
-      watch.observe(new MongoNetworkError('connect ECONNREFUSED 127.0.0.1:27017'));
-      watch.observe(new MongoServerError({ message: 'connection 3 to 127.0.0.1:27017 closed', code: 91 }));
-      watch.observe(new Error('connection 3 to 127.0.0.1:27017 closed'));
+  it('never reconnects for an outage: closes of different connections, refusals, timeouts, server answers', () => {
+    const { watch, reconnects, advance } = watched();
+    for (let id = 1; id <= 50; id++) {
+      watch.observe(new MongoNetworkError(`connection ${id} to 127.0.0.1:27017 closed`));
+      watch.observe(selectionFailed('connect ECONNREFUSED 127.0.0.1:27017'));
+      watch.observe(selectionFailed('Server selection timed out after 5000 ms'));
+      watch.observe(new MongoServerError({ message: CLOSE_3, code: 91 }));
+      watch.observe(new Error(CLOSE_3));
+      advance(STUCK_AFTER_MS);
     }
     expect(reconnects).toEqual([]);
   });
 
   it('starts no second reconnect while one runs, nor within the spacing after it', async () => {
     const { watch, reconnects, advance, finish } = watched();
-    for (let i = 0; i < SAME_CLOSE_REPEATS; i++) watch.observe(closeOf(3));
-    for (let i = 0; i < SAME_CLOSE_REPEATS * 2; i++) watch.observe(closeOf(7));
+    const stuck = (message: string) => {
+      watch.observe(selectionFailed(message));
+      advance(STUCK_AFTER_MS);
+      for (let i = 1; i < SAME_CLOSE_REPEATS; i++) watch.observe(selectionFailed(message));
+    };
+    stuck(CLOSE_3);
+    stuck('connection 7 to 127.0.0.1:27017 closed');
     expect(reconnects).toHaveLength(1);
     finish();
     await new Promise((resolve) => setImmediate(resolve));
-    for (let i = 0; i < SAME_CLOSE_REPEATS; i++) watch.observe(closeOf(8));
-    expect(reconnects).toHaveLength(1);
     advance(RECONNECT_SPACING_MS);
-    watch.observe(closeOf(8));
-    expect(reconnects).toEqual(['connection 3 to 127.0.0.1:27017 closed', 'connection 8 to 127.0.0.1:27017 closed']);
+    stuck('connection 8 to 127.0.0.1:27017 closed');
+    expect(reconnects).toEqual([CLOSE_3, 'connection 8 to 127.0.0.1:27017 closed']);
   });
 });
