@@ -38,6 +38,7 @@ const store: ReadStore = {
   userConsentsOfType: async (_s, _u, type) => consents.filter((c) => c.consentType === type),
   consent: async (id) => consents.find((c) => c.consentId === id) ?? null,
   consentRevisions: async () => [], consentRevision: none, orgConsents: async () => [], entity: none, entityIdOfKey: none, permission: none,
+  subjectLedger: async () => [],
 };
 
 const redis = connectRedis(benchServers().redisUrl, `cwbench:own-${randomUUID().slice(0, 8)}:`);

@@ -2,8 +2,8 @@
 // chains from what is stored and compare each chain's end with its consent document (version and
 // lastRevisionHash), so an edited, deleted (the last one too) or reordered revision is caught; each
 // broken chain is named with its first broken link. Exit 1 when any chain is broken.
-// --all streams the consents through one cursor in ascending id, each page's revisions in one
-// query on a range of revision ids, the next page's read overlapping this page's hashing.
+// --all streams the consents through one cursor in ascending id, each page's revisions read by
+// their ids, the next page's read overlapping this page's hashing.
 import { connectMongo } from '../../adapters/mongodb/mongo-store.ts';
 import { ledgerReads, type ConsentLedgerHead, type LedgerReads } from '../../adapters/mongodb/revision-reads.ts';
 import type { Config } from '../../config/config.ts';
@@ -75,7 +75,7 @@ interface Page {
 async function* pagesOf(reads: LedgerReads): AsyncGenerator<Page> {
   let heads: ConsentLedgerHead[] = [];
   const page = (): Page => {
-    const revisions = reads.revisionsOfMany(heads.map((h) => h.consentId));
+    const revisions = reads.revisionsOfMany(heads);
     revisions.catch(() => undefined); // awaited when checked; not an unhandled rejection if the run stops first
     return { heads, revisions };
   };
