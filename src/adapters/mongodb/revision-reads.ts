@@ -54,6 +54,9 @@ export function revisionIdsOf(heads: readonly Pick<ConsentLedgerHead, 'consentId
   return heads.flatMap(({ consentId, tail }) => Array.from({ length: Math.max(0, tail.version) + 1 }, (_, i) => `${consentId}:${i + 1}`));
 }
 
+/** Revisions read past a consent's version when one consent is verified: changes made meanwhile. */
+const LATER_CHANGES = 100;
+
 /** The consent a revision _id belongs to (consent ids hold no ':'). */
 const consentOfRevisionId = (id: string): string => id.slice(0, id.lastIndexOf(':'));
 
@@ -65,7 +68,7 @@ export interface LedgerReads {
   /** Every consent, in _id order, through one cursor. */
   allHeads(): AsyncIterable<ConsentLedgerHead>;
   /** The revisions of each consent (1 to one past its version), in revision order, by consentId. */
-  revisionsOfMany(heads: readonly ConsentLedgerHead[]): Promise<Map<string, StoredRevision[]>>;
+  revisionsOfMany(heads: readonly Pick<ConsentLedgerHead, 'consentId' | 'tail'>[]): Promise<Map<string, StoredRevision[]>>;
   /** About how many revisions there are (the collection's metadata count), for a progress bar. */
   estimatedRevisions(): Promise<number>;
 }
@@ -74,14 +77,30 @@ export function ledgerReads(db: Db): LedgerReads {
   const consents = db.collection<ConsentDocument>(CONSENTS);
   const revisions = db.collection<Document & { _id: string }>(CONSENT_REVISIONS);
   const projection = { state: 1, version: 1, outbox: 1 };
+  const head = async (consentId: string): Promise<ConsentLedgerHead | null> => {
+    const doc = await infra(() => consents.findOne({ _id: consentId }, { projection }));
+    return doc ? headOf(doc) : null;
+  };
+  const revisionsOfMany: LedgerReads['revisionsOfMany'] = async (heads) => {
+    const found = new Map<string, StoredRevision[]>(heads.map((h) => [h.consentId, []]));
+    const ids = revisionIdsOf(heads);
+    const chunks = Array.from({ length: Math.ceil(ids.length / ID_CHUNK) }, (_, i) => ids.slice(i * ID_CHUNK, (i + 1) * ID_CHUNK));
+    for (const docs of await Promise.all(chunks.map((chunk) => infra(() => revisions.find({ _id: { $in: chunk } }).toArray())))) {
+      // Each is put in the chain its _id names, where the read API finds it: a record whose fields
+      // claim another consent is then a broken link of that chain, not a record that went missing.
+      for (const doc of docs as StoredRevision[]) found.get(consentOfRevisionId(String(doc._id)))?.push(doc);
+    }
+    for (const list of found.values()) list.sort(byRevision);
+    return found;
+  };
   return {
-    async head(consentId) {
-      const doc = await infra(() => consents.findOne({ _id: consentId }, { projection }));
-      return doc ? headOf(doc) : null;
-    },
+    head,
     async revisionsOf(consentId) {
-      const docs = await infra(() => revisions.find({ _id: { $gt: `${consentId}:`, $lt: `${consentId};` } }).toArray());
-      return (docs as StoredRevision[]).sort(byRevision);
+      // By id too: up to the version the document has now and a margin past it, for the changes
+      // that may land before the caller reads the document (after the revisions: see verify.ts).
+      const version = (await head(consentId))?.tail.version ?? 0;
+      const chain = { consentId, tail: { version: version + LATER_CHANGES, lastRevisionHash: null } };
+      return (await revisionsOfMany([chain])).get(consentId) ?? [];
     },
     async *allHeads() {
       const cursor = consents.find({}, { projection, batchSize: CURSOR_BATCH }).sort({ _id: 1 });
@@ -95,18 +114,7 @@ export function ledgerReads(db: Db): LedgerReads {
         await cursor.close();
       }
     },
-    async revisionsOfMany(heads) {
-      const found = new Map<string, StoredRevision[]>(heads.map((h) => [h.consentId, []]));
-      const ids = revisionIdsOf(heads);
-      const chunks = Array.from({ length: Math.ceil(ids.length / ID_CHUNK) }, (_, i) => ids.slice(i * ID_CHUNK, (i + 1) * ID_CHUNK));
-      for (const docs of await Promise.all(chunks.map((chunk) => infra(() => revisions.find({ _id: { $in: chunk } }).toArray())))) {
-        // Each is put in the chain its _id names, where the read API finds it: a record whose fields
-        // claim another consent is then a broken link of that chain, not a record that went missing.
-        for (const doc of docs as StoredRevision[]) found.get(consentOfRevisionId(String(doc._id)))?.push(doc);
-      }
-      for (const list of found.values()) list.sort(byRevision);
-      return found;
-    },
+    revisionsOfMany,
     estimatedRevisions: () => infra(() => revisions.estimatedDocumentCount()),
   };
 }
