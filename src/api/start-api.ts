@@ -29,7 +29,7 @@ export interface ReadApiOptions {
 
 export async function startReadApi(config: Config, api: ApiConfig, logger: Logger, options: ReadApiOptions = {}): Promise<ReadApi> {
   const store = await connectReadStore(config.mongodbUri, config.mongodbDatabase);
-  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls, config.redisPassword);
+  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls, config.redisPassword, config.redisCluster);
   const metrics = options.metrics ? createApiMetrics(options.metrics) : NO_API_METRICS;
   try {
     await store.ensureIndexes();

@@ -60,6 +60,8 @@ export interface Config {
   readonly redisPassword: string | null;
   /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
   readonly redisKeyPrefix: string;
+  /** REDIS_URL names one node of a Redis Cluster (docs/redis-cluster.md); false: one Redis. */
+  readonly redisCluster: boolean;
   readonly clientId: string;
   readonly consumerGroup: string;
   readonly topics: TopicNames;
@@ -202,6 +204,7 @@ export const ENV_SCHEMA = z.object({
   REDIS_TLS_CA_FILE: text.optional(), // PEM; implies REDIS_TLS
   REDIS_PASSWORD_FILE: text.optional(), // AUTH password (user in REDIS_URL), instead of one in the URL
   REDIS_KEY_PREFIX: text.default('cw:'),
+  REDIS_CLUSTER: flag.default(false), // REDIS_URL is then any one node of the cluster
   CONSUMER_GROUP: text.default('consent-worker'),
   CONSENT_COMMANDS_TOPIC: text.default(DEFAULT_TOPIC_NAMES.consentCommands),
   CONSENT_RESULTS_TOPIC: text.default(DEFAULT_TOPIC_NAMES.consentResults),
@@ -293,6 +296,10 @@ function crossChecks(raw: Record<string, string | undefined>): ConfigIssue[] {
   // Two missed heartbeats must not cost a live replica its partitions.
   if (Number.isInteger(session) && Number.isInteger(heartbeat) && heartbeat * 3 > session) {
     issues.push({ variable: 'KAFKA_HEARTBEAT_INTERVAL_MS', message: `must be at most a third of KAFKA_SESSION_TIMEOUT_MS (${session} ms)` });
+  }
+  // A hash tag in the prefix would decide the slot of every key: the whole deployment on one node.
+  if ((raw['REDIS_CLUSTER'] === 'true' || raw['REDIS_CLUSTER'] === '1') && /\{[^}]+\}/.test(raw['REDIS_KEY_PREFIX'] ?? '')) {
+    issues.push({ variable: 'REDIS_KEY_PREFIX', message: 'must hold no hash tag ({…}) with REDIS_CLUSTER: every key would hash to its one slot' });
   }
   if ((raw['REDIS_TLS'] === 'false' || raw['REDIS_TLS'] === '0') && raw['REDIS_URL']?.startsWith('rediss:')) {
     issues.push({ variable: 'REDIS_TLS', message: 'is false but REDIS_URL is rediss:// (TLS)' });
@@ -392,6 +399,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     redisTls: redisCa ?? (e.REDIS_TLS || e.REDIS_URL.startsWith('rediss:')),
     redisPassword,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    redisCluster: e.REDIS_CLUSTER,
     clientId: e.KAFKA_CLIENT_ID,
     consumerGroup: e.CONSUMER_GROUP,
     topics: {

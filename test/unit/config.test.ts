@@ -25,6 +25,7 @@ describe('configuration defaults', () => {
       mongodbUri: 'mongodb://127.0.0.1:27027/',
       redisUrl: 'redis://127.0.0.1:16379',
       redisTls: false,
+      redisCluster: false,
       lockTtlMs: 10_000,
       logLevel: 'info',
       ops: { host: '0.0.0.0', port: 9464 },
@@ -74,6 +75,7 @@ const badValues: { name: string; env: Record<string, string>; variable: string }
   { name: 'a SASL username without a mechanism', env: { KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }, variable: 'KAFKA_SASL_MECHANISM' },
   { name: 'a registry username without a password', env: { SCHEMA_REGISTRY_USERNAME: 'u' }, variable: 'SCHEMA_REGISTRY_PASSWORD' },
   { name: 'REDIS_TLS=false with a rediss:// URL', env: { REDIS_TLS: 'false', REDIS_URL: 'rediss://r:6380' }, variable: 'REDIS_TLS' },
+  { name: 'a key prefix with a hash tag on a Redis Cluster', env: { REDIS_CLUSTER: 'true', REDIS_KEY_PREFIX: '{cw}:' }, variable: 'REDIS_KEY_PREFIX' },
   { name: 'an unreadable CA file', env: { KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem' }, variable: 'KAFKA_SSL_CA_FILE' },
   { name: 'a clear delay the published-entries ledger would outlast', env: { OUTBOX_CLEAR_DELAY_MS: '600001' }, variable: 'OUTBOX_CLEAR_DELAY_MS' },
 ];
@@ -129,6 +131,11 @@ describe('security settings', () => {
 
   it('turns Redis TLS on for a rediss:// URL', () => {
     expect(loadConfig({ REDIS_URL: 'rediss://:pw@redis.example:6380' }).redisTls).toBe(true);
+  });
+
+  it('takes REDIS_URL as one node of a Redis Cluster with REDIS_CLUSTER=true, and a prefix with braces only on one Redis', () => {
+    expect(loadConfig({ REDIS_CLUSTER: 'true', REDIS_URL: 'redis://127.0.0.1:17001' })).toMatchObject({ redisCluster: true, redisUrl: 'redis://127.0.0.1:17001' });
+    expect(loadConfig({ REDIS_KEY_PREFIX: '{cw}:' }).redisKeyPrefix).toBe('{cw}:');
   });
 
   it('takes registry basic auth in pairs', () => {
