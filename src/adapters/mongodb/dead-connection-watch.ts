@@ -7,16 +7,17 @@
 //
 // A monitor that runs replaces that error at each heartbeat (every 10 s, or 0.5 s while an
 // operation waits): by the next refusal while the server is down, by a known server once it is
-// back. So the same close named by several failures over more than two heartbeats means the
-// client will not recover by itself. The watch then reconnects the client (close, then connect:
+// back. So the same close named by several failures over longer than a heartbeat means the
+// client will not recover by itself (a server that drops packets can hold a check up to the
+// 30 s connect timeout: then the reconnect is early, and costs only a reconnect). The watch then reconnects the client (close, then connect:
 // a new topology, monitor and pool). A network error naming the same closed connection again is
 // treated alike: a close fails the one operation its connection ran, never later ones.
 import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 
 /** Failures naming the same close before a reconnect is considered. */
 export const SAME_CLOSE_REPEATS = 3;
-/** ... and for at least this long: two of the driver's 10 s heartbeats would have replaced it. */
-export const STUCK_AFTER_MS = 25_000;
+/** ... and for at least this long: one of the driver's 10 s heartbeats, plus a 5 s server selection, would have replaced it. */
+export const STUCK_AFTER_MS = 15_000;
 /** At most one reconnect this often: a reconnect's own failures must not start another. */
 export const RECONNECT_SPACING_MS = 10_000;
 /** Kept messages: closes are counted until a reconnect; a long outage cannot grow the map past this. */

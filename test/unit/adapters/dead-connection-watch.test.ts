@@ -19,7 +19,7 @@ function watched() {
 }
 
 describe('deadConnectionWatch', () => {
-  it('reconnects when server selection keeps failing with the same close for longer than two heartbeats', () => {
+  it('reconnects when server selection keeps failing with the same close for longer than a heartbeat', () => {
     const { watch, reconnects, advance } = watched();
     for (let i = 0; i < SAME_CLOSE_REPEATS; i++) watch.observe(selectionFailed(CLOSE_3));
     expect(reconnects).toEqual([]); // at once: an operation's failure while the monitor still runs
