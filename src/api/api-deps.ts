@@ -21,6 +21,8 @@ export interface ApiDeps {
   readonly logger: Logger;
   /** Request durations, rate-limit refusals; none when left out. */
   readonly metrics?: ApiMetrics;
+  /** HTTPS on the listener (mutual TLS with a client CA); null or left out: plain HTTP. */
+  readonly tls?: ApiConfig['tls'];
 }
 
 /** The part of a request a guard looks at (any route's request, whatever its schema's types). */

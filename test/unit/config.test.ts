@@ -77,12 +77,16 @@ const badValues: { name: string; env: Record<string, string>; variable: string }
   { name: 'REDIS_TLS=false with a rediss:// URL', env: { REDIS_TLS: 'false', REDIS_URL: 'rediss://r:6380' }, variable: 'REDIS_TLS' },
   { name: 'a key prefix with a hash tag on a Redis Cluster', env: { REDIS_CLUSTER: 'true', REDIS_KEY_PREFIX: '{cw}:' }, variable: 'REDIS_KEY_PREFIX' },
   { name: 'an unreadable CA file', env: { KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem' }, variable: 'KAFKA_SSL_CA_FILE' },
+  { name: 'an ops certificate without its key', env: { OPS_TLS_CERT_FILE: '/dev/null' }, variable: 'OPS_TLS_KEY_FILE' },
+  { name: 'a read API key without its certificate', env: { API_TLS_KEY_FILE: '/dev/null' }, variable: 'API_TLS_CERT_FILE' },
+  { name: 'an ops client CA without a certificate', env: { OPS_TLS_CLIENT_CA_FILE: '/dev/null' }, variable: 'OPS_TLS_CLIENT_CA_FILE' },
+  { name: 'an unreadable ops certificate', env: { OPS_TLS_CERT_FILE: '/nonexistent/ops.pem', OPS_TLS_KEY_FILE: '/nonexistent/ops.key' }, variable: 'OPS_TLS_CERT_FILE,OPS_TLS_KEY_FILE' },
   { name: 'a clear delay the published-entries ledger would outlast', env: { OUTBOX_CLEAR_DELAY_MS: '600001' }, variable: 'OUTBOX_CLEAR_DELAY_MS' },
 ];
 
 describe('configuration errors', () => {
   it.each(badValues)('refuses $name, naming $variable', ({ env, variable }) => {
-    expect(issuesOf(env).map((i) => i.variable)).toEqual([variable]);
+    expect(issuesOf(env).map((i) => i.variable)).toEqual(variable.split(','));
   });
 
   it('reports every bad variable at once, each by name', () => {
@@ -127,6 +131,21 @@ describe('security settings', () => {
     const config = loadConfig({ KAFKA_SSL_CA_FILE: '/ca/kafka.pem', REDIS_TLS_CA_FILE: '/ca/redis.pem' }, (p) => `PEM of ${p}`);
     expect(config.kafkaSecurity.ssl).toEqual({ ca: 'PEM of /ca/kafka.pem' });
     expect(config.redisTls).toEqual({ ca: 'PEM of /ca/redis.pem' });
+  });
+
+  it('serves the ops and read API listeners in plain HTTP unless given a certificate and key', () => {
+    const config = loadConfig({ READ_API_ENABLED: 'true', API_JWT_SECRET: 'x'.repeat(32), API_PAGE_TOKEN_SECRET: 'x'.repeat(32) });
+    expect(config.ops.tls).toBeNull();
+    expect(config.readApi?.tls).toBeNull();
+  });
+
+  it('reads the listeners\' certificate, key and client CA files', () => {
+    const config = loadConfig({
+      OPS_TLS_CERT_FILE: '/tls/ops.pem', OPS_TLS_KEY_FILE: '/tls/ops.key', OPS_TLS_CLIENT_CA_FILE: '/tls/ca.pem',
+      READ_API_ENABLED: 'true', API_JWT_SECRET: 'x'.repeat(32), API_PAGE_TOKEN_SECRET: 'x'.repeat(32), API_TLS_CERT_FILE: '/tls/api.pem', API_TLS_KEY_FILE: '/tls/api.key',
+    }, (p) => `PEM of ${p}`);
+    expect(config.ops.tls).toEqual({ cert: 'PEM of /tls/ops.pem', key: 'PEM of /tls/ops.key', clientCa: 'PEM of /tls/ca.pem' });
+    expect(config.readApi?.tls).toEqual({ cert: 'PEM of /tls/api.pem', key: 'PEM of /tls/api.key', clientCa: null });
   });
 
   it('turns Redis TLS on for a rediss:// URL', () => {
