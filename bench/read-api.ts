@@ -7,10 +7,15 @@
 // database, topics and Redis prefix, then for BENCH_SECONDS (default 10) each:
 //   1. GET /v1/services/{s}/users/{u}/consents           (a random user, default limit 20)
 //   2. GET /v1/services/{s}/users/{u}/access?consentType= (a random user and type)
-// at BENCH_RATE requests/s (default 500), while BENCH_COMMAND_RATE (default 50) CreateConsent
-// commands a second go to the worker through Kafka. Open loop: requests are sent on schedule
-// whether or not earlier ones have answered, and a latency runs from the scheduled send to the
-// last byte of the answer, so a stall counts against every request it delays.
+// at BENCH_RATE requests/s (default 500), then
+//   3. GET /v1/services/{s}/users/{u}/consents/{c}/revisions?limit=50 (a random consent of
+//      BENCH_REVISION_CONSENTS, default 200, each with BENCH_REVISIONS revisions, default 50,
+//      stored as the worker stores them: bench/ledger-seed.ts)
+// at BENCH_REVISIONS_RATE requests/s (default 100: issue 17's target), while BENCH_COMMAND_RATE
+// (default 50) CreateConsent commands a second go to the worker through Kafka. BENCH_ROUTES
+// (list,access,revisions; default all) picks the phases. The requests are sent by a process of
+// its own (bench/read-load.ts: open loop, latency from the scheduled send), so the load
+// generator's CPU is measured apart from this process's, which produces the commands.
 // Prints p50/p99/max and writes bench/results/read-api-<date>.json.
 //
 // Servers: as bench:expiry (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, MONGODB_URI, REDIS_URL, else the
@@ -18,10 +23,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import { fork, type ChildProcess as ForkedProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { SignJWT } from 'jose';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
@@ -33,6 +37,8 @@ import { benchServers } from '../test/support/servers.ts';
 import { cpuMs, serverPids } from './throughput/process-cpu.ts';
 import { consentDocument, userConsentState } from '../test/support/stored-consents.ts';
 import { envNumber } from './env-number.ts';
+import { seedLedger } from './ledger-seed.ts';
+import type { FromLoad, LoadFigures, LoadRun, ToLoad } from './read-load.ts';
 
 process.removeAllListeners('warning'); // kafkajs's TimeoutNegativeWarning on Node 24 (harmless)
 
@@ -42,6 +48,10 @@ const PER_USER = Math.max(1, Math.floor(envNumber('BENCH_PER_USER', 10)));
 const RATE = envNumber('BENCH_RATE', 500); // requests per second
 const SECONDS = envNumber('BENCH_SECONDS', 10); // per route
 const COMMAND_RATE = envNumber('BENCH_COMMAND_RATE', 50); // CreateConsent commands per second during the reads
+const REVISION_CONSENTS = Math.floor(envNumber('BENCH_REVISION_CONSENTS', 200, 1));
+const REVISIONS = Math.floor(envNumber('BENCH_REVISIONS', 50, 1)); // revisions of each, all listed in one page
+const REVISIONS_RATE = envNumber('BENCH_REVISIONS_RATE', 100);
+const ROUTES = (env['BENCH_ROUTES']?.trim() || 'list,access,revisions').split(',').map((r) => r.trim());
 const PROFILE = env['BENCH_PROFILE'] === '1'; // the API and the worker run with --cpu-prof, profiles in bench/results/profiles
 const PROFILING = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(import.meta.dirname, 'results/profiles')}`] : [];
 const SERVICES = 5;
@@ -52,14 +62,6 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const started = Date.now();
 const log = (message: string): void => console.log(`${((Date.now() - started) / 1_000).toFixed(1).padStart(6)}s  ${message}`);
 
-
-/** Nearest-rank percentile of an ascending list. */
-function percentile(sorted: readonly number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
-}
-
-const round = (ms: number | null): number | null => (ms === null ? null : Math.round(ms * 10) / 10);
 
 /** Starts `node <script>` with `childEnv` and resolves with the first JSON log line whose msg is `ready`. */
 function startProcess(script: string, childEnv: Record<string, string>, ready: string, nodeOptions: string[] = []): Promise<{ child: ChildProcess; line: Record<string, unknown> }> {
@@ -83,84 +85,53 @@ function startProcess(script: string, childEnv: Record<string, string>, ready: s
   });
 }
 
-interface RouteFigures {
-  route: string; requests: number; errors: number; achievedRate: number; p50: number | null; p99: number | null; max: number | null;
+interface RouteFigures extends LoadFigures {
   /** CPU time each process spent per request during the phase (ms): what a loaded machine cannot hide. */
   cpuMsPerRequest: Record<string, number>;
-  /** Failed requests by HTTP status or network error. */
-  failures: Record<string, number>;
 }
-
-/** The processes whose CPU is counted: the API, the worker, this load generator and the native stack's servers. */
-const watched: Record<string, number | undefined> = { loadGenerator: process.pid, ...serverPids() };
 
 /**
- * Keep-alive connections, at most 64: what a service calling the API would hold. (fetch opened a
- * connection per backlogged request and cost the load generator 1.3 ms of CPU per request, on
- * the same two cores as the API.)
+ * The processes whose CPU is counted: the load generator (its own process), this process (the
+ * command producer), the API, the worker and the native stack's servers.
  */
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const watched: Record<string, number | undefined> = { commandProducer: process.pid, ...serverPids() };
 
-/** GET `url`; resolves with the status once the whole body has arrived. */
-function get(url: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const request = http.get(url, { agent, headers }, (response) => {
-      response.on('data', () => undefined);
-      response.once('end', () => resolve(response.statusCode ?? 0));
-      response.once('error', reject);
-    });
-    request.once('error', reject);
+/** Forks the load generator and resolves once it is ready. */
+async function startLoad(): Promise<ForkedProcess> {
+  const child = fork(path.join(import.meta.dirname, 'read-load.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', (message: FromLoad) => { if (message.op === 'ready') resolve(); });
+    child.once('exit', (code) => reject(new Error(`the load generator exited with ${code} before it was ready`)));
   });
+  watched['loadGenerator'] = child.pid;
+  return child;
 }
 
-/** Sends `rate` requests a second for `seconds`, open loop; latency from the scheduled send. */
-async function openLoop(route: string, url: () => string, headers: () => Record<string, string>): Promise<RouteFigures> {
-  const total = Math.round(RATE * SECONDS);
-  const interval = 1_000 / RATE;
-  const latencies: number[] = [];
-  let errors = 0;
-  const failures: Record<string, number> = {};
+/** One route's phase in the load generator, with every watched process's CPU per request. */
+async function openLoop(load: ForkedProcess, run: LoadRun): Promise<RouteFigures> {
   const cpuBefore = Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, pid === undefined ? null : cpuMs(pid)]));
-  const inFlight: Promise<void>[] = [];
-  const begin = performance.now();
-  for (let i = 0; i < total; i += 1) {
-    const due = begin + i * interval;
-    const wait = due - performance.now();
-    if (wait >= 1) await sleep(wait);
-    inFlight.push((async () => {
-      try {
-        const status = await get(url(), headers());
-        if (status !== 200) {
-          errors += 1;
-          failures[String(status)] = (failures[String(status)] ?? 0) + 1;
-        }
-      } catch (error) {
-        errors += 1;
-        const reason = (error as Error).message;
-        failures[reason] = (failures[reason] ?? 0) + 1;
-      }
-      latencies.push(performance.now() - due);
-    })());
-  }
-  await Promise.all(inFlight);
-  const seconds = (performance.now() - begin) / 1_000;
+  const done = new Promise<LoadFigures>((resolve) => {
+    const listener = (message: FromLoad): void => {
+      if (message.op !== 'done') return;
+      load.off('message', listener);
+      resolve(message.figures);
+    };
+    load.on('message', listener);
+  });
+  load.send({ op: 'run', ...run } satisfies ToLoad);
+  const figures = await done;
   const cpuMsPerRequest = Object.fromEntries(Object.entries(watched).flatMap(([name, pid]) => {
     const [before, after] = [cpuBefore[name], pid === undefined ? null : cpuMs(pid)];
-    return before === null || before === undefined || after === null || pid === undefined ? [] : [[name, Math.round(((after - before) / total) * 100) / 100]];
+    return before === null || before === undefined || after === null || pid === undefined ? [] : [[name, Math.round(((after - before) / figures.requests) * 100) / 100]];
   }));
-  latencies.sort((a, b) => a - b);
-  return {
-    route, requests: total, errors, achievedRate: Math.round(total / seconds),
-    p50: round(percentile(latencies, 0.5)), p99: round(percentile(latencies, 0.99)), max: round(latencies.at(-1) ?? null),
-    cpuMsPerRequest,
-    failures,
-  };
+  return { ...figures, cpuMsPerRequest };
 }
 
 async function main(): Promise<void> {
   const s = benchServers(env);
   const suffix = randomUUID().slice(0, 8);
-  const base: Record<string, string> = { ...isolatedEnv(s, 'cwbench', suffix), TOPIC_PARTITIONS: '3', LOG_LEVEL: 'info' };
+  // OPS_PORT 0: the worker and the API each serve their ops listener on a free port (both default to 9464).
+  const base: Record<string, string> = { ...isolatedEnv(s, 'cwbench', suffix), TOPIC_PARTITIONS: '3', LOG_LEVEL: 'info', OPS_PORT: '0' };
   const users = Math.max(1, Math.ceil(N / PER_USER));
   const serviceOf = (u: number): string => `svc-bench-${u % SERVICES}`;
   const userOf = (u: number): string => `user-bench-${u}`;
@@ -182,6 +153,16 @@ async function main(): Promise<void> {
     await consents.insertMany(docs as (Record<string, unknown> & { _id: string })[]);
   }
   log('seeded');
+  // Consents with a long history for the revisions route, each one of a seeded user's.
+  const revisionUser = (i: number): number => (i * 7) % users;
+  const revisionConsent = (i: number): string => `c-rev-${String(i).padStart(5, '0')}`;
+  if (ROUTES.includes('revisions')) {
+    const stored = await seedLedger(mongo.db((base['MONGODB_DATABASE'] as string)), {
+      consents: REVISION_CONSENTS, revisionsEach: REVISIONS, consentIdOf: revisionConsent,
+      serviceOf: (i) => serviceOf(revisionUser(i)), userOf: (i) => userOf(revisionUser(i)),
+    });
+    log(`seeded ${REVISION_CONSENTS} consents with ${REVISIONS} revisions each (${stored} revisions)`);
+  }
 
   // 2. The worker and the API, each its own process (the API creates its indexes at start).
   const worker = await startProcess('src/main.ts', base, 'worker started', PROFILING);
@@ -219,25 +200,47 @@ async function main(): Promise<void> {
   })();
 
   const pick = (): number => Math.floor(Math.random() * users);
-  let current = 0;
-  const headers = (): Record<string, string> => ({ authorization: `Bearer ${tokens[current % SERVICES] as string}` });
-  const check = await fetch(`${apiUrl}/v1/services/${serviceOf(0)}/users/${userOf(0)}/consents`, { headers: { authorization: `Bearer ${tokens[0] as string}` } });
+  const tokenOf = (u: number): string => tokens[u % SERVICES] as string;
+  const check = await fetch(`${apiUrl}/v1/services/${serviceOf(0)}/users/${userOf(0)}/consents`, { headers: { authorization: `Bearer ${tokenOf(0)}` } });
   const first = (await check.json()) as { data?: unknown[] };
   if (check.status !== 200 || (first.data?.length ?? 0) === 0) throw new Error(`the first list answered ${check.status} with no consents`);
 
+  const load = await startLoad();
+  const requests = (count: number, request: (u: number) => { url: string; token: string }): LoadRun['requests'] =>
+    Array.from({ length: count }, () => request(pick()));
   const figures: RouteFigures[] = [];
-  log(`user list: ${RATE} req/s for ${SECONDS} s, ${COMMAND_RATE} commands/s to the worker`);
-  figures.push(await openLoop('GET /v1/services/{serviceId}/users/{userId}/consents', () => {
-    const u = pick();
-    current = u;
-    return `${apiUrl}/v1/services/${serviceOf(u)}/users/${userOf(u)}/consents`;
-  }, headers));
-  log(`access check: ${RATE} req/s for ${SECONDS} s`);
-  figures.push(await openLoop('GET /v1/services/{serviceId}/users/{userId}/access', () => {
-    const u = pick();
-    current = u;
-    return `${apiUrl}/v1/services/${serviceOf(u)}/users/${userOf(u)}/access?consentType=${TYPES[u % TYPES.length] as string}`;
-  }, headers));
+  if (ROUTES.includes('list')) {
+    log(`user list: ${RATE} req/s for ${SECONDS} s, ${COMMAND_RATE} commands/s to the worker`);
+    figures.push(await openLoop(load, {
+      route: 'GET /v1/services/{serviceId}/users/{userId}/consents', rate: RATE,
+      requests: requests(Math.round(RATE * SECONDS), (u) => ({ url: `${apiUrl}/v1/services/${serviceOf(u)}/users/${userOf(u)}/consents`, token: tokenOf(u) })),
+    }));
+  }
+  if (ROUTES.includes('access')) {
+    log(`access check: ${RATE} req/s for ${SECONDS} s`);
+    figures.push(await openLoop(load, {
+      route: 'GET /v1/services/{serviceId}/users/{userId}/access', rate: RATE,
+      requests: requests(Math.round(RATE * SECONDS), (u) => ({
+        url: `${apiUrl}/v1/services/${serviceOf(u)}/users/${userOf(u)}/access?consentType=${TYPES[u % TYPES.length] as string}`, token: tokenOf(u),
+      })),
+    }));
+  }
+  if (ROUTES.includes('revisions')) {
+    log(`revisions (${REVISIONS} a consent, one page): ${REVISIONS_RATE} req/s for ${SECONDS} s`);
+    const revisionsCheck = await fetch(`${apiUrl}/v1/services/${serviceOf(revisionUser(0))}/users/${userOf(revisionUser(0))}/consents/${revisionConsent(0)}/revisions?limit=${REVISIONS}`,
+      { headers: { authorization: `Bearer ${tokenOf(revisionUser(0))}` } });
+    const listed = ((await revisionsCheck.json()) as { data?: unknown[] }).data?.length ?? 0;
+    if (revisionsCheck.status !== 200 || listed !== REVISIONS) throw new Error(`the first revisions list answered ${revisionsCheck.status} with ${listed} revisions, not ${REVISIONS}`);
+    figures.push(await openLoop(load, {
+      route: 'GET /v1/services/{serviceId}/users/{userId}/consents/{consentId}/revisions', rate: REVISIONS_RATE,
+      requests: Array.from({ length: Math.round(REVISIONS_RATE * SECONDS) }, () => {
+        const i = Math.floor(Math.random() * REVISION_CONSENTS);
+        const u = revisionUser(i);
+        return { url: `${apiUrl}/v1/services/${serviceOf(u)}/users/${userOf(u)}/consents/${revisionConsent(i)}/revisions?limit=${REVISIONS}`, token: tokenOf(u) };
+      }),
+    }));
+  }
+  load.send({ op: 'stop' } satisfies ToLoad);
   sending = false;
   await commandLoad;
 
@@ -248,6 +251,7 @@ async function main(): Promise<void> {
     benchmark: 'read-api',
     date: new Date().toISOString(),
     consents: N, perUser: PER_USER, users, rate: RATE, secondsPerRoute: SECONDS,
+    revisionConsents: REVISION_CONSENTS, revisionsEach: REVISIONS, revisionsRate: REVISIONS_RATE, routes: ROUTES,
     commandsSent: sent, commandsApplied: answered, mongodbUri: s.mongodbUri,
     figures,
     machine: {

@@ -15,7 +15,8 @@ export interface ReadStore {
   userConsentsOfType(serviceId: string, userId: string, consentType: string): Promise<Consent[]>;
   consent(consentId: string): Promise<Consent | null>;
   /** A consent's revisions (the ledger) in revision order, after `afterRevision` (exclusive), at most `limit`. */
-  consentRevisions(consentId: string, afterRevision: number, limit: number): Promise<ConsentRevision[]>;
+  /** `upTo`: the consent's version, its last revision's number (a history is read by revision number). */
+  consentRevisions(consentId: string, afterRevision: number, limit: number, upTo: number): Promise<ConsentRevision[]>;
   consentRevision(consentId: string, revision: number): Promise<ConsentRevision | null>;
   /**
    * Every consent about the user, across services (USER consents of userId, ORG consents of

@@ -7,6 +7,7 @@ import { orgToken, serviceToken, startReadApiOverWorker, tokenFor, userToken, ty
 import { inMs, type Harness } from '../support/worker-harness.ts';
 import { uid } from '../support/ids.ts';
 import { chainHash } from '../../src/domain/ledger/hash-chain.ts';
+import { consentDocument, userConsentState } from '../support/stored-consents.ts';
 
 let h: Harness;
 let api: ReadApiUnderTest;
@@ -61,6 +62,25 @@ describe('the revisions routes', () => {
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ data: { revisionId: `${consentId}:10`, revision: 10, hash: seen[9]?.hash, changedFields: ['consentData'] } });
     expect((await api.get(`${base}/13`, token)).status).toBe(404);
+  });
+
+  it('pages the history of a consent stored before the ledger, whose chain starts at its first change since', async () => {
+    const [serviceId, userId, consentId] = [uid('svc'), uid('usr'), uid('c')];
+    // At version 8 with no revisions (and no lastRevisionHash): its chain starts at revision 9.
+    await h.mongo.db(h.config.mongodbDatabase).collection('consents').insertOne(
+      consentDocument(userConsentState(consentId, new Date(Date.now() + 86_400_000), { serviceId, userId, version: 8, consentData: { n: '8' } })) as never);
+    for (const version of [9, 10, 11]) {
+      expect((await h.result(await h.consent('UpdateConsent', { consentId, serviceId, userId, consentVersion: version, consentData: { n: String(version) } })))['statusCode']).toBe('200');
+    }
+    const token = await userToken(userId);
+    const base = `/v1/services/${serviceId}/users/${userId}/consents/${consentId}/revisions`;
+    const first = await api.get(`${base}?limit=2`, token);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    const page = first.body as unknown as Page;
+    expect(page.data.map((r) => r.revision)).toEqual([9, 10]);
+    const second = (await api.get(`${base}?limit=2&pageToken=${encodeURIComponent(page.nextPageToken ?? '')}`, token)).body as unknown as Page;
+    expect(second.data.map((r) => r.revision)).toEqual([11]);
+    expect(second.nextPageToken).toBeNull();
   });
 
   it('answers 404 for another user\'s or service\'s consent, and 403 to a caller who may not read the user', async () => {

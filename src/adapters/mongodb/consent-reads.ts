@@ -7,7 +7,7 @@
 import { MongoClient, type Db, type Document } from 'mongodb';
 import { CONSENT_REVISIONS, CONSENTS, PERMISSION_COLLECTIONS } from '../../catalogue/collections.ts';
 import type { Consent } from '../../domain/consent/consent.ts';
-import { revisionIdOf } from '../../domain/consent/revision.ts';
+import { revisionIdOf, type ConsentRevision } from '../../domain/consent/revision.ts';
 import { accessKeyPrefix, orgKeyPrefix, prefixRange, subjectKeyPrefix, userKeyPrefix } from '../../domain/consent/read-keys.ts';
 import type { HeldConsent } from '../../domain/ledger/receipt.ts';
 import type { Entity } from '../../domain/permission/entity.ts';
@@ -32,6 +32,9 @@ export interface MongoReadStore extends ReadStore {
 
 const STATE_ONLY = { projection: { state: 1 } } as const;
 
+/** Revision numbers a query reads past the first page's, looking for a chain that starts late. */
+const REVISION_WINDOW = 1_000;
+
 function consentOf(doc: StateDocument | null): Consent | null {
   if (doc === null) return null;
   const c = doc.state as Partial<Consent> | null;
@@ -54,9 +57,12 @@ export function mongoReadStore(db: Db, close: () => Promise<void> = async () => 
   const state = <T>(doc: StateDocument | null): T | null => (doc === null ? null : (doc.state as T));
   const revisions = db.collection<Document & { _id: string }>(CONSENT_REVISIONS);
   const revisionOf = revisionOfDocument;
-  /** A consent's whole history: a range on _id ("<consentId>:<n>"; identifiers hold no ':', and ';' follows ':'), the shape FerretDB answers from an index. */
-  const historyOf = (consentId: string): Promise<Document[]> =>
-    io(() => revisions.find({ _id: { $gt: `${consentId}:`, $lt: `${consentId};` } }).toArray());
+  /** The stored revisions of these numbers, in revision order: an `_id $in`, answered from the _id index. */
+  const revisionsNumbered = async (consentId: string, from: number, to: number): Promise<ConsentRevision[]> => {
+    const ids = Array.from({ length: to - from + 1 }, (_, i) => revisionIdOf(consentId, from + i));
+    const docs = await io(() => revisions.find({ _id: { $in: ids } }).toArray());
+    return docs.map(revisionOf).sort((a, b) => a.revision - b.revision);
+  };
 
   /** Each consent with its chain as of the one read of its document (consent-chains.ts). */
   const heldOf = async (docs: readonly StateDocument[]): Promise<HeldConsent[]> => {
@@ -84,10 +90,16 @@ export function mongoReadStore(db: Db, close: () => Promise<void> = async () => 
     async consent(consentId) {
       return consentOf(await io(() => consents.findOne({ _id: consentId }, STATE_ONLY)));
     },
-    async consentRevisions(consentId, afterRevision, limit) {
-      // _ids sort as text (10 before 2): a page reads the consent's whole history and orders it by number here.
-      const docs = await historyOf(consentId);
-      return docs.map(revisionOf).filter((r) => r.revision > afterRevision).sort((a, b) => a.revision - b.revision).slice(0, limit);
+    async consentRevisions(consentId, afterRevision, limit, upTo) {
+      // By number, not by a range on _id: FerretDB answers an _id range by reading and decoding the
+      // whole ledger (3 s at 40,000 revisions), an _id $in from its index. The first window is the
+      // page; a consent stored before the ledger has no revisions below its first change's number,
+      // so windows of a thousand numbers are read on until the page fills or the version is passed.
+      const found: ConsentRevision[] = [];
+      for (let from = afterRevision + 1, window = limit; from <= upTo && found.length < limit; from += window, window = REVISION_WINDOW) {
+        found.push(...await revisionsNumbered(consentId, from, Math.min(upTo, from + window - 1)));
+      }
+      return found.slice(0, limit);
     },
     async consentRevision(consentId, revision) {
       const doc = await io(() => revisions.findOne({ _id: revisionIdOf(consentId, revision) }));

@@ -44,12 +44,12 @@ interface TokenBinding { readonly owner: string; readonly principal: string }
  * One page of a consent's revisions, after the revision the token names. The token is read before
  * `owned` (which 404s a consent the caller may not see), so a bad token is a 400 whoever's it is.
  */
-async function revisionPage(deps: ApiDeps, consentId: string, bound: TokenBinding, query: { limit?: number; pageToken?: string }, owned: () => Promise<void>): Promise<{ data: ConsentRevision[]; nextPageToken: string | null }> {
+async function revisionPage(deps: ApiDeps, consentId: string, bound: TokenBinding, query: { limit?: number; pageToken?: string }, owned: () => Promise<Consent>): Promise<{ data: ConsentRevision[]; nextPageToken: string | null }> {
   const limit = query.limit ?? deps.limits.pageLimitDefault;
   const after = query.pageToken === undefined ? 0 : Number(deps.tokens.read(query.pageToken, bound.owner, bound.principal, listOf(consentId)));
-  await owned();
+  const consent = await owned();
   // One more than asked says whether another page exists without a second query.
-  const found = await deps.store.consentRevisions(consentId, after, limit + 1);
+  const found = await deps.store.consentRevisions(consentId, after, limit + 1, consent.version);
   const page = found.slice(0, limit);
   const last = page.at(-1);
   return { data: page, nextPageToken: found.length > limit && last ? deps.tokens.issue(bound.owner, bound.principal, String(last.revision), listOf(consentId)) : null };
@@ -69,8 +69,10 @@ export const revisionRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: RouteOp
     await guard(request, (caller) => mayReadUser(caller, request.params.serviceId, request.params.userId), (caller) => `caller:${caller.subject}`);
   };
   /** 404 unless the consent is this user's with this service, as for the consent itself. */
-  const owned = async ({ serviceId, userId, consentId }: ConsentParams): Promise<void> => {
-    if (ownedBy(await deps.store.consent(consentId), serviceId, userId) === null) throw notFound(consentId, 'user and service');
+  const owned = async ({ serviceId, userId, consentId }: ConsentParams): Promise<Consent> => {
+    const found = ownedBy(await deps.store.consent(consentId), serviceId, userId);
+    if (found === null) throw notFound(consentId, 'user and service');
+    return found;
   };
   const base = '/services/:serviceId/users/:userId/consents/:consentId/revisions';
 
@@ -104,8 +106,10 @@ export const orgRevisionRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: Rout
   const orgGuard = async (request: GuardedRequest & { params: OrgConsentParams }): Promise<void> => {
     await guard(request, (caller) => mayReadOrg(caller, request.params.orgId), () => `org:${request.params.orgId}`);
   };
-  const owned = async ({ orgId, consentId }: OrgConsentParams): Promise<void> => {
-    if (ofOrg(await deps.store.consent(consentId), orgId) === null) throw notFound(consentId, 'organisation');
+  const owned = async ({ orgId, consentId }: OrgConsentParams): Promise<Consent> => {
+    const found = ofOrg(await deps.store.consent(consentId), orgId);
+    if (found === null) throw notFound(consentId, 'organisation');
+    return found;
   };
   const base = '/orgs/:orgId/consents/:consentId/revisions';
 

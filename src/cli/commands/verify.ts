@@ -2,7 +2,8 @@
 // chains from what is stored and compare each chain's end with its consent document (version and
 // lastRevisionHash), so an edited, deleted (the last one too) or reordered revision is caught; each
 // broken chain is named with its first broken link. Exit 1 when any chain is broken.
-// --all streams the consents in pages of ascending id, each page's revisions in one query.
+// --all streams the consents through one cursor in ascending id, each page's revisions read by
+// their ids, the next page's read overlapping this page's hashing.
 import { connectMongo } from '../../adapters/mongodb/mongo-store.ts';
 import { ledgerReads, type ConsentLedgerHead, type LedgerReads } from '../../adapters/mongodb/revision-reads.ts';
 import type { Config } from '../../config/config.ts';
@@ -65,9 +66,32 @@ export async function verifyConsent(config: Config, consentId: string, out: Outp
   }
 }
 
-async function verifyPage(reads: LedgerReads, heads: readonly ConsentLedgerHead[]): Promise<ChainVerdict[]> {
-  const revisions = await reads.revisionsOfMany(heads.map((h) => h.consentId));
-  const verdicts = heads.map((head) => verifyChain(head.consentId, chainOf(revisions.get(head.consentId) ?? [], head), head.tail));
+/** A page of consents and the read of their revisions, started before the page before is checked. */
+interface Page {
+  readonly heads: readonly ConsentLedgerHead[];
+  readonly revisions: Promise<Map<string, StoredRevision[]>>;
+}
+
+async function* pagesOf(reads: LedgerReads): AsyncGenerator<Page> {
+  let heads: ConsentLedgerHead[] = [];
+  const page = (): Page => {
+    const revisions = reads.revisionsOfMany(heads);
+    revisions.catch(() => undefined); // awaited when checked; not an unhandled rejection if the run stops first
+    return { heads, revisions };
+  };
+  for await (const head of reads.allHeads()) {
+    heads.push(head);
+    if (heads.length === PAGE) {
+      yield page();
+      heads = [];
+    }
+  }
+  if (heads.length > 0) yield page();
+}
+
+async function verifyPage(reads: LedgerReads, page: Page): Promise<ChainVerdict[]> {
+  const revisions = await page.revisions;
+  const verdicts = page.heads.map((head) => verifyChain(head.consentId, chainOf(revisions.get(head.consentId) ?? [], head), head.tail));
   return Promise.all(verdicts.map((verdict) => confirmed(reads, verdict)));
 }
 
@@ -79,15 +103,8 @@ export async function verifyAll(config: Config, out: Output, stream: NodeJS.Writ
     let consents = 0;
     let revisions = 0;
     let broken = 0;
-    // The next page is read while this one is checked: hashing and the server's answer overlap.
-    let after: string | null = null;
-    let next: Promise<ConsentLedgerHead[]> = reads.heads(null, PAGE);
-    for (;;) {
-      const heads = await next;
-      if (heads.length === 0) break;
-      after = heads[heads.length - 1]!.consentId;
-      next = heads.length < PAGE ? Promise.resolve([]) : reads.heads(after, PAGE);
-      for (const verdict of await verifyPage(reads, heads)) {
+    const check = async (page: Page): Promise<void> => {
+      for (const verdict of await verifyPage(reads, page)) {
         revisions += verdict.revisions;
         if (verdict.firstBreak) {
           broken++;
@@ -95,8 +112,15 @@ export async function verifyAll(config: Config, out: Output, stream: NodeJS.Writ
         }
         progress.advance(verdict.revisions, 1);
       }
-      consents += heads.length;
+      consents += page.heads.length;
+    };
+    // Each page is checked once the next one's read has started: hashing and the server overlap.
+    let previous: Page | null = null;
+    for await (const page of pagesOf(reads)) {
+      if (previous) await check(previous);
+      previous = page;
     }
+    if (previous) await check(previous);
     progress.done();
     out.line(`${broken === 0 ? 'OK' : 'BROKEN'}: ${consents} consents, ${revisions} revisions verified, ${broken} broken chains`);
     return broken === 0 ? 0 : 1;
