@@ -9,7 +9,7 @@ import { mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConsentWorkerClient } from '../src/client/consent-worker-client.ts';
 import { isolatedEnv } from '../test/support/isolated-env.ts';
-import { servers } from './throughput/environment.ts';
+import { benchServers as servers } from '../test/support/servers.ts';
 import { sample, serverPids } from './throughput/process-cpu.ts';
 
 const count = Number(process.argv[2] ?? 400);

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { ConsentWorkerClient } from '../src/client/consent-worker-client.ts';
 import { ATTRIBUTE } from '../src/pipeline/command-tracing.ts';
 import { isolatedEnv } from '../test/support/isolated-env.ts';
-import { servers } from './throughput/environment.ts';
+import { benchServers as servers } from '../test/support/servers.ts';
 
 const rate = Number(process.argv[2] ?? 100);
 const seconds = Number(process.argv[3] ?? 10);

@@ -26,6 +26,12 @@ if [[ ${SECURE_STACK:-1} != 0 ]]; then
   step "secure servers"
   bash scripts/stack/secure/stack.sh up
 fi
+# A Redis Cluster of three primaries beside it (docs/redis-cluster.md):
+# test/integration/redis-cluster-*.test.ts run on it. REDIS_CLUSTER_STACK=0 skips those tests.
+if [[ ${REDIS_CLUSTER_STACK:-1} != 0 ]]; then
+  step "redis cluster"
+  bash scripts/stack/redis-cluster/stack.sh up
+fi
 
 step "lint"
 npm run --silent lint

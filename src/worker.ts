@@ -168,7 +168,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const clock = options.clock ?? (() => new Date());
   const observer = options.observer ?? NO_OBSERVER;
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDatabase, options.onStoreCommand);
-  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls, config.redisPassword);
+  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls, config.redisPassword, config.redisCluster);
   const redisRefusal = logConnectionState(redis.client, logger);
   const bus = createKafkaBus({
     brokers: config.kafkaBrokers, clientId: config.clientId, logger, maxMessageBytes: config.kafkaMaxMessageBytes,

@@ -3,8 +3,8 @@
 // the results and events the worker publishes, and reports per labelled set of commands when the
 // first and last result arrived, the status codes, record sizes and send-to-result latencies.
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { createRegistry } from '../../src/adapters/registry/avro-codec.ts';
 import { CommandProducer } from '../../test/support/command-producer.ts';
+import { kafkaClientSecurity, registryClient, type ClientSecurity } from './bench-stack.ts';
 import { commandsOf, interleave, type CommandSpec, type OutgoingCommand } from './commands.ts';
 import { latencyOf, type FromGenerator, type LabelStats, type ToGenerator } from './messages.ts';
 
@@ -14,6 +14,8 @@ export interface GeneratorSettings {
   readonly kafkaBrokers: readonly string[];
   readonly schemaRegistryUrl: string;
   readonly groupId: string;
+  /** The secure stack's CA and credentials (by file), or null. */
+  readonly security: ClientSecurity | null;
   readonly topics: { consentCommands: string; consentResults: string; consentEvents: string; permissionCommands: string; permissionResults: string; permissionEvents: string };
 }
 
@@ -63,8 +65,8 @@ function statsOf(name: string, label: Label, sending?: LabelStats['sending']): L
   };
 }
 
-const kafka = new Kafka({ clientId: `${settings.groupId}-generator`, brokers: [...settings.kafkaBrokers], logLevel: logLevel.NOTHING });
-const registry = createRegistry(settings.schemaRegistryUrl);
+const kafka = new Kafka({ clientId: `${settings.groupId}-generator`, brokers: [...settings.kafkaBrokers], logLevel: logLevel.NOTHING, ...kafkaClientSecurity(settings.security) });
+const registry = registryClient(settings.schemaRegistryUrl, settings.security);
 const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
 const commands = new CommandProducer(registry, producer);
 const consumer = kafka.consumer({ groupId: settings.groupId, sessionTimeout: 30_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 20 });

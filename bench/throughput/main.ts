@@ -24,7 +24,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { forkChild, startWorkerProcess, type IpcChild, type WorkerProcess } from './children.ts';
 import type { CommandSpec } from './commands.ts';
-import { benchEnvironment, createTopics, describe, registerSchemas, removeEnvironment, servers, type BenchEnvironment } from './environment.ts';
+import { benchStack } from './bench-stack.ts';
+import { benchEnvironment, createTopics, describe, registerSchemas, removeEnvironment, type BenchEnvironment } from './environment.ts';
 import type { GeneratorSettings } from './load-generator.ts';
 import type { FromBaseline, FromGenerator, LabelStats, ToGenerator } from './messages.ts';
 import { cpuBetween, peakRssMiB, sample, serverPids, SERVERS, type CpuSample, type ServerName } from './process-cpu.ts';
@@ -43,20 +44,21 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 const settings = loadSettings();
 const loadBefore = os.loadavg().map((l) => Math.round(l * 100) / 100);
-const s = servers();
+const stack = benchStack();
+const s = stack.servers;
 const suffix = randomUUID().slice(0, 8);
 const work = path.join(os.tmpdir(), `cwbench-${suffix}`); // worker logs and traces
 mkdirSync(work, { recursive: true });
-const main = benchEnvironment(s, suffix);
+const main = benchEnvironment(stack, suffix);
 const pipeTopic = `bench.raw-pipe.cwbench-${suffix}`;
 const workerConcurrency = main.config.keyConcurrency * main.config.partitionsConsumedConcurrently;
-say(`servers (${s.origin}): kafka ${s.kafkaBrokers}, mongodb ${s.mongodbUri}, redis ${s.redisUrl}; load average ${loadBefore.join(' ')}`);
+say(`servers (${stack.name} stack, ${s.origin}): kafka ${s.kafkaBrokers}, mongodb ${s.mongodbUri}, redis ${s.redisUrl}; load average ${loadBefore.join(' ')}`);
 say(`N=${settings.n}, rates ${settings.rates.join(',')}/s for ${settings.openSeconds} s, sustained ${settings.sustained.rate}/s for ${settings.sustained.seconds} s, stored ${settings.stored}${settings.short ? ' (BENCH_SHORT: a smoke run)' : ''}; worker logs and traces in ${work}`);
 
-await createTopics(main.config, [pipeTopic]);
+await createTopics(main, [pipeTopic]);
 registerSchemas(main.env);
-const pids = serverPids();
-const versions = await describe(s, pids);
+const pids = serverPids(stack.runDir);
+const versions = await describe(main, pids);
 say(`server pids ${JSON.stringify(pids)}${s.origin === 'native' ? '' : ' (servers not started by the native stack: their CPU is not measured)'}`);
 
 // ---- the load generator ----------------------------------------------------------------------
@@ -64,7 +66,7 @@ type Generator = IpcChild<ToGenerator, FromGenerator>;
 function startGenerator(env: BenchEnvironment): Generator {
   const generatorSettings: GeneratorSettings = {
     kafkaBrokers: env.config.kafkaBrokers, schemaRegistryUrl: env.config.schemaRegistryUrl,
-    groupId: `cwbench-generator-${env.suffix}`, topics: { ...env.config.topics },
+    groupId: `cwbench-generator-${env.suffix}`, security: env.stack.clients, topics: { ...env.config.topics },
   };
   const child = forkChild<ToGenerator, FromGenerator>('load-generator.ts', generatorSettings, path.join(work, `generator-${env.suffix}.log`));
   child.onOther((message) => {
@@ -237,11 +239,11 @@ try {
   workerRuns.push(create.run);
   if (settings.stored > 0) {
     // The stored-data variant's database, filled now while its templates are still at version 1.
-    const env = benchEnvironment(s, `${suffix}s`);
-    await createTopics(env.config);
+    const env = benchEnvironment(stack, `${suffix}s`);
+    await createTopics(env);
     registerSchemas(env.env);
     say(`seeding ${settings.stored} consents for the stored-data variant (copies of the ${N} the worker just stored)`);
-    const seeded = await seedConsents(s.mongodbUri, main.config.mongodbDatabase, env.config.mongodbDatabase, settings.stored,
+    const seeded = await seedConsents(main.config.mongodbUri, main.config.mongodbDatabase, env.config.mongodbDatabase, settings.stored,
       (inserted) => say(`  seeded ${inserted}/${settings.stored}`));
     say(`seeded ${settings.stored} consents in ${seeded.seconds.toFixed(1)} s (${Math.round(settings.stored / seeded.seconds)}/s)`);
     big = { env, copiesOfEach: Math.min(seeded.templates, settings.stored) };
@@ -318,7 +320,7 @@ try {
     const sent = labels.reduce((sum, l) => sum + l.sent, 0) + 50; // + the open-loop warm-up
     const events = all.reduce((sum, l) => sum + l.eventsPerCommand * l.sent, 0);
     const pipeSettings: RawPipeSettings = {
-      kafkaBrokers: main.config.kafkaBrokers, schemaRegistryUrl: main.config.schemaRegistryUrl, groupId: `cwbench-pipe-${suffix}`,
+      kafkaBrokers: main.config.kafkaBrokers, schemaRegistryUrl: main.config.schemaRegistryUrl, groupId: `cwbench-pipe-${suffix}`, security: stack.clients,
       sourceTopics: [main.config.topics.consentCommands, main.config.topics.permissionCommands], outputTopic: pipeTopic,
       expected: sent, partitionsConsumedConcurrently: main.config.partitionsConsumedConcurrently,
       resultBytes: Math.round(all.reduce((sum, l) => sum + l.resultBytes * l.answered, 0) / Math.max(1, answered)),
@@ -346,7 +348,7 @@ try {
     const storeRows = new Map<string, Row>();
     if (settings.trace) {
       const storeSettings: RawStoreSettings = {
-        mongodbUri: main.config.mongodbUri, database: `cwbench_${suffix}_replay`, concurrency: workerConcurrency,
+        mongodbUri: s.mongodbUri, mongodbPasswordFile: main.env['MONGODB_PASSWORD_FILE'] ?? null, database: `cwbench_${suffix}_replay`, concurrency: workerConcurrency,
         traces: workerRuns.map((run) => ({ file: run.traceFile as string, windows: run.windows })),
       };
       say(`raw store: replaying the worker's MongoDB commands, ${workerConcurrency} in flight (KEY_CONCURRENCY × PARTITIONS_CONSUMED_CONCURRENTLY)`);
@@ -407,14 +409,15 @@ try {
   await Promise.all([...live].map((worker) => worker.stop(10_000)));
   gen.send({ op: 'stop' });
   await gen.exited;
-  await removeEnvironment(main.config, [pipeTopic]);
-  if (big) await removeEnvironment(big.env.config);
+  await removeEnvironment(main, [pipeTopic]);
+  if (big) await removeEnvironment(big.env);
   for (const run of workerRuns) if (run.traceFile) rmSync(run.traceFile, { force: true });
 }
 
 // ---- report ------------------------------------------------------------------------------------
 const report = {
   benchmark: 'throughput',
+  stack: stack.name,
   date: new Date().toISOString(),
   ...versions,
   loadAverage: { before: loadBefore, after: os.loadavg().map((l) => Math.round(l * 100) / 100) },
@@ -435,7 +438,7 @@ const report = {
   runSeconds: Math.round((Date.now() - started) / 1_000),
 };
 console.log('');
-console.log(`throughput, ${report.date}, load average before ${loadBefore.join(' ')}, code ${String(versions['code'])}`);
+console.log(`throughput (${stack.name} stack), ${report.date}, load average before ${loadBefore.join(' ')}, code ${String(versions['code'])}`);
 console.log(formatTable(rows));
 console.log('own ms/cmd: CPU of the process under test (the worker; the raw pipe or replay process on raw rows) per command;');
 console.log('server columns: CPU of each server process per command (includes other work on the machine: background ms/s above)');

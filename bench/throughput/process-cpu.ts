@@ -33,12 +33,11 @@ export function peakRssMiB(pid: number): number | null {
   }
 }
 
-/** The pid of each native-stack server, from `run/<server>/pid` (scripts/stack/lib.sh pid_file). */
-export function serverPids(): Partial<Record<ServerName, number>> {
-  const home = process.env['CONSENT_STACK_HOME'] ?? path.join(process.env['XDG_CACHE_HOME'] ?? path.join(homedir(), '.cache'), 'consent-worker');
+/** The pid of each server of a stack, from `<runDir>/<server>/pid` (scripts/stack/lib.sh pid_file). */
+export function serverPids(runDir = path.join(process.env['CONSENT_STACK_HOME'] ?? path.join(process.env['XDG_CACHE_HOME'] ?? path.join(homedir(), '.cache'), 'consent-worker'), 'run')): Partial<Record<ServerName, number>> {
   const pids: Partial<Record<ServerName, number>> = {};
   for (const server of SERVERS) {
-    const file = path.join(home, 'run', server, 'pid');
+    const file = path.join(runDir, server, 'pid');
     if (!existsSync(file)) continue;
     const pid = Number(readFileSync(file, 'utf8').trim());
     if (Number.isInteger(pid) && cpuMs(pid) !== null) pids[server] = pid;

@@ -3,8 +3,8 @@
 // through the registry, produces records the size of the worker's result and events for it
 // (acknowledged, acks=all), and commits — no store, no lock, no domain. Its rate and CPU per
 // command are what the worker is compared with.
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type Message } from 'kafkajs';
+import { kafkaClientSecurity, registryClient, type ClientSecurity } from './bench-stack.ts';
 import type { FromBaseline } from './messages.ts';
 
 process.removeAllListeners('warning'); // kafkajs's TimeoutNegativeWarning on Node 24 (harmless)
@@ -13,6 +13,8 @@ export interface RawPipeSettings {
   readonly kafkaBrokers: readonly string[];
   readonly schemaRegistryUrl: string;
   readonly groupId: string;
+  /** The secure stack's CA and credentials (by file), or null. */
+  readonly security: ClientSecurity | null;
   readonly sourceTopics: readonly string[];
   readonly outputTopic: string;
   /** Records to pipe: the measurement ends when this many are done. */
@@ -28,8 +30,8 @@ export interface RawPipeSettings {
 const settings = JSON.parse(process.argv[2] ?? '{}') as RawPipeSettings;
 const tell = (message: FromBaseline): void => { process.send?.(message); };
 
-const kafka = new Kafka({ clientId: `${settings.groupId}-pipe`, brokers: [...settings.kafkaBrokers], logLevel: logLevel.NOTHING });
-const registry = new SchemaRegistry({ host: settings.schemaRegistryUrl });
+const kafka = new Kafka({ clientId: `${settings.groupId}-pipe`, brokers: [...settings.kafkaBrokers], logLevel: logLevel.NOTHING, ...kafkaClientSecurity(settings.security) });
+const registry = registryClient(settings.schemaRegistryUrl, settings.security);
 const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 }); // as the worker's: acks=all, idempotent
 const consumer = kafka.consumer({ groupId: settings.groupId, maxWaitTimeInMs: 20 });
 

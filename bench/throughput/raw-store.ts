@@ -18,7 +18,9 @@ export interface ReplayWindow {
 }
 
 export interface RawStoreSettings {
+  /** Without its password: that comes from `mongodbPasswordFile` (secrets never travel in argv). */
   readonly mongodbUri: string;
+  readonly mongodbPasswordFile: string | null;
   readonly database: string;
   readonly concurrency: number;
   /** Each worker run's trace file, in the order the runs happened, with its measured windows. */
@@ -71,7 +73,9 @@ function replayable(entry: TracedCommand): Document {
   return command;
 }
 
-const client = await new MongoClient(settings.mongodbUri, { serverSelectionTimeoutMS: 5_000 }).connect();
+const mongodbUri = settings.mongodbPasswordFile === null ? settings.mongodbUri
+  : settings.mongodbUri.replace('@', `:${encodeURIComponent(readFileSync(settings.mongodbPasswordFile, 'utf8').replace(/\r?\n$/, ''))}@`);
+const client = await new MongoClient(mongodbUri, { serverSelectionTimeoutMS: 5_000 }).connect();
 const db = client.db(settings.database);
 
 /** Cursor ids are 64-bit: read as numbers they would lose digits and no longer name the cursor. */

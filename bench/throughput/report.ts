@@ -67,10 +67,10 @@ export function formatTable(rows: readonly Row[]): string {
   return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(format)].join('\n');
 }
 
-export function writeJson(report: Record<string, unknown> & { date: string }): string {
+export function writeJson(report: Record<string, unknown> & { date: string; stack: string }): string {
   const dir = path.join(import.meta.dirname, '..', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `throughput-${report.date.replace(/[:.]/g, '-')}.json`);
+  const file = path.join(dir, `throughput-${report.stack === 'plain' ? '' : `${report.stack}-`}${report.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   return file;
 }

@@ -2,7 +2,7 @@
 // route runs before it reads. Kept apart from server.ts so that the routes, which server.ts
 // registers, never import server.ts back (no import cycle).
 import type { FastifyBaseLogger } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { ApiConfig } from '../config/api-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ReadStore } from '../pipeline/read-ports.ts';
@@ -13,7 +13,7 @@ import type { PageTokens } from './page-token.ts';
 export interface ApiDeps {
   readonly store: ReadStore;
   /** Counts the read budgets (@fastify/rate-limit's Redis store), shared by every replica. */
-  readonly redis: Redis;
+  readonly redis: Redis | Cluster;
   readonly verify: VerifyAuthorization;
   readonly tokens: PageTokens;
   readonly limits: Pick<ApiConfig, 'pageLimitDefault' | 'pageLimitMax' | 'rateLimit' | 'rateWindowMs'>;
@@ -21,6 +21,8 @@ export interface ApiDeps {
   readonly logger: Logger;
   /** Request durations, rate-limit refusals; none when left out. */
   readonly metrics?: ApiMetrics;
+  /** HTTPS on the listener (mutual TLS with a client CA); null or left out: plain HTTP. */
+  readonly tls?: ApiConfig['tls'];
 }
 
 /** The part of a request a guard looks at (any route's request, whatever its schema's types). */

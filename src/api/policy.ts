@@ -16,3 +16,12 @@ export function mayReadUser(caller: Caller, serviceId: string, userId: string): 
 export function mayReadPermissions(caller: Caller): boolean {
   return caller.roles.includes('service');
 }
+
+/**
+ * A user's receipt, across every service: the user themself only. No service sees another
+ * service's consents, and the token model has no auditor role; an operator runs
+ * `consent-worker receipt --user U` instead (docs/receipt.md).
+ */
+export function mayReadReceipt(caller: Caller, userId: string): boolean {
+  return caller.roles.includes('user') && caller.userId === userId;
+}

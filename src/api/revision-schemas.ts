@@ -4,7 +4,7 @@ const nullableString = { type: ['string', 'null'] } as const;
 // Closed, as in schemas.ts: the type provider then checks the handlers' returns against these fields.
 const closed = { additionalProperties: false } as const;
 
-const consentSnapshot = {
+export const consentSnapshot = {
   type: 'object', ...closed,
   description: 'the consent state after the change, as stored then (no read-time expiry applied)',
   properties: {

@@ -96,8 +96,15 @@ export function pageQuery(pageLimitDefault: number, pageLimitMax: number) {
 
 export const params = {
   org: { type: 'object', required: ['orgId'], properties: { orgId: id } },
+  subject: { type: 'object', required: ['userId'], properties: { userId: id } },
   user: { type: 'object', required: ['serviceId', 'userId'], properties: { serviceId: id, userId: id } },
   consent: { type: 'object', required: ['serviceId', 'userId', 'consentId'], properties: { serviceId: id, userId: id, consentId: id } },
+  consentRevision: {
+    type: 'object', required: ['serviceId', 'userId', 'consentId', 'revision'],
+    properties: { serviceId: id, userId: id, consentId: id, revision: { type: 'integer', minimum: 1 } },
+  },
+  orgConsent: { type: 'object', required: ['orgId', 'consentId'], properties: { orgId: id, consentId: id } },
+  orgConsentRevision: { type: 'object', required: ['orgId', 'consentId', 'revision'], properties: { orgId: id, consentId: id, revision: { type: 'integer', minimum: 1 } } },
   entityById: { type: 'object', required: ['entityId', 'permissionId'], properties: { entityId: id, permissionId: id } },
   entityByKey: { type: 'object', required: ['extKey', 'extType', 'permissionId'], properties: { extKey: id, extType: id, permissionId: id } },
 } as const;

@@ -2,6 +2,8 @@
 // OpenAPI document at /openapi.json, and the routes under /v1. It owns no connection: the store,
 // the Redis client of the budgets and the token verifier come in, so tests and `npm run api` wire the same code.
 import { randomUUID } from 'node:crypto';
+import type { RequestListener, Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -11,7 +13,8 @@ import { ApiError, errorBody } from './errors.ts';
 import { traceRequests } from './request-tracing.ts';
 import { consentRoutes } from './routes/consents.ts';
 import { permissionRoutes } from './routes/permissions.ts';
-import { revisionRoutes } from './routes/revisions.ts';
+import { receiptRoutes } from './routes/receipt.ts';
+import { orgRevisionRoutes, revisionRoutes } from './routes/revisions.ts';
 import { cspErrorResponse, IDENTIFIER_MAX_LENGTH } from './schemas.ts';
 
 export const API_PREFIX = '/v1';
@@ -56,7 +59,16 @@ export function parameterOfLongSegment(path: string, routes: readonly string[]):
 
 export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   const metrics = deps.metrics ?? NO_API_METRICS;
+  const tls = deps.tls ?? null;
   const app = Fastify({
+    // HTTPS through a server factory rather than Fastify's `https` option, whose instance type
+    // differs from the plain one every route is typed with; an https.Server serves the same handler.
+    ...(tls === null ? {} : {
+      serverFactory: (handler: RequestListener) => createHttpsServer({
+        cert: tls.cert, key: tls.key,
+        ...(tls.clientCa === null ? {} : { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }),
+      }, handler) as unknown as Server,
+    }),
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Every line about a request carries its requestId, which the error body repeats.
     genReqId: () => randomUUID(),
@@ -147,5 +159,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(consentRoutes, { ...routeOptions, prefix: API_PREFIX });
   await app.register(permissionRoutes, { ...routeOptions, prefix: API_PREFIX });
   await app.register(revisionRoutes, { ...routeOptions, prefix: API_PREFIX });
+  await app.register(orgRevisionRoutes, { ...routeOptions, prefix: API_PREFIX });
+  await app.register(receiptRoutes, { ...routeOptions, prefix: API_PREFIX });
   return app;
 }

@@ -15,7 +15,7 @@ import { buildApiServer } from './server.ts';
 
 export interface ReadApi {
   readonly app: FastifyInstance;
-  /** http://host:port actually bound (port 0 picks a free one). */
+  /** http(s)://host:port actually bound (port 0 picks a free one). */
   readonly url: string;
   /** What /readyz asks of the read API: its servers answer. */
   readonly readinessChecks: Readonly<Record<string, () => Promise<unknown>>>;
@@ -29,18 +29,19 @@ export interface ReadApiOptions {
 
 export async function startReadApi(config: Config, api: ApiConfig, logger: Logger, options: ReadApiOptions = {}): Promise<ReadApi> {
   const store = await connectReadStore(config.mongodbUri, config.mongodbDatabase);
-  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls, config.redisPassword);
+  const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls, config.redisPassword, config.redisCluster);
   const metrics = options.metrics ? createApiMetrics(options.metrics) : NO_API_METRICS;
   try {
     await store.ensureIndexes();
     const app = await buildApiServer({
       store, redis: redis.client, verify: await tokenVerifier(api.jwt, Date.now, metrics.tokenLookup), tokens: pageTokens(api.pageTokenSecret),
-      limits: api, clock: () => new Date(), logger, metrics,
+      limits: api, clock: () => new Date(), logger, metrics, tls: api.tls,
     });
     await app.listen({ port: api.port, host: api.host });
     const address = app.server.address();
-    const url = typeof address === 'object' && address ? `http://${api.host}:${address.port}` : `http://${api.host}:${api.port}`;
-    logger.info({ url }, 'read API listening');
+    const scheme = api.tls === null ? 'http' : 'https';
+    const url = `${scheme}://${api.host}:${typeof address === 'object' && address ? address.port : api.port}`;
+    logger.info({ url, clientCertificates: api.tls?.clientCa ? 'required' : 'not asked' }, 'read API listening');
     let stopped: Promise<void> | null = null;
     return {
       app,

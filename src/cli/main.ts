@@ -7,6 +7,7 @@ import { listDeadLetters, replayDeadLetters, type DlqOptions } from './commands/
 import { exportConsents, type ExportOptions } from './commands/export.ts';
 import { IMPORT_DEFAULTS, importConsents, type ImportOptions } from './commands/import.ts';
 import { listParked, retryParked } from './commands/parked.ts';
+import { verifyReceiptFile, writeReceipt, type ReceiptOptions } from './commands/receipt.ts';
 import { registerSchemas } from './commands/schemas.ts';
 import { SHOWN_COLLECTIONS, showAggregate, type Shown } from './commands/show.ts';
 import { verifyAll, verifyConsent } from './commands/verify.ts';
@@ -35,6 +36,10 @@ MONGODB_URI, MONGODB_DATABASE, REDIS_URL, REDIS_KEY_PREFIX and the topic variabl
   verify consent <consentId>            recompute the consent's revision chain (docs/ledger.md);
                                         names the first broken link, exit 1 when broken
   verify --all                          every consent's chain, streamed, progress and rate on stderr
+  receipt --user U [--out FILE]         the receipt for a data subject (docs/receipt.md): every consent
+                                        held about U across services with its revision chain, as JSON
+  verify-receipt <file>                 check a receipt offline (no connection, no configuration):
+                                        digest, totals, each chain; names the first broken link, exit 1
   --help                                this text
 `;
 
@@ -70,6 +75,8 @@ function parse(argv: readonly string[]) {
       'to-offset': { type: 'string' },
       limit: { type: 'string' },
       all: { type: 'boolean' },
+      user: { type: 'string' },
+      out: { type: 'string' },
     },
   });
 }
@@ -93,6 +100,19 @@ function exportOptions(extra: string | undefined, values: Parsed['values']): Exp
   if (extra !== undefined) throw new UsageError(`export takes no positional argument, got ${JSON.stringify(extra)}`);
   if (values.service === undefined) throw new UsageError('export needs --service S');
   return { serviceId: values.service, revisions: values.revisions ?? false };
+}
+
+function receiptOptions(extra: string | undefined, values: Parsed['values']): ReceiptOptions {
+  if (extra !== undefined) throw new UsageError(`receipt takes no positional argument, got ${JSON.stringify(extra)}`);
+  if (values.user === undefined) throw new UsageError('receipt needs --user U');
+  return { userId: values.user, ...(values.out !== undefined ? { out: values.out } : {}) };
+}
+
+/** `receipt` reads the store; `verify-receipt` only its file: it never calls config(), so it needs no server nor setting. */
+async function runReceiptCommand(group: 'receipt' | 'verify-receipt', action: string | undefined, rest: readonly string[], values: Parsed['values'], config: () => Config, out: Output): Promise<number> {
+  if (group === 'receipt') return writeReceipt(config(), receiptOptions(action, values), out);
+  if (action === undefined || rest.length > 0) throw new UsageError('verify-receipt needs exactly one file');
+  return verifyReceiptFile(action, out);
 }
 
 function dlqOptions(values: Parsed['values']): DlqOptions {
@@ -132,6 +152,7 @@ export async function run(argv: readonly string[], config: () => Config, out: Ou
   try {
     if (group === 'import') return await importConsents(config(), importOptions(action, rest, values), out);
     if (group === 'export') return await exportConsents(config(), exportOptions(action, values), out);
+    if (group === 'receipt' || group === 'verify-receipt') return await runReceiptCommand(group, action, rest, values, config, out);
     switch (`${group} ${action ?? ''}`.trim()) {
       case 'schemas register':
         return await registerSchemas(config(), out);

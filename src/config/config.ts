@@ -30,6 +30,17 @@ export interface SweepConfig {
   readonly parkAfter: number;
 }
 
+/**
+ * TLS on one of the process's own HTTP listeners (the ops listener, the read API): the PEM
+ * contents of its certificate (chain) and key, and of the CA whose client certificates it
+ * requires (mutual TLS), or null to accept any client.
+ */
+export interface ListenerTls {
+  readonly cert: string;
+  readonly key: string;
+  readonly clientCa: string | null;
+}
+
 export interface OutboxClearConfig {
   readonly delayMs: number;
   readonly maxPending: number;
@@ -58,6 +69,8 @@ export interface Config {
   readonly redisPassword: string | null;
   /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
   readonly redisKeyPrefix: string;
+  /** REDIS_URL names one node of a Redis Cluster (docs/redis-cluster.md); false: one Redis. */
+  readonly redisCluster: boolean;
   readonly clientId: string;
   readonly consumerGroup: string;
   readonly topics: TopicNames;
@@ -86,7 +99,7 @@ export interface Config {
   readonly resultPurgeIntervalMs: number;
   readonly logLevel: string;
   /** The HTTP ops listener (/healthz, /readyz, /metrics). Port 0 takes any free port. */
-  readonly ops: { readonly host: string; readonly port: number };
+  readonly ops: { readonly host: string; readonly port: number; readonly tls: ListenerTls | null };
   /** How long a stop may take before the process gives up on the rest and exits non-zero. */
   readonly shutdownTimeoutMs: number;
   /**
@@ -110,6 +123,8 @@ export type JwtKeySource =
 export interface ApiConfig {
   readonly port: number;
   readonly host: string;
+  /** HTTPS (and mutual TLS with a client CA) on the read API's listener; null: plain HTTP. */
+  readonly tls: ListenerTls | null;
   readonly jwt: {
     readonly key: JwtKeySource;
     readonly issuer: string | null;
@@ -201,6 +216,7 @@ export const ENV_SCHEMA = z.object({
   REDIS_TLS_CA_FILE: text.optional(), // PEM; implies REDIS_TLS
   REDIS_PASSWORD_FILE: text.optional(), // AUTH password (user in REDIS_URL), instead of one in the URL
   REDIS_KEY_PREFIX: text.default('cw:'),
+  REDIS_CLUSTER: flag.default(false), // REDIS_URL is then any one node of the cluster
   CONSUMER_GROUP: text.default('consent-worker'),
   CONSENT_COMMANDS_TOPIC: text.default(DEFAULT_TOPIC_NAMES.consentCommands),
   CONSENT_RESULTS_TOPIC: text.default(DEFAULT_TOPIC_NAMES.consentResults),
@@ -242,11 +258,17 @@ export const ENV_SCHEMA = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, `must be one of pino's levels: ${LOG_LEVELS.join(', ')}`).default('info'),
   OPS_HOST: text.default('0.0.0.0'), // every interface, so an orchestrator's probes and Prometheus reach it
   OPS_PORT: integer(0, 65_535).default(9_464), // Prometheus exporters' customary port; 0 = any free port
+  OPS_TLS_CERT_FILE: text.optional(), // PEM certificate (chain): the ops listener serves HTTPS; with OPS_TLS_KEY_FILE
+  OPS_TLS_KEY_FILE: text.optional(), // PEM private key of OPS_TLS_CERT_FILE
+  OPS_TLS_CLIENT_CA_FILE: text.optional(), // PEM CA: probes and scrapers must present a certificate it signed (mutual TLS)
   SHUTDOWN_TIMEOUT_MS: integer(100).default(25_000), // 25 s, inside Kubernetes' default 30 s grace period
   // The read API (`npm run api`, or beside the worker with READ_API_ENABLED=true).
   READ_API_ENABLED: flag.default(false),
   API_PORT: integer(0, 65_535).default(8_080),
   API_HOST: text.default('127.0.0.1'),
+  API_TLS_CERT_FILE: text.optional(), // PEM certificate (chain): the read API serves HTTPS; with API_TLS_KEY_FILE
+  API_TLS_KEY_FILE: text.optional(), // PEM private key of API_TLS_CERT_FILE
+  API_TLS_CLIENT_CA_FILE: text.optional(), // PEM CA: callers must present a certificate it signed (mutual TLS)
   API_JWT_JWKS_URL: urlOf(['http', 'https']).optional(), // production: keys fetched and cached by jose
   API_JWT_PUBLIC_KEY: z.string().refine((pem) => pem.includes('-----BEGIN PUBLIC KEY-----'), 'must be a PEM (SPKI) public key').optional(),
   API_JWT_ALGORITHM: z.string().regex(JWS_ASYMMETRIC, 'is not an asymmetric JWS algorithm').default('RS256'), // with API_JWT_PUBLIC_KEY
@@ -295,8 +317,17 @@ function crossChecks(raw: Record<string, string | undefined>): ConfigIssue[] {
   if (Number.isInteger(session) && Number.isInteger(heartbeat) && heartbeat * 3 > session) {
     issues.push({ variable: 'KAFKA_HEARTBEAT_INTERVAL_MS', message: `must be at most a third of KAFKA_SESSION_TIMEOUT_MS (${session} ms)` });
   }
+  // A hash tag in the prefix would decide the slot of every key: the whole deployment on one node.
+  if ((raw['REDIS_CLUSTER'] === 'true' || raw['REDIS_CLUSTER'] === '1') && /\{[^}]+\}/.test(raw['REDIS_KEY_PREFIX'] ?? '')) {
+    issues.push({ variable: 'REDIS_KEY_PREFIX', message: 'must hold no hash tag ({…}) with REDIS_CLUSTER: every key would hash to its one slot' });
+  }
   if ((raw['REDIS_TLS'] === 'false' || raw['REDIS_TLS'] === '0') && raw['REDIS_URL']?.startsWith('rediss:')) {
     issues.push({ variable: 'REDIS_TLS', message: 'is false but REDIS_URL is rediss:// (TLS)' });
+  }
+  for (const listener of ['OPS', 'API'] as const) {
+    const [cert, key, clientCa] = [`${listener}_TLS_CERT_FILE`, `${listener}_TLS_KEY_FILE`, `${listener}_TLS_CLIENT_CA_FILE`] as const;
+    if (given(cert) !== given(key)) issues.push({ variable: given(cert) ? key : cert, message: `is required when ${given(cert) ? cert : key} is set` });
+    if (given(clientCa) && !given(cert)) issues.push({ variable: clientCa, message: `needs ${cert} and ${key}: client certificates are asked for over TLS only` });
   }
   return issues;
 }
@@ -364,6 +395,15 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
       return null;
     }
   };
+  const pemOf = (variable: EnvVariable): string | null => (raw[variable] ? (caOf(variable)?.ca ?? null) : null);
+  // Read whether or not the listener runs, so a wrong path fails the start, not a later request.
+  const listenerTlsOf = (listener: 'OPS' | 'API'): ListenerTls | null => {
+    const cert = pemOf(`${listener}_TLS_CERT_FILE`);
+    const key = pemOf(`${listener}_TLS_KEY_FILE`);
+    return cert === null || key === null ? null : { cert, key, clientCa: pemOf(`${listener}_TLS_CLIENT_CA_FILE`) };
+  };
+  const opsTls = listenerTlsOf('OPS');
+  const apiTls = listenerTlsOf('API');
   const kafkaCa = caOf('KAFKA_SSL_CA_FILE');
   const redisCa = caOf('REDIS_TLS_CA_FILE');
   const registryCa = caOf('SCHEMA_REGISTRY_CA_FILE');
@@ -393,6 +433,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     redisTls: redisCa ?? (e.REDIS_TLS || e.REDIS_URL.startsWith('rediss:')),
     redisPassword,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    redisCluster: e.REDIS_CLUSTER,
     clientId: e.KAFKA_CLIENT_ID,
     consumerGroup: e.CONSUMER_GROUP,
     topics: {
@@ -434,12 +475,13 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     resultRetentionMs: e.RESULT_RETENTION_MS,
     resultPurgeIntervalMs: e.RESULT_PURGE_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
-    ops: { host: e.OPS_HOST, port: e.OPS_PORT },
+    ops: { host: e.OPS_HOST, port: e.OPS_PORT, tls: opsTls },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     readApi: servesReadApi
       ? {
           port: e.API_PORT,
           host: e.API_HOST,
+          tls: apiTls,
           jwt: { key: jwtKeyOf(e), issuer: e.API_JWT_ISSUER ?? null, audience: e.API_JWT_AUDIENCE ?? null },
           pageTokenSecret: e.API_PAGE_TOKEN_SECRET as string,
           pageLimitDefault: e.API_PAGE_LIMIT_DEFAULT,

@@ -4,7 +4,7 @@
 // listener closes last, and a stop that passes SHUTDOWN_TIMEOUT_MS exits 3 with what was done.
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logging/logger.ts';
-import { startOpsServer, type OpsServer } from './ops-server.ts';
+import { startOpsServer, type OpsServer, type OpsTls } from './ops-server.ts';
 import type { Readiness } from './readiness.ts';
 
 /**
@@ -14,7 +14,7 @@ import type { Readiness } from './readiness.ts';
 export const EXIT = { clean: 0, failed: 1, configuration: 2, stopDeadline: 3 } as const;
 
 /** The ops listener, or exit 2 naming OPS_PORT: a taken port is the configuration's to fix. */
-export async function startOpsOrExit(ops: { readonly host: string; readonly port: number }, readiness: Readiness, metrics: Registry, logger: Logger): Promise<OpsServer> {
+export async function startOpsOrExit(ops: { readonly host: string; readonly port: number; readonly tls?: OpsTls | null }, readiness: Readiness, metrics: Registry, logger: Logger): Promise<OpsServer> {
   try {
     return await startOpsServer({ ...ops, readiness, metrics, logger });
   } catch (error) {

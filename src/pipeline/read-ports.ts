@@ -4,6 +4,7 @@
 // Adapter: src/adapters/mongodb/consent-reads.ts (the read budgets are @fastify/rate-limit's, in Redis).
 import type { Consent } from '../domain/consent/consent.ts';
 import type { ConsentRevision } from '../domain/consent/revision.ts';
+import type { HeldConsent, ReceiptBounds } from '../domain/ledger/receipt.ts';
 import type { Entity } from '../domain/permission/entity.ts';
 import type { PermissionDef } from '../domain/permission/reference.ts';
 
@@ -16,6 +17,12 @@ export interface ReadStore {
   /** A consent's revisions (the ledger) in revision order, after `afterRevision` (exclusive), at most `limit`. */
   consentRevisions(consentId: string, afterRevision: number, limit: number): Promise<ConsentRevision[]>;
   consentRevision(consentId: string, revision: number): Promise<ConsentRevision | null>;
+  /**
+   * Every consent about the user, across services (USER consents of userId, ORG consents of
+   * sourceUserId), each with its revisions up to its version in order; null when there are more
+   * consents than `bounds.consents`, or their versions add up to more than `bounds.revisions`.
+   */
+  subjectLedger(userId: string, bounds: ReceiptBounds): Promise<HeldConsent[] | null>;
   /** Every consent addressed to the org (any status). */
   orgConsents(orgId: string): Promise<Consent[]>;
   entity(entityId: string): Promise<Entity | null>;

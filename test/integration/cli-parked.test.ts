@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createParkingLot } from '../../src/adapters/mongodb/parking-lot.ts';
-import { connectRedis, type RedisServices } from '../../src/adapters/redis/redis-services.ts';
+import { connectRedis, REDIS_KEYS, type RedisServices } from '../../src/adapters/redis/redis-services.ts';
 import type { ParkedAggregate } from '../../src/pipeline/ports.ts';
 import { jsonLines, runCli } from '../support/cli.ts';
 import { inMs, startHarness, type Harness } from '../support/worker-harness.ts';
@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 const consents = () => h.mongo.db(h.config.mongodbDatabase).collection<{ _id: string }>('consents');
-const dueScore = async (id: string): Promise<string | null> => redis.client.zscore('expiry:due', id);
+const dueScore = async (id: string): Promise<string | null> => redis.client.zscore(REDIS_KEYS.due, id);
 
 describe('parked aggregates in the CLI', () => {
   it('lists a parked consent, shows its document, and once fixed releases it back into the expiry schedule', async () => {

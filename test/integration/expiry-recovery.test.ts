@@ -3,7 +3,7 @@
 // owed and clears the outbox, and the sweep never expires that consent a second time. And a crash
 // after the publish, before the deferred clear: the replica clears without publishing again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis } from '../../src/adapters/redis/redis-services.ts';
+import { connectRedis, REDIS_KEYS } from '../../src/adapters/redis/redis-services.ts';
 import { userConsentState } from '../support/stored-consents.ts';
 import { pollUntil } from '../support/poll-until.ts';
 import { startHarness, type Harness } from '../support/worker-harness.ts';
@@ -128,7 +128,7 @@ describe('an expiry interrupted before its publish', () => {
     // Not marked: Redis restarted empty after the crash, so its index and its "intact" records are gone.
     const redis = connectRedis(h.config.redisUrl, h.config.redisKeyPrefix);
     try {
-      await redis.client.del('owing:intact:consents');
+      await redis.client.del(REDIS_KEYS.owingIntact('consents'));
     } finally {
       await redis.close();
     }

@@ -3,23 +3,12 @@
 // however many there are, and one found by a round that only answers is cleared too instead of
 // dropping out of the index while its document still owes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, type RedisServices } from '../../src/adapters/redis/redis-services.ts';
-import { consentDocument, userConsentState } from '../support/stored-consents.ts';
+import { connectRedis, REDIS_KEYS, type RedisServices } from '../../src/adapters/redis/redis-services.ts';
+import { publishedNotCleared } from '../support/stored-consents.ts';
 import { startHarness, type Harness } from '../support/worker-harness.ts';
 import { uid } from '../support/ids.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** An ACTIVE consent whose ConsentCreated went out (the ledger knows) and whose clear never came. */
-function publishedNotCleared(consentId: string): { doc: Record<string, unknown>; entryId: string } {
-  const state = userConsentState(consentId, new Date(Date.now() + 3_600_000));
-  const entryId = `${consentId}:1:ConsentCreated`;
-  const event = {
-    eventId: entryId, eventType: 'ConsentCreated', aggregateId: consentId, version: 1,
-    occurredAt: state.createdAt, causationId: `cmd-${consentId}`, state: { type: 'ConsentState', value: state },
-  };
-  return { doc: { ...consentDocument(state), outbox: [{ id: entryId, kind: 'event', key: consentId, body: event }], owes: true }, entryId };
-}
 
 async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs: number): Promise<T> {
   for (const started = Date.now(); Date.now() - started < timeoutMs; await sleep(200)) {
@@ -56,7 +45,7 @@ describe('published outboxes a killed worker left uncleared', () => {
     await h.startReplica();
 
     await until('every outbox cleared', async () => ((await consents().countDocuments({ _id: { $in: ids }, owes: true } as never)) === 0 ? true : null), 90_000);
-    await until('the owing index empty', async () => ((await redis.client.zcard('owing')) === 0 ? true : null), 10_000);
+    await until('the owing index empty', async () => ((await redis.client.zcard(REDIS_KEYS.owing)) === 0 ? true : null), 10_000);
     expect(ids.flatMap((id) => h.events(id))).toEqual([]);
   });
 
@@ -76,7 +65,7 @@ describe('published outboxes a killed worker left uncleared', () => {
       return stored?.['owes'] === false ? stored : null;
     }, 10_000);
     expect(cleared).toMatchObject({ version: 1, outbox: [] });
-    expect(await redis.client.zscore('owing', `consents:${consentId}`)).toBeNull();
+    expect(await redis.client.zscore(REDIS_KEYS.owing, `consents:${consentId}`)).toBeNull();
     expect(h.events(consentId)).toEqual([]);
   });
 });

@@ -12,7 +12,7 @@ let h: Harness;
 let api: ReadApiUnderTest;
 let doc: OpenApi;
 let w: World;
-const ids = { serviceId: uid('svc'), userId: uid('usr'), consentId: uid('c'), orgId: uid('org'), orgConsentId: uid('oc'), extKey: uid('key') };
+const ids = { serviceId: uid('svc'), userId: uid('usr'), consentId: uid('c'), orgId: uid('org'), orgConsentId: uid('oc'), extKey: uid('key'), otherOrgId: uid('org') };
 
 interface OpenApi {
   openapi: string;
@@ -68,6 +68,15 @@ const cases: Case[] = [
   { path: '/v1/services/{serviceId}/users/{userId}/consents/{consentId}/revisions/{revision}', url: () => `/v1/services/${ids.serviceId}/users/${ids.userId}/consents/${ids.consentId}/revisions/1`, token: () => historyReader('a'), status: 200 },
   { path: '/v1/services/{serviceId}/users/{userId}/consents/{consentId}/revisions/{revision}', url: () => `/v1/services/${ids.serviceId}/users/${ids.userId}/consents/${ids.consentId}/revisions/2`, token: () => historyReader('b'), status: 404 },
   { path: '/v1/services/{serviceId}/users/{userId}/consents/{consentId}/revisions/{revision}', url: () => `/v1/services/${ids.serviceId}/users/${ids.userId}/consents/${ids.consentId}/revisions/0`, token: () => historyReader('b'), status: 400 },
+  // The org consent's ledger spends the org's budget (3): the org list above spent one.
+  { path: '/v1/orgs/{orgId}/consents/{consentId}/revisions', url: () => `/v1/orgs/${ids.orgId}/consents/${ids.orgConsentId}/revisions`, token: () => orgToken(ids.orgId, 'org_admin'), status: 200 },
+  { path: '/v1/orgs/{orgId}/consents/{consentId}/revisions', url: () => `/v1/orgs/${ids.orgId}/consents/${ids.orgConsentId}/revisions`, token: () => userToken(ids.userId), status: 403 },
+  { path: '/v1/orgs/{orgId}/consents/{consentId}/revisions', url: () => `/v1/orgs/${ids.otherOrgId}/consents/${ids.orgConsentId}/revisions`, token: () => orgToken(ids.otherOrgId, 'org_owner'), status: 404 },
+  { path: '/v1/orgs/{orgId}/consents/{consentId}/revisions/{revision}', url: () => `/v1/orgs/${ids.orgId}/consents/${ids.orgConsentId}/revisions/1`, token: () => orgToken(ids.orgId, 'org_owner'), status: 200 },
+  { path: '/v1/orgs/{orgId}/consents/{consentId}/revisions/{revision}', url: () => `/v1/orgs/${ids.otherOrgId}/consents/${ids.orgConsentId}/revisions/9`, token: () => orgToken(ids.otherOrgId, 'org_owner'), status: 404 },
+  { path: '/v1/users/{userId}/receipt', url: () => `/v1/users/${ids.userId}/receipt`, token: () => historyReader('r'), status: 200 },
+  { path: '/v1/users/{userId}/receipt', url: () => `/v1/users/${ids.userId}/receipt`, token: () => serviceToken(ids.serviceId), status: 403 },
+  { path: '/v1/users/{userId}/receipt', url: () => '/v1/users/u!/receipt', token: () => historyReader('r'), status: 400 },
   { path: '/v1/permissions/entity/id/{entityId}/permission/{permissionId}', url: () => `/v1/permissions/entity/id/${w.entityId}/permission/${w.permissionId}`, token: () => serviceToken('svc-reader'), status: 200 },
   { path: '/v1/permissions/entity/id/{entityId}/permission/{permissionId}', url: () => `/v1/permissions/entity/id/${uid('ent')}/permission/${w.permissionId}`, token: () => serviceToken('svc-reader'), status: 404 },
   { path: '/v1/permissions/entity/ext-key/{extKey}/{extType}/permission/{permissionId}', url: () => `/v1/permissions/entity/ext-key/${ids.extKey}/crm/permission/${w.permissionId}`, token: () => serviceToken('svc-other'), status: 200 },

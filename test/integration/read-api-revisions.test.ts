@@ -3,7 +3,7 @@
 // else's consent. Revisions read as stored: a consent past its expiry reads EXPIRED now, while
 // its revision still shows the ACTIVE it was written as.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceToken, startReadApiOverWorker, userToken, type ReadApiUnderTest } from '../support/read-api.ts';
+import { orgToken, serviceToken, startReadApiOverWorker, tokenFor, userToken, type ReadApiUnderTest } from '../support/read-api.ts';
 import { inMs, type Harness } from '../support/worker-harness.ts';
 import { uid } from '../support/ids.ts';
 import { chainHash } from '../../src/domain/ledger/hash-chain.ts';
@@ -80,5 +80,89 @@ describe('the revisions routes', () => {
     const token = await userToken(userId);
     expect((await api.get(`/v1/services/${serviceId}/users/${userId}/consents/${consentId}`, token)).body).toMatchObject({ data: { status: 'EXPIRED' } });
     expect((await api.get(`/v1/services/${serviceId}/users/${userId}/consents/${consentId}/revisions/1`, token)).body).toMatchObject({ data: { revision: 1, state: { status: 'ACTIVE' } } });
+  });
+});
+
+/** An org consent requested, then approved (revisions 1 and 2). */
+async function orgConsentWithHistory(orgId: string): Promise<string> {
+  const consentId = uid('oc');
+  expect(await h.result(await h.consent('RequestOrgConsent', { consentId, sourceUserId: uid('usr'), targetOrgId: orgId, targetOrgOwnerEmail: 'owner@example.org' }))).toMatchObject({ statusCode: '201' });
+  const decided = await h.consent('DecideOrgConsent', { orgId, consentId, action: 'APPROVE', expiry: inMs(3_600_000) }, { actor: { userId: 'owner-1', orgId, roles: ['org_owner'] } });
+  expect(await h.result(decided)).toMatchObject({ statusCode: '200' });
+  return consentId;
+}
+
+const CSP_ERROR_FIELDS = ['cspErrorCode', 'errorCode', 'message', 'moduleCode', 'requestId', 'statusCode'];
+
+describe('the org consent revisions routes', () => {
+  it('page an org consent\'s revisions for its org_owner and org_admin, each body recomputing to its hash', async () => {
+    const orgId = uid('org');
+    const consentId = await orgConsentWithHistory(orgId);
+    const base = `/v1/orgs/${orgId}/consents/${consentId}/revisions`;
+    for (const role of ['org_owner', 'org_admin'] as const) {
+      const token = await orgToken(orgId, role);
+      const first = await api.get(`${base}?limit=1`, token);
+      expect(first.status, JSON.stringify(first.body)).toBe(200);
+      const page = first.body as unknown as Page;
+      expect(page.nextPageToken).not.toBeNull();
+      const rest = (await api.get(`${base}?limit=1&pageToken=${encodeURIComponent(page.nextPageToken ?? '')}`, token)).body as unknown as Page;
+      const seen = [...page.data, ...rest.data];
+      expect(seen.map((r) => r.revision)).toEqual([1, 2]);
+      expect(rest.nextPageToken).toBeNull();
+      for (const { previousHash, hash, ...content } of seen) expect(chainHash(previousHash, content)).toBe(hash);
+      seen.forEach((r, i) => { if (i > 0) expect(r.previousHash).toBe(seen[i - 1]?.hash); });
+      const one = await api.get(`${base}/2`, token);
+      expect(one.body).toMatchObject({ data: { revisionId: `${consentId}:2`, changeType: 'ConsentApproved', hash: seen[1]?.hash } });
+    }
+  });
+
+  it('binds the page token to the org consent: another consent\'s list, the same consent under a user route, or an altered token is a 400', async () => {
+    const orgId = uid('org');
+    const consentId = await orgConsentWithHistory(orgId);
+    const other = await orgConsentWithHistory(orgId);
+    const token = await orgToken(orgId, 'org_owner');
+    const next = ((await api.get(`/v1/orgs/${orgId}/consents/${consentId}/revisions?limit=1`, token)).body as unknown as Page).nextPageToken ?? '';
+    const refusals = [
+      await api.get(`/v1/orgs/${orgId}/consents/${other}/revisions?pageToken=${encodeURIComponent(next)}`, token),
+      await api.get(`/v1/orgs/${orgId}/consents/${consentId}/revisions?pageToken=${encodeURIComponent(`${next}x`)}`, token),
+    ];
+    for (const refused of refusals) {
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ errorCode: 'INVALID_PAGE_TOKEN', statusCode: 400 });
+    }
+    // A user list's token for the same consent id cannot pass for the org list's.
+    const [serviceId, userId] = [uid('svc'), uid('usr')];
+    const userConsent = await consentWithHistory(serviceId, userId, 2);
+    const userNext = ((await api.get(`/v1/services/${serviceId}/users/${userId}/consents/${userConsent}/revisions?limit=1`, await userToken(userId))).body as unknown as Page).nextPageToken ?? '';
+    expect((await api.get(`/v1/orgs/${orgId}/consents/${consentId}/revisions?pageToken=${encodeURIComponent(userNext)}`, token)).status).toBe(400);
+  });
+
+  it('refuses every other caller as a CspErrorResponse: 401 without a token, 403 another org or role, 404 another org\'s consent or a missing revision', async () => {
+    const orgId = uid('org');
+    const consentId = await orgConsentWithHistory(orgId);
+    const strangerOrg = uid('org');
+    const base = `/v1/orgs/${orgId}/consents/${consentId}/revisions`;
+    const cases: [string, string | null, number][] = [
+      [base, null, 401],
+      [base, await orgToken(strangerOrg, 'org_owner'), 403],
+      [base, await tokenFor({ sub: 'member-1', roles: ['user'], orgId }), 403],
+      [base, await serviceToken(uid('svc')), 403],
+      [`/v1/orgs/${strangerOrg}/consents/${consentId}/revisions`, await orgToken(strangerOrg, 'org_admin'), 404],
+      [`/v1/orgs/${strangerOrg}/consents/${consentId}/revisions/1`, await orgToken(strangerOrg, 'org_admin'), 404],
+      [`${base}/3`, await orgToken(orgId, 'org_owner'), 404],
+      [`${base}/0`, await orgToken(orgId, 'org_owner'), 400],
+    ];
+    for (const [url, token, status] of cases) {
+      const answer = await api.get(url, token);
+      expect(answer.status, `${url} ${status}`).toBe(status);
+      expect(Object.keys(answer.body).sort()).toEqual(CSP_ERROR_FIELDS);
+      expect(answer.body).toMatchObject({ statusCode: status, moduleCode: 'CONSENT_READ_API' });
+    }
+  });
+
+  it('does not show a user consent under the org route', async () => {
+    const orgId = uid('org');
+    const userConsent = await consentWithHistory(uid('svc'), uid('usr'), 0);
+    expect((await api.get(`/v1/orgs/${orgId}/consents/${userConsent}/revisions`, await orgToken(orgId, 'org_owner'))).status).toBe(404);
   });
 });

@@ -1,7 +1,16 @@
 // Real servers in containers, for machines with a Docker engine: the same images as
-// docker-compose.yml. MongoDB runs as a single-node replica set, like production.
+// docker-compose.yml. MongoDB runs as a single-node replica set, like production. Kafka is the
+// native stack's default line (4.4.0), and STACK_KAFKA_VERSION picks another (3.9.2) as there.
 import { GenericContainer, Network, Wait, getContainerRuntimeClient, type StartedTestContainer } from 'testcontainers';
 import type { Servers } from './servers.ts';
+
+/** The native stack's default broker (scripts/stack/kafka.sh); docker-compose.yml names it too. */
+export const DEFAULT_KAFKA_VERSION = '4.4.0';
+
+/** The apache/kafka image of the broker version asked for (STACK_KAFKA_VERSION, as the native stack reads it). */
+export function kafkaImage(env: NodeJS.ProcessEnv = process.env): string {
+  return `apache/kafka:${env['STACK_KAFKA_VERSION']?.trim() || DEFAULT_KAFKA_VERSION}`;
+}
 
 export async function dockerAvailable(): Promise<boolean> {
   try {
@@ -14,7 +23,7 @@ export async function dockerAvailable(): Promise<boolean> {
 
 export async function startContainers(): Promise<{ servers: Servers; stop: () => Promise<void> }> {
   const network = await new Network().start();
-  const kafka = await new GenericContainer('apache/kafka:3.9.1')
+  const kafka = await new GenericContainer(kafkaImage())
     .withNetwork(network)
     .withNetworkAliases('kafka')
     .withExposedPorts({ container: 19092, host: 19092 })

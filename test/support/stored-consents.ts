@@ -25,3 +25,14 @@ export function activeConsentDocument(consentId: string, expiryTime: Date): Reco
 export function consentDocument(state: Consent): Record<string, unknown> {
   return { _id: state.consentId, version: state.version, state, outbox: [], owes: false, appliedCommandIds: [], dueAt: dueAt(state), ...readKeysOf(state) };
 }
+
+/** An ACTIVE consent whose ConsentCreated went out (the ledger knows) and whose clear never came. */
+export function publishedNotCleared(consentId: string): { doc: Record<string, unknown>; entryId: string } {
+  const state = userConsentState(consentId, new Date(Date.now() + 3_600_000));
+  const entryId = `${consentId}:1:ConsentCreated`;
+  const event = {
+    eventId: entryId, eventType: 'ConsentCreated', aggregateId: consentId, version: 1,
+    occurredAt: state.createdAt, causationId: `cmd-${consentId}`, state: { type: 'ConsentState', value: state },
+  };
+  return { doc: { ...consentDocument(state), outbox: [{ id: entryId, kind: 'event', key: consentId, body: event }], owes: true }, entryId };
+}

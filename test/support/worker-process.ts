@@ -83,7 +83,7 @@ export function startWorkerProcess(env: Record<string, string>, options: { args?
     waitForLog,
     async opsUrl() {
       const line = await waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('ops listener started'), 'the ops listener');
-      return `http://127.0.0.1:${String(line['port'])}`;
+      return `${typeof line['scheme'] === 'string' ? line['scheme'] : 'http'}://127.0.0.1:${String(line['port'])}`;
     },
     exited: () => exit,
     async stop(signal = 'SIGTERM') {

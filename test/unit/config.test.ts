@@ -25,6 +25,7 @@ describe('configuration defaults', () => {
       mongodbUri: 'mongodb://127.0.0.1:27027/',
       redisUrl: 'redis://127.0.0.1:16379',
       redisTls: false,
+      redisCluster: false,
       lockTtlMs: 10_000,
       logLevel: 'info',
       ops: { host: '0.0.0.0', port: 9464 },
@@ -74,13 +75,18 @@ const badValues: { name: string; env: Record<string, string>; variable: string }
   { name: 'a SASL username without a mechanism', env: { KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }, variable: 'KAFKA_SASL_MECHANISM' },
   { name: 'a registry username without a password', env: { SCHEMA_REGISTRY_USERNAME: 'u' }, variable: 'SCHEMA_REGISTRY_PASSWORD' },
   { name: 'REDIS_TLS=false with a rediss:// URL', env: { REDIS_TLS: 'false', REDIS_URL: 'rediss://r:6380' }, variable: 'REDIS_TLS' },
+  { name: 'a key prefix with a hash tag on a Redis Cluster', env: { REDIS_CLUSTER: 'true', REDIS_KEY_PREFIX: '{cw}:' }, variable: 'REDIS_KEY_PREFIX' },
   { name: 'an unreadable CA file', env: { KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem' }, variable: 'KAFKA_SSL_CA_FILE' },
+  { name: 'an ops certificate without its key', env: { OPS_TLS_CERT_FILE: '/dev/null' }, variable: 'OPS_TLS_KEY_FILE' },
+  { name: 'a read API key without its certificate', env: { API_TLS_KEY_FILE: '/dev/null' }, variable: 'API_TLS_CERT_FILE' },
+  { name: 'an ops client CA without a certificate', env: { OPS_TLS_CLIENT_CA_FILE: '/dev/null' }, variable: 'OPS_TLS_CLIENT_CA_FILE' },
+  { name: 'an unreadable ops certificate', env: { OPS_TLS_CERT_FILE: '/nonexistent/ops.pem', OPS_TLS_KEY_FILE: '/nonexistent/ops.key' }, variable: 'OPS_TLS_CERT_FILE,OPS_TLS_KEY_FILE' },
   { name: 'a clear delay the published-entries ledger would outlast', env: { OUTBOX_CLEAR_DELAY_MS: '600001' }, variable: 'OUTBOX_CLEAR_DELAY_MS' },
 ];
 
 describe('configuration errors', () => {
   it.each(badValues)('refuses $name, naming $variable', ({ env, variable }) => {
-    expect(issuesOf(env).map((i) => i.variable)).toEqual([variable]);
+    expect(issuesOf(env).map((i) => i.variable)).toEqual(variable.split(','));
   });
 
   it('reports every bad variable at once, each by name', () => {
@@ -127,8 +133,28 @@ describe('security settings', () => {
     expect(config.redisTls).toEqual({ ca: 'PEM of /ca/redis.pem' });
   });
 
+  it('serves the ops and read API listeners in plain HTTP unless given a certificate and key', () => {
+    const config = loadConfig({ READ_API_ENABLED: 'true', API_JWT_SECRET: 'x'.repeat(32), API_PAGE_TOKEN_SECRET: 'x'.repeat(32) });
+    expect(config.ops.tls).toBeNull();
+    expect(config.readApi?.tls).toBeNull();
+  });
+
+  it('reads the listeners\' certificate, key and client CA files', () => {
+    const config = loadConfig({
+      OPS_TLS_CERT_FILE: '/tls/ops.pem', OPS_TLS_KEY_FILE: '/tls/ops.key', OPS_TLS_CLIENT_CA_FILE: '/tls/ca.pem',
+      READ_API_ENABLED: 'true', API_JWT_SECRET: 'x'.repeat(32), API_PAGE_TOKEN_SECRET: 'x'.repeat(32), API_TLS_CERT_FILE: '/tls/api.pem', API_TLS_KEY_FILE: '/tls/api.key',
+    }, (p) => `PEM of ${p}`);
+    expect(config.ops.tls).toEqual({ cert: 'PEM of /tls/ops.pem', key: 'PEM of /tls/ops.key', clientCa: 'PEM of /tls/ca.pem' });
+    expect(config.readApi?.tls).toEqual({ cert: 'PEM of /tls/api.pem', key: 'PEM of /tls/api.key', clientCa: null });
+  });
+
   it('turns Redis TLS on for a rediss:// URL', () => {
     expect(loadConfig({ REDIS_URL: 'rediss://:pw@redis.example:6380' }).redisTls).toBe(true);
+  });
+
+  it('takes REDIS_URL as one node of a Redis Cluster with REDIS_CLUSTER=true, and a prefix with braces only on one Redis', () => {
+    expect(loadConfig({ REDIS_CLUSTER: 'true', REDIS_URL: 'redis://127.0.0.1:17001' })).toMatchObject({ redisCluster: true, redisUrl: 'redis://127.0.0.1:17001' });
+    expect(loadConfig({ REDIS_KEY_PREFIX: '{cw}:' }).redisKeyPrefix).toBe('{cw}:');
   });
 
   it('takes registry basic auth in pairs', () => {

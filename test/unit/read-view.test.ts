@@ -98,10 +98,10 @@ describe('checkAccess', () => {
 });
 
 describe('read keys', () => {
-  it('keys a user consent by service, user and id, an org consent by org and id', () => {
-    expect(readKeysOf(user())).toEqual({ ownerKey: 'svc/usr/c-1', accessKey: 'svc/usr/marketing/c-1', orgKey: null });
+  it('keys a user consent by service, user and id, an org consent by org and id, and either by its subject and id', () => {
+    expect(readKeysOf(user())).toEqual({ ownerKey: 'svc/usr/c-1', accessKey: 'svc/usr/marketing/c-1', orgKey: null, subjectKey: 'usr/c-1' });
     expect(readKeysOf(user({ consentType: null })).accessKey).toBeNull();
-    expect(readKeysOf(org())).toEqual({ ownerKey: null, accessKey: null, orgKey: 'org-1/c-1' });
+    expect(readKeysOf(org())).toEqual({ ownerKey: null, accessKey: null, orgKey: 'org-1/c-1', subjectKey: 'src-user/c-1' });
   });
 
   it("bounds one owner's keys by a range no other owner's key falls in", () => {

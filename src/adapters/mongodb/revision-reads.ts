@@ -21,14 +21,19 @@ interface ConsentDocument extends Document {
   outbox?: { revision?: unknown }[];
 }
 
-function headOf(doc: ConsentDocument): ConsentLedgerHead {
-  const version = typeof doc.state?.version === 'number' ? doc.state.version : Number(doc['version']);
-  const hash = doc.state?.lastRevisionHash;
-  const pending = (doc.outbox ?? []).flatMap((entry) => {
+/** The revisions a document's outbox still owes the ledger (each entry's pending revision, as JSON text). */
+export function pendingRevisionsOf(outbox: readonly { revision?: unknown }[] | undefined): StoredRevision[] {
+  return (outbox ?? []).flatMap((entry) => {
     if (typeof entry.revision !== 'string') return [];
     const { id, body } = JSON.parse(entry.revision) as { id: string; body: Record<string, unknown> };
     return [{ ...body, _id: id } as StoredRevision];
   });
+}
+
+function headOf(doc: ConsentDocument): ConsentLedgerHead {
+  const version = typeof doc.state?.version === 'number' ? doc.state.version : Number(doc['version']);
+  const hash = doc.state?.lastRevisionHash;
+  const pending = pendingRevisionsOf(doc.outbox);
   return { consentId: doc._id, tail: { version, lastRevisionHash: typeof hash === 'string' ? hash : null, state: doc.state ?? null }, pending };
 }
 

@@ -4,15 +4,19 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Redis, ReplyError } from 'ioredis';
+import { Cluster, Redis, ReplyError } from 'ioredis';
 import { InfrastructureError } from '../../pipeline/errors.ts';
-import type { ExpirySchedule, LockService, OwingIndex, PublishedEntries, RateCounter } from '../../pipeline/ports.ts';
+import type { ExpirySchedule, Lease, LockService, OwingIndex, PublishedEntries, RateCounter } from '../../pipeline/ports.ts';
+import { CLUSTER_GROUP_MAX, perSlot } from './slot-groups.ts';
 
 const LUA_DIR = path.join(import.meta.dirname, 'lua');
 const lua = (file: string): string => readFileSync(path.join(LUA_DIR, file), 'utf8');
 
+/** One Redis, or a Redis Cluster (REDIS_CLUSTER): the same commands, routed by key slot in a cluster. */
+export type RedisClient = Redis | Cluster;
+
 // The batch scripts take their key count first (ioredis prefixes the keys it counts).
-interface ScriptedRedis extends Redis {
+interface ScriptCommands {
   acquireLocks(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
   extendLocks(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
   releaseLocks(keyCount: number, ...keysThenArgs: string[]): Promise<number>;
@@ -21,6 +25,24 @@ interface ScriptedRedis extends Redis {
   markOwing(index: string, sequence: string, ...keys: string[]): Promise<number>;
   unmarkOwing(index: string, mark: number, ...keys: string[]): Promise<number>;
 }
+type ScriptedRedis = RedisClient & ScriptCommands;
+
+/**
+ * The keys a script touches together share a hash tag (the part in braces, which alone decides a
+ * key's cluster slot), so each such script runs in one slot: the owing index with its sequence and
+ * its intact records, the expiry schedule's due and claimed sets. Each is one sorted set, so one
+ * slot whatever its name; the lock and ledger keys, the bulk of the traffic, keep their own slots.
+ * Exported for the tests that look at Redis directly.
+ */
+export const REDIS_KEYS = {
+  owing: '{owing}',
+  owingSequence: '{owing}:sequence',
+  owingIntact: (collection: string): string => `{owing}:intact:${collection}`,
+  due: '{expiry}:due',
+  claimed: '{expiry}:claimed',
+  lock: (key: string): string => `lock:${key}`,
+  published: (entryId: string): string => `published:${entryId}`,
+} as const;
 
 /**
  * Replies that mean "try again": a server loading its data, busy with a script, a read-only
@@ -51,7 +73,7 @@ export interface RedisServices {
   readonly rates: RateCounter;
   readonly schedule: ExpirySchedule;
   readonly published: PublishedEntries;
-  readonly client: Redis;
+  readonly client: RedisClient;
   /** For /readyz: fails at once while disconnected (ioredis would queue the PING). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -69,59 +91,132 @@ export function withPassword(url: string, password: string): string {
   return parsed.toString();
 }
 
+export interface RedisTarget {
+  /** redis:// or rediss://, with its user; in a cluster, any one node (the others are discovered). */
+  readonly url: string;
+  readonly keyPrefix: string;
+  readonly tls: boolean | { readonly ca: string };
+  readonly password: string | null;
+  /** A Redis Cluster: ioredis' Cluster client, each batch split by slot. */
+  readonly cluster: boolean;
+}
+
+/**
+ * A cluster client seeded by the URL's node, with the URL's user, password and TLS for every node.
+ * Scripts, MULTI and MGET go to the node of their keys' slot; MOVED and ASK replies (a resharding)
+ * are followed by ioredis.
+ */
+function openCluster(target: RedisTarget, tlsOptions: { tls?: object }): Cluster {
+  const seed = new URL(target.url);
+  const password = target.password ?? (seed.password === '' ? undefined : decodeURIComponent(seed.password));
+  return new Cluster([{ host: seed.hostname, port: Number(seed.port || 6379) }], {
+    keyPrefix: target.keyPrefix, enableOfflineQueue: true, enableAutoPipelining: true,
+    redisOptions: { username: seed.username === '' ? undefined : decodeURIComponent(seed.username), password, maxRetriesPerRequest: 3, ...tlsOptions },
+  });
+}
+
+/** The scripts over any number of keys: their key count comes first. */
+const BATCH_SCRIPTS = {
+  acquireLocks: 'acquire-locks.lua', extendLocks: 'extend-locks.lua', releaseLocks: 'release-locks.lua', rememberPublished: 'remember-published.lua',
+} as const;
+
+/**
+ * On a cluster, ioredis' auto-pipelining routes a command by its first argument, which for a batch
+ * script is the key count, not a key (the pipeline would be refused). So each batch script is
+ * also defined per key count up to CLUSTER_GROUP_MAX (`acquireLocks:1`, numberOfKeys fixed: the
+ * first argument is a key), before any pipeline is made (a pipeline knows only the commands
+ * defined when it was made), and the batch method calls that one. Same script, same SHA.
+ */
+function sizeBatchScripts(redis: ScriptedRedis): void {
+  const commands = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const [name, file] of Object.entries(BATCH_SCRIPTS)) {
+    const source = lua(file);
+    for (let count = 1; count <= CLUSTER_GROUP_MAX; count++) redis.defineCommand(`${name}:${count}`, { numberOfKeys: count, lua: source });
+    commands[name] = (keyCount, ...keysThenArgs) => {
+      const sized = commands[`${name}:${String(keyCount)}`];
+      if (!sized) throw new Error(`${name} over ${String(keyCount)} keys: a cluster call takes 1 to ${CLUSTER_GROUP_MAX} (perSlot cuts larger groups)`);
+      return sized.apply(redis, keysThenArgs);
+    };
+  }
+}
+
 /** The one connection every service shares, its Lua scripts defined (loaded once; EVALSHA). */
-function openScriptedRedis(url: string, keyPrefix: string, tls: boolean | { readonly ca: string }, password: string | null): ScriptedRedis {
+function openScriptedRedis(target: RedisTarget): ScriptedRedis {
+  const { url, keyPrefix, tls, password } = target;
   const tlsOptions = tls === false ? {} : { tls: tls === true ? {} : { ca: tls.ca } };
   // ioredis lets the URL's (empty) password win over a `password` option, so it goes into the URL.
-  const target = password === null ? url : withPassword(url, password);
+  const urlWithPassword = password === null ? url : withPassword(url, password);
   // A batch is one command: the round's leases, releases and ledger entries are each one Lua
   // script call over all their keys, a round's schedule changes one ZADD and one ZREM. Commands
   // issued in the same turn of the event loop also go out in one write (auto-pipelining), so the
   // writes a round starts together (ledger, schedule, releases) share one round trip.
-  // test/integration/round-trips.test.ts counts them. (Single Redis, not Cluster: a script's keys
-  // would span slots.)
-  const redis = new Redis(target, { keyPrefix, maxRetriesPerRequest: 3, enableOfflineQueue: true, enableAutoPipelining: true, ...tlsOptions }) as ScriptedRedis;
+  // test/integration/round-trips.test.ts counts them. In a cluster a batch is one call per slot
+  // of its keys (perSlot), auto-pipelined per node.
+  const redis = (target.cluster
+    ? openCluster(target, tlsOptions)
+    : new Redis(urlWithPassword, { keyPrefix, maxRetriesPerRequest: 3, enableOfflineQueue: true, enableAutoPipelining: true, ...tlsOptions })) as ScriptedRedis;
   // A lost connection fails the calls made meanwhile (InfrastructureError: retried and logged by
   // the pipeline); its own error events, one per reconnect attempt, would otherwise be printed.
   redis.on('error', () => undefined);
   // Loaded once; ioredis runs them by EVALSHA and reloads them if the server forgot them.
-  redis.defineCommand('acquireLocks', { lua: lua('acquire-locks.lua') });
-  redis.defineCommand('extendLocks', { lua: lua('extend-locks.lua') });
-  redis.defineCommand('releaseLocks', { lua: lua('release-locks.lua') });
-  redis.defineCommand('rememberPublished', { lua: lua('remember-published.lua') });
+  for (const [name, file] of Object.entries(BATCH_SCRIPTS)) redis.defineCommand(name, { lua: lua(file) });
+  if (target.cluster) sizeBatchScripts(redis);
   redis.defineCommand('claimDue', { numberOfKeys: 2, lua: lua('claim-due.lua') });
   redis.defineCommand('markOwing', { numberOfKeys: 2, lua: lua('mark-owing.lua') });
   redis.defineCommand('unmarkOwing', { numberOfKeys: 1, lua: lua('unmark-owing.lua') });
   return redis;
 }
 
-const lockKey = (key: string): string => `lock:${key}`;
+const lockKey = REDIS_KEYS.lock;
+const leaseKey = (lease: Lease): string => lockKey(lease.key);
 
-function redisLocks(redis: ScriptedRedis): LockService {
+/**
+ * Each lock is its own SET NX / compare-and-pexpire / compare-and-delete: no script needs its keys
+ * together (a lease is per aggregate, the round goes on with the ones it got), so one call per
+ * slot group holds the same per-key answers as one call over all.
+ */
+function redisLocks(redis: ScriptedRedis, target: RedisTarget): LockService {
+  const bySlot = <R>(leases: readonly Lease[], run: (group: Lease[]) => Promise<R[]>): Promise<R[]> =>
+    perSlot(target.cluster, leases, leaseKey, target.keyPrefix, run);
+  const releaseMany = async (leases: readonly Lease[]): Promise<void> => {
+    if (leases.length > 0) {
+      await infra(() => bySlot(leases, async (group) => [await redis.releaseLocks(group.length, ...group.map(leaseKey), ...group.map((l) => l.token))]));
+    }
+  };
   return {
     async tryAcquireMany(keys, ttlMs) {
       if (keys.length === 0) return [];
-      const tokens = keys.map(() => randomUUID());
-      const acquired = await infra(() => redis.acquireLocks(keys.length, ...keys.map(lockKey), ttlMs, ...tokens));
-      return keys.map((key, i) => (acquired[i] === 1 ? { key, token: tokens[i] as string } : null));
+      const wanted = keys.map((key) => ({ key, token: randomUUID() }));
+      const got: Lease[] = [];
+      try {
+        const acquired = await infra(() => bySlot(wanted, async (group) => {
+          const replies = await redis.acquireLocks(group.length, ...group.map(leaseKey), ttlMs, ...group.map((l) => l.token));
+          group.forEach((lease, i) => { if (replies[i] === 1) got.push(lease); });
+          return replies;
+        }));
+        return wanted.map((lease, i) => (acquired[i] === 1 ? lease : null));
+      } catch (error) {
+        // A cluster node failed while the others granted theirs: hand those back now rather than
+        // let their aggregates wait out the lease nobody knows the token of.
+        await releaseMany(got).catch(() => undefined);
+        throw error;
+      }
     },
     async extendMany(leases, ttlMs) {
       if (leases.length === 0) return [];
-      const kept = await infra(() => redis.extendLocks(leases.length, ...leases.map((l) => lockKey(l.key)), ttlMs, ...leases.map((l) => l.token)));
+      const kept = await infra(() => bySlot(leases, (group) => redis.extendLocks(group.length, ...group.map(leaseKey), ttlMs, ...group.map((l) => l.token))));
       return kept.map((k) => k === 1);
     },
-    async releaseMany(leases) {
-      if (leases.length > 0) await infra(() => redis.releaseLocks(leases.length, ...leases.map((l) => lockKey(l.key)), ...leases.map((l) => l.token)));
-    },
+    releaseMany,
   };
 }
 
-const OWING = 'owing';
+const OWING = REDIS_KEYS.owing;
 
 function redisOwingIndex(redis: ScriptedRedis): OwingIndex {
   return {
     async mark(keys) {
-      return infra(() => redis.markOwing(OWING, `${OWING}:sequence`, ...keys));
+      return infra(() => redis.markOwing(OWING, REDIS_KEYS.owingSequence, ...keys));
     },
     async unmark(keys, mark) {
       if (keys.length > 0) await infra(() => redis.unmarkOwing(OWING, mark, ...keys));
@@ -137,14 +232,14 @@ function redisOwingIndex(redis: ScriptedRedis): OwingIndex {
       return [...marked, ...rest.filter(({ key }) => !seen.has(key))];
     },
     async newestMark() {
-      return Number((await infra(() => redis.get(`${OWING}:sequence`))) ?? 0);
+      return Number((await infra(() => redis.get(REDIS_KEYS.owingSequence))) ?? 0);
     },
     // A key with no TTL: it disappears only with the rest of Redis's data, which is the case it detects.
     async intact(collection) {
-      return (await infra(() => redis.exists(`${OWING}:intact:${collection}`))) === 1;
+      return (await infra(() => redis.exists(REDIS_KEYS.owingIntact(collection)))) === 1;
     },
     async markIntact(collection) {
-      await infra(() => redis.set(`${OWING}:intact:${collection}`, new Date().toISOString()));
+      await infra(() => redis.set(REDIS_KEYS.owingIntact(collection), new Date().toISOString()));
     },
   };
 }
@@ -160,8 +255,10 @@ function redisRates(redis: ScriptedRedis): RateCounter {
   };
 }
 
-const DUE = 'expiry:due';
-const CLAIMED = 'expiry:claimed';
+// One schedule, in one slot: the claim moves a consent from due to claimed atomically, and the
+// sweep asks for the earliest due time; sharding it would trade both for a merge over shards.
+const DUE = REDIS_KEYS.due;
+const CLAIMED = REDIS_KEYS.claimed;
 
 function redisSchedule(redis: ScriptedRedis): ExpirySchedule {
   return {
@@ -189,30 +286,33 @@ function redisSchedule(redis: ScriptedRedis): ExpirySchedule {
   };
 }
 
-const publishedKey = (entryId: string): string => `published:${entryId}`;
+const publishedKey = REDIS_KEYS.published;
 
-function redisPublished(redis: ScriptedRedis): PublishedEntries {
+function redisPublished(redis: ScriptedRedis, target: RedisTarget): PublishedEntries {
+  const bySlot = <R>(entryIds: readonly string[], run: (group: string[]) => Promise<R[]>): Promise<R[]> =>
+    perSlot(target.cluster, entryIds, publishedKey, target.keyPrefix, run);
   return {
     async remember(entryIds, ttlMs) {
       if (entryIds.length === 0) return;
-      await infra(() => redis.rememberPublished(entryIds.length, ...entryIds.map(publishedKey), ttlMs));
+      await infra(() => bySlot(entryIds, async (group) => [await redis.rememberPublished(group.length, ...group.map(publishedKey), ttlMs)]));
     },
     async among(entryIds) {
       if (entryIds.length === 0) return new Set();
-      const values = await infra(() => redis.mget(entryIds.map(publishedKey)));
+      const values = await infra(() => bySlot(entryIds, (group) => redis.mget(group.map(publishedKey))));
       return new Set(entryIds.filter((_, i) => values[i] !== null));
     },
   };
 }
 
-export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { readonly ca: string } = false, password: string | null = null): RedisServices {
-  const redis = openScriptedRedis(url, keyPrefix, tls, password);
+export function connectRedis(url: string, keyPrefix = 'cw:', tls: boolean | { readonly ca: string } = false, password: string | null = null, cluster = false): RedisServices {
+  const target: RedisTarget = { url, keyPrefix, tls, password, cluster };
+  const redis = openScriptedRedis(target);
   const ping = async (): Promise<void> => {
     if (redis.status !== 'ready') throw new Error(`redis connection ${redis.status}`);
     await redis.ping();
   };
   return {
-    locks: redisLocks(redis), owing: redisOwingIndex(redis), rates: redisRates(redis), schedule: redisSchedule(redis), published: redisPublished(redis),
+    locks: redisLocks(redis, target), owing: redisOwingIndex(redis), rates: redisRates(redis), schedule: redisSchedule(redis), published: redisPublished(redis, target),
     client: redis, ping, close: async () => { await redis.quit(); },
   };
 }

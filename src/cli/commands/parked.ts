@@ -50,7 +50,7 @@ export async function retryParked(config: Config, collection: string, id: string
       out.line(`released ${collection} ${id}: no expiry due (not ACTIVE, no expiry, or missing), nothing to schedule`);
       return 0;
     }
-    const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls, config.redisPassword);
+    const redis = connectRedis(config.redisUrl, config.redisKeyPrefix, config.redisTls, config.redisPassword, config.redisCluster);
     try {
       await redis.schedule.reschedule([{ consentId: id, dueAt: due }]);
     } finally {

@@ -12,6 +12,11 @@ export interface ConsentReadKeys {
   readonly accessKey: string | null;
   /** ORG consents: targetOrgId/consentId; null for USER consents. */
   readonly orgKey: string | null;
+  /**
+   * The data subject's consents across services (the receipt): userId/consentId of a USER consent,
+   * sourceUserId/consentId of an ORG one.
+   */
+  readonly subjectKey: string | null;
 }
 
 export function readKeysOf(consent: Consent): ConsentReadKeys {
@@ -20,9 +25,16 @@ export function readKeysOf(consent: Consent): ConsentReadKeys {
     ownerKey: user ? `${consent.serviceId}/${consent.userId}/${consent.consentId}` : null,
     accessKey: user && consent.consentType !== null ? `${consent.serviceId}/${consent.userId}/${consent.consentType}/${consent.consentId}` : null,
     orgKey: consent.kind === 'ORG' && consent.targetOrgId !== null ? `${consent.targetOrgId}/${consent.consentId}` : null,
+    subjectKey: subjectOf(consent) == null ? null : `${subjectOf(consent)}/${consent.consentId}`,
   };
 }
 
+/** Whom a consent is about: the user of a USER consent, the source user of an ORG one. */
+export function subjectOf(consent: Consent): string | null {
+  return consent.kind === 'USER' ? consent.userId : consent.sourceUserId;
+}
+
+export const subjectKeyPrefix = (userId: string): string => `${userId}/`;
 export const userKeyPrefix = (serviceId: string, userId: string): string => `${serviceId}/${userId}/`;
 export const accessKeyPrefix = (serviceId: string, userId: string, consentType: string): string => `${serviceId}/${userId}/${consentType}/`;
 export const orgKeyPrefix = (orgId: string): string => `${orgId}/`;
