@@ -251,7 +251,10 @@ async function main(): Promise<void> {
 
   // 3. The window: every created consent falls due within it; wait for its ConsentExpired.
   const expectedIds = items.map((item) => item.id).filter((id) => seen.created.has(`create-${id}`));
-  const drained = await waitUntil(() => expectedIds.every((id) => seen.expired.has(id)), Math.min(deadline, windowEnd + DRAIN_MS), () => {
+  // The size first: checking every id every 50 ms cost this process a tenth of its CPU during a
+  // 20,000 drain, CPU the worker beside it (in this same process) then lacked.
+  const allExpired = (): boolean => seen.expired.size >= expectedIds.length && expectedIds.every((id) => seen.expired.has(id));
+  const drained = await waitUntil(allExpired, Math.min(deadline, windowEnd + DRAIN_MS), () => {
     const due = items.filter((item) => item.expiry <= Date.now()).length;
     console.log(`${elapsed()} due ${due}/${N} | expired ${seen.expired.size}/${expectedIds.length}`
       + `${Date.now() < windowStart ? ` | window opens in ${((windowStart - Date.now()) / 1_000).toFixed(1)} s` : ''}`);

@@ -198,6 +198,7 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
 
     const runtimes = familyRuntimes(config, registry, schemas, mongo, redis, policies);
     clears = startOutboxClears(mongo.aggregates, config.outboxClears, logger, { observer, owing: redis.owing });
+    followLedger(redis.client, clears);
     const deps: PipelineDeps = {
       store: mongo.aggregates, results: mongo.results, locks: redis.locks, bus, clock, observer, logger,
       published: redis.published, clears, owing: redis.owing,
@@ -218,6 +219,17 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     await stopAll().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The deferred clears rely on the published-entries ledger in Redis, which a Redis without
+ * persistence loses when it restarts: while the connection is down, they clear at once
+ * (outbox-clears.ts). 'close' is the connection ending (a stop, a crash, a network cut), 'ready'
+ * its return.
+ */
+function followLedger(client: { on(event: string, listener: () => void): unknown }, clears: OutboxClears): void {
+  client.on('close', () => clears.ledgerLost());
+  client.on('ready', () => clears.ledgerBack());
 }
 
 /**

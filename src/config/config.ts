@@ -23,6 +23,8 @@ export interface SweepConfig {
   readonly enabled: boolean;
   readonly batchSize: number;
   readonly concurrency: number;
+  /** Conditional writes of one sweep round in flight at once (the consumer's rounds use KEY_CONCURRENCY). */
+  readonly writesInFlight: number;
   readonly claimLeaseMs: number;
   readonly maxIdleMs: number;
   readonly safetyNetIntervalMs: number;
@@ -239,6 +241,7 @@ export const ENV_SCHEMA = z.object({
   SWEEP_ENABLED: flag.default(true),
   SWEEP_BATCH_SIZE: integer(1).default(200), // consents per claim, applied as one pipeline batch
   SWEEP_CONCURRENCY: integer(1).default(2), // batches in flight at once (sweep lanes)
+  SWEEP_WRITES_IN_FLIGHT: integer(1).default(4), // conditional writes of one sweep round in flight at once; the store takes one at a time, and past ~8 in all (2 lanes × 4) FerretDB did fewer, dearer replaces (docs/expiry.md)
   SWEEP_CLAIM_LEASE_MS: integer(100).default(30_000), // 30 s, then a dead sweeper's claims come back
   SWEEP_MAX_IDLE_MS: integer(10).default(250), // longest sleep between schedule looks; bounds the lag of an expiry written sooner than the one slept on
   SWEEP_SAFETY_NET_INTERVAL_MS: integer(100).default(15_000), // 15 s
@@ -458,6 +461,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
       enabled: e.SWEEP_ENABLED,
       batchSize: e.SWEEP_BATCH_SIZE,
       concurrency: e.SWEEP_CONCURRENCY,
+      writesInFlight: e.SWEEP_WRITES_IN_FLIGHT,
       claimLeaseMs: e.SWEEP_CLAIM_LEASE_MS,
       maxIdleMs: e.SWEEP_MAX_IDLE_MS,
       safetyNetIntervalMs: e.SWEEP_SAFETY_NET_INTERVAL_MS,

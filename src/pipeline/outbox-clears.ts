@@ -9,6 +9,14 @@
 // that, the oldest are cleared at once, so a long backlog pays for its clears as it goes and a
 // crash leaves at most that many outboxes for the start-up recovery (which finds them published
 // in the ledger and only clears them).
+//
+// While a clear waits, only the published-entries ledger (in Redis) keeps its outbox from being
+// published again by the next round that loads it. Redis holds no data it cannot lose: when its
+// connection goes, it may come back empty, and every outbox still waiting would then go out a
+// second time (issue 19: repeats that grew with the outage, as the backlog behind it touched more
+// of them). So from the moment Redis is lost until it is back, clears happen at once: they are
+// MongoDB writes, which an outage of Redis does not stop, and the owing index's unmarks (Redis)
+// neither hold them up nor undo them.
 import type { Logger } from '../logging/logger.ts';
 import { backoffStep, OUTBOX_CLEAR_RETRY } from './backoff.ts';
 import { groupBy } from './group-by.ts';
@@ -63,6 +71,10 @@ export interface OutboxClearOptions {
 export interface OutboxClears extends OutboxClearing {
   /** Schedules clears of outboxes whose entries are published and remembered as such. */
   later(collection: string, outboxes: readonly OutboxRef[]): void;
+  /** The ledger's server is unreachable (and may come back without the ledger): clear everything waiting, and clear at once until it is back. */
+  ledgerLost(): void;
+  /** The ledger's server answers again: clears wait their delay again. */
+  ledgerBack(): void;
 }
 
 interface Waiting {
@@ -88,12 +100,14 @@ export function startOutboxClears(store: AggregateStore, options: OutboxClearOpt
   let running: Promise<void> | null = null;
   let stopped = false;
   let retryAt = 0;
+  /** Redis is lost: nothing waits (see the file comment). */
+  let ledgerLost = false;
 
-  /** Takes from the front what is due (or beyond maxPending, or everything when `all`). */
+  /** Takes from the front what is due (or beyond maxPending, or everything when `all` or the ledger is lost). */
   function takeDue(all: boolean): Waiting[] {
     const t = now();
     let n = 0;
-    while (n < queue.length && (all || queue.length - n > options.maxPending || queue[n]!.dueAt <= t)) n++;
+    while (n < queue.length && (all || ledgerLost || queue.length - n > options.maxPending || queue[n]!.dueAt <= t)) n++;
     const taken = queue.slice(0, n);
     queue = queue.slice(n);
     if (n > 0) observer.outboxClearsPending(queue.length);
@@ -106,10 +120,7 @@ export function startOutboxClears(store: AggregateStore, options: OutboxClearOpt
       const batch = items.slice(i, i + options.batchSize);
       const byCollection = groupBy(batch, (item) => item.collection, (item) => item.outbox);
       try {
-        await Promise.all([...byCollection].map(async ([collection, refs]) => {
-          await store.clearOutboxes(collection, refs);
-          await unmarkCleared(owing, collection, refs);
-        }));
+        await Promise.all([...byCollection].map(([collection, refs]) => store.clearOutboxes(collection, refs)));
       } catch (error) {
         // Put back and try again on a later tick. Until then the ledger keeps the entries from
         // being published twice; after a crash the start-up recovery clears them.
@@ -119,6 +130,11 @@ export function startOutboxClears(store: AggregateStore, options: OutboxClearOpt
         log.warn({ err: error, waiting: queue.length }, 'clearing published outboxes failed; will retry');
         return false;
       }
+      // Cleared: a failed unmark is not retried (nor does it hold up the next batch while Redis is
+      // away); a mark left behind names an outbox found empty by the next start-up recovery.
+      const unmarked = Promise.all([...byCollection].map(([collection, refs]) => unmarkCleared(owing, collection, refs)))
+        .catch((error: unknown) => log.warn({ err: error, outboxes: batch.length }, 'cleared outboxes not unmarked; the start-up recovery unmarks them'));
+      if (!ledgerLost) await unmarked;
     }
     return true;
   }
@@ -143,11 +159,24 @@ export function startOutboxClears(store: AggregateStore, options: OutboxClearOpt
     const dueAt = now() + options.delayMs;
     for (const outbox of outboxes) if (outbox.entryIds.length > 0) queue.push({ collection, outbox, dueAt });
     observer.outboxClearsPending(queue.length);
-    if ((options.delayMs === 0 || queue.length > options.maxPending) && now() >= retryAt) void pump(false);
+    if ((options.delayMs === 0 || ledgerLost || queue.length > options.maxPending) && now() >= retryAt) void pump(false);
   }
 
   return {
     later,
+    ledgerLost() {
+      if (ledgerLost) return;
+      ledgerLost = true;
+      retryAt = 0;
+      void pump(false);
+    },
+    ledgerBack() {
+      if (!ledgerLost) return;
+      ledgerLost = false;
+      // What waits now was queued before Redis came back, maybe without its ledger entries: still at once.
+      queue = queue.map((waiting) => ({ ...waiting, dueAt: 0 }));
+      void pump(false);
+    },
     async published(collection, outboxes) {
       later(collection, outboxes);
     },

@@ -12,7 +12,7 @@ import { MongoClient } from 'mongodb';
 import { createRegistry } from '../../src/adapters/registry/avro-codec.ts';
 import type { Consent } from '../../src/domain/consent/consent.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../src/pipeline/size-limits.ts';
-import { TopicCollector } from '../support/topic-collector.ts';
+import { TopicCollector, type Received } from '../support/topic-collector.ts';
 import { CommandSource, HOSTILE_CLASSES } from './commands.ts';
 import type { StoredRevision } from '../../src/domain/ledger/verify-chain.ts';
 import { ledgerFindings, ledgerHolds, summarise } from './ledger-checks.ts';
@@ -40,6 +40,8 @@ const PARTITIONS = 6;
 const SURVIVOR_PAUSE_TARGET_MS = 5_000;
 const SURVIVOR_PAUSE_BOUND_MS = 10_000;
 // The session a killed replica's partitions wait for (the private broker allows down to 1 s).
+/** Older than any round in flight: a repeat after the Redis outage of something published this long before it is not allowed. */
+const REPEAT_AGE_MS = 8_000;
 const SESSION_TIMEOUT_MS = process.env['FAULTS_SESSION_TIMEOUT_MS'] ?? '3000';
 const HEARTBEAT_INTERVAL_MS = process.env['FAULTS_HEARTBEAT_INTERVAL_MS'] ?? '500';
 
@@ -271,8 +273,19 @@ async function main(): Promise<number> {
   // Each server stopped for a while under load.
   const outages: Server[] = ['redis', 'mongo', 'kafka'];
   let outagesSurvived = 0;
+  /** Positions in what the collector received: see the check of repeats after the Redis outage. */
+  const redisMarks = { settled: 0, stopped: 0, next: 0 };
   for (const server of outages) {
-    await sleep(5_000);
+    if (server === 'redis') {
+      // What arrived by now was published at least REPEAT_AGE_MS before Redis stops: no round in flight then.
+      await sleep(2_000);
+      redisMarks.settled = collector.received.length;
+      await sleep(REPEAT_AGE_MS);
+      redisMarks.stopped = collector.received.length;
+    } else {
+      await sleep(5_000);
+      if (server === 'mongo') redisMarks.next = collector.received.length;
+    }
     say(`stopping ${server} for ${SCALE.outageMs} ms`);
     await stopServer(server);
     await sleep(SCALE.outageMs);
@@ -376,6 +389,14 @@ async function main(): Promise<number> {
   check('one revision per change: none lost, doubled or out of order; every chain verifies; events carry their revision\'s hash',
     ledgerHolds(ledger), `${storedRevisions.length} revisions stored; ${summarise(ledger)}`);
 
+  // A commandId the suite sent more than once (a hostile class) is answered again by design.
+  const sentIds = new Map<string, number>();
+  for (const { commandId } of source.sent) if (commandId !== null) sentIds.set(commandId, (sentIds.get(commandId) ?? 0) + 1);
+  const stale = repeatsAfterRedisOutage(collector.received, redisMarks, (commandId) => sentIds.get(commandId) !== 1);
+  check(`after the Redis outage nothing is published again but what was in flight (first published < ${REPEAT_AGE_MS / 1000} s before it)`, stale.old === 0,
+    `${stale.results} results and ${stale.events} events published again (same ids) between Redis stopping and FerretDB stopping; `
+    + `${stale.old} of them first published more than ${REPEAT_AGE_MS / 1000} s before Redis stopped${stale.examples.length ? ` (e.g. ${stale.examples.join(', ')})` : ''}`);
+
   const classes = new Set([...hostileTried]);
   check('at least 20 hostile input classes tried', classes.size >= 20, `${classes.size} of ${HOSTILE_CLASSES.length + 3}`);
   check('the worker stops cleanly at the end', finalStop.code === 0, `exit ${finalStop.code} after ${finalStop.ms} ms`);
@@ -392,7 +413,7 @@ async function main(): Promise<number> {
     date: new Date().toISOString(), scale: full ? 'full' : 'seed', commands: expectedIds.length, messages: prediction.messages,
     killsSurvived, kills: SCALE.kills, lost: differs.filter((d) => d.endsWith('missing')).length + missing.length,
     appliedTwice: differs.filter((d) => d.includes('.version')).length, eventsMissing: missingEvents, hostileClasses: classes.size,
-    outagesSurvived, outages: outages.length, replicaJoinMs: joinedMs, sendErrors, probeLatency, durationS: Math.round((Date.now() - t0) / 1000),
+    outagesSurvived, outages: outages.length, repeatsAfterRedisOutage: stale, replicaJoinMs: joinedMs, sendErrors, probeLatency, durationS: Math.round((Date.now() - t0) / 1000),
     kafkaVersion: FAULTS_KAFKA_VERSION, sessionTimeoutMs: Number(SESSION_TIMEOUT_MS), heartbeatIntervalMs: Number(HEARTBEAT_INTERVAL_MS),
     // Per kill of one of two replicas: the survivor's takeover of the killed one's partitions and the longest gap on its own.
     survivorPauses: pauses.map((p) => ({ killed: p.killed, restartedAtOnce: p.restartedAtOnce, takeoverMs: p.takeoverMs, ownGapMs: p.ownGapMs })),
@@ -400,6 +421,33 @@ async function main(): Promise<number> {
   writeFileSync(path.join(logDir, 'summary.json'), JSON.stringify({ summary, checks }, null, 2));
   say(`summary ${JSON.stringify(summary)}`);
   return report(run);
+}
+
+/**
+ * Issue 19: results (same requestId) and events (same eventId) published again after Redis
+ * stopped, up to the next outage. A Redis without persistence comes back without the ledger of
+ * what was published, so only what was in flight when it went may be published again: a repeat
+ * whose first copy arrived before `settled` (REPEAT_AGE_MS before the stop) is an `old` one.
+ */
+function repeatsAfterRedisOutage(received: readonly Received[], marks: { settled: number; stopped: number; next: number }, sentTwice: (commandId: string) => boolean) {
+  const firstAt = new Map<string, number>();
+  const found = { results: 0, events: 0, old: 0, examples: [] as string[] };
+  const end = marks.next > marks.stopped ? marks.next : received.length;
+  received.slice(0, end).forEach((r, i) => {
+    if (!r.value) return;
+    const isResult = 'requestId' in r.value;
+    if (isResult && sentTwice(r.key)) return;
+    const id = isResult ? `result ${r.key}/${String(r.value['requestId'])}` : `event ${String(r.value['eventId'])}`;
+    const first = firstAt.get(id);
+    if (first === undefined) { firstAt.set(id, i); return; }
+    if (i < marks.stopped) return;
+    if (isResult) found.results++; else found.events++;
+    if (first < marks.settled) {
+      found.old++;
+      if (found.examples.length < 3) found.examples.push(id);
+    }
+  });
+  return found;
 }
 
 function report(run: string): number {

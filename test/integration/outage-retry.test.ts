@@ -2,6 +2,7 @@
 // order, and skips none. Redis is made unreachable for the worker alone, by cutting the TCP proxy
 // it talks to Redis through (the shared server stays up for everyone else).
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCountingProxy, type CountingProxy } from '../support/counting-proxy.ts';
 import { startHarness, type Harness } from '../support/worker-harness.ts';
@@ -75,5 +76,33 @@ describe('a Redis outage during a batch', () => {
     expect(cut).toBe(true);
     for (const { commandId } of commands) expect(h.results(commandId)).toHaveLength(1);
     for (const consentId of consentIds) expect(h.events(consentId).map((e) => e['eventType'])).toEqual(['ConsentCreated']);
+  }, 120_000);
+
+  it('publishes nothing again when Redis comes back empty, though outboxes published before the outage waited for their clear', async () => {
+    const run = randomUUID().slice(0, 6);
+    const consentIds = Array.from({ length: 12 }, (_, i) => `c-empty-${run}-${i}`);
+    const payload = (consentId: string) => ({ consentId, serviceId: 'svc-mail', userId: 'user-1', status: 'ACTIVE' });
+    const creates = await Promise.all(consentIds.map((consentId) => h.consent('CreateConsent', payload(consentId))));
+    for (const commandId of creates) await h.result(commandId, 30_000);
+    // Their outboxes now wait OUTBOX_CLEAR_DELAY_MS (30 s) for their clear, and only the ledger
+    // in Redis says they went out. Redis is lost, then comes back without its data, as a Redis
+    // without persistence restarts: the ledger is gone.
+    proxy.refuse();
+    const redis = new Redis(inject('servers').redisUrl);
+    try {
+      const keys = await redis.keys(`${h.config.redisKeyPrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2_000)); // the outage lasts a moment
+    proxy.restore();
+
+    // Each consent's next command loads its aggregate, and with it any outbox still stored.
+    const updates = await Promise.all(consentIds.map((consentId) => h.consent('UpdateConsent', { ...payload(consentId), consentVersion: 2 })));
+    for (const commandId of updates) await h.result(commandId, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // a repeat would show by now
+    for (const commandId of [...creates, ...updates]) expect(h.results(commandId)).toHaveLength(1);
+    for (const consentId of consentIds) expect(h.events(consentId).map((e) => e['eventType'])).toEqual(['ConsentCreated', 'ConsentUpdated']);
   }, 120_000);
 });

@@ -1,11 +1,12 @@
 // Deferred outbox clears against the real store: a published outbox is cleared once its delay has
-// passed and not before, the oldest go at once when too many wait, and a stop clears the rest.
+// passed and not before, the oldest go at once when too many wait, and a stop clears the rest;
+// while Redis (the ledger) is lost, everything waiting is cleared at once.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectMongo, type MongoStores } from '../../src/adapters/mongodb/mongo-store.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { startOutboxClears } from '../../src/pipeline/outbox-clears.ts';
-import type { AggregateRecord, OutboxRef } from '../../src/pipeline/ports.ts';
+import type { AggregateRecord, OutboxRef, OwingIndex } from '../../src/pipeline/ports.ts';
 import { pollUntil } from '../support/poll-until.ts';
 
 let mongo: MongoStores;
@@ -83,6 +84,32 @@ describe('deferred outbox clears', () => {
       await twoTicks(clock);
       expect((await mongo.aggregates.findOwing(name, 10)).sort()).toEqual(['agg-3', 'agg-4']);
       expect(clears.pending).toBe(2);
+    } finally {
+      await clears.stop();
+    }
+  });
+
+  it('clears everything waiting at once while the ledger is lost, though the owing index (Redis too) fails every unmark', async () => {
+    const { name, records } = await setUp(5);
+    const unreachable = async (): Promise<never> => { throw new Error('redis: connection closed'); };
+    const owingIndex = { unmark: unreachable } as unknown as OwingIndex;
+    const clock = testClock();
+    const clears = startOutboxClears(mongo.aggregates, { delayMs: 600_000, maxPending: 100, batchSize: 2 }, log, { now: clock.now, owing: owingIndex });
+    try {
+      clears.later(name, records.slice(0, 3).map(ref));
+      await twoTicks(clock);
+      expect(clears.pending).toBe(3);
+
+      clears.ledgerLost();
+      await pollUntil(async () => (await mongo.aggregates.findOwing(name, 10)).length === 2, { timeoutMs: 10_000, what: 'the waiting outboxes cleared' });
+      expect(clears.pending).toBe(0);
+      clears.later(name, [ref(records[3]!)]); // published while Redis is away: at once too
+      await pollUntil(async () => (await mongo.aggregates.findOwing(name, 10)).length === 1, { timeoutMs: 10_000, what: 'the new outbox cleared' });
+
+      clears.ledgerBack();
+      clears.later(name, [ref(records[4]!)]); // Redis is back: its delay again
+      await twoTicks(clock);
+      expect(await mongo.aggregates.findOwing(name, 10)).toEqual(['agg-4']);
     } finally {
       await clears.stop();
     }

@@ -38,6 +38,8 @@ export const PARK_KIND = 'consent-expiry';
 export interface SweeperTuning {
   readonly batchSize: number;
   readonly concurrency: number;
+  /** Conditional writes of one round in flight at once (SWEEP_WRITES_IN_FLIGHT): see SweepConfig. */
+  readonly writesInFlight: number;
   readonly claimLeaseMs: number;
   readonly maxIdleMs: number;
   readonly safetyNetIntervalMs: number;
@@ -226,7 +228,8 @@ async function expireTracedBatch(state: SweeperState, ids: readonly string[], tr
   const { observer } = deps;
   const commandId = `expiry-sweep:${state.options.sweeperId}`;
   // Not remembered on the consent: expiry is idempotent by state (an EXPIRED consent is never expired again).
-  const outcomes = await applyRound(deps, runtime, ids.map((consentId) => ({
+  const round: PipelineDeps = { ...deps, writesInFlight: state.options.writesInFlight };
+  const outcomes = await applyRound(round, runtime, ids.map((consentId) => ({
     command: { type: 'ExpireConsent', commandId, consentId } satisfies ConsentCommand,
     target: { collection: CONSENTS, id: consentId },
     prepared: null,
