@@ -10,6 +10,7 @@ import path from 'node:path';
 import { ConsentWorkerClient } from '../src/client/consent-worker-client.ts';
 import { isolatedEnv } from '../test/support/isolated-env.ts';
 import { benchServers as servers } from '../test/support/servers.ts';
+import { sample, serverPids } from './throughput/process-cpu.ts';
 
 const count = Number(process.argv[2] ?? 400);
 const dir = process.env['PROFILE_DIR'] ?? '/tmp/cwbench-profile';
@@ -38,14 +39,20 @@ await new Promise((resolve) => setTimeout(resolve, 5_000)); // the worker's star
 const client = await connectClient();
 const create = (i: number) => ({ commandType: 'CreateConsent' as const, payload: { consentId: `c-prof-${suffix}-${i}`, serviceId: 'svc-mail', userId: 'user-1', status: 'ACTIVE' as const } });
 for (let i = 0; i < 20; i++) await client.send(create(-1 - i)); // warm-up (also waits for the worker to start)
+const pids = serverPids();
+const cpuBefore = sample(pids);
 const started = Date.now();
 for (let i = 0; i < count; i++) {
   const result = await client.send(create(i));
   if (!String(result.statusCode).startsWith('2')) throw new Error(`unexpected ${result.statusCode}`);
 }
 const ended = Date.now();
+const cpuAfter = sample(pids);
 const seconds = (ended - started) / 1_000;
 console.log(`${count} CreateConsent one at a time in ${seconds.toFixed(1)} s (${(seconds * 1_000 / count).toFixed(1)} ms each, round trip from the client)`);
+// The servers are shared: their CPU includes whatever else ran meanwhile (and the client's own requests).
+const serverCpu = Object.keys(pids).map((name) => `${name} ${(((cpuAfter.ms[name] ?? 0) - (cpuBefore.ms[name] ?? 0)) / count).toFixed(2)}`);
+console.log(`server CPU per command (ms, from /proc, shared servers): ${serverCpu.join(', ')}`);
 await client.close();
 worker.kill('SIGTERM');
 await new Promise((resolve) => worker.once('exit', resolve));

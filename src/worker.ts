@@ -94,6 +94,8 @@ async function startConsuming(config: Config, deps: PipelineDeps, bus: MessageBu
     groupId: config.consumerGroup,
     topics: [...byTopic.keys()],
     partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+    commitEvery: config.commitEvery,
+    commitIntervalMs: config.commitIntervalMs,
     onBatch: batchHandler({
       chunkSize: config.commitEvery, logger, observer,
       park: parkInDeadLetter(bus, clock, config.kafkaMaxMessageBytes, observer),

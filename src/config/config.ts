@@ -82,6 +82,7 @@ export interface Config {
   readonly keyConcurrency: number;
   /** Offsets are committed after every this many commands of a batch (and at its end). */
   readonly commitEvery: number;
+  readonly commitIntervalMs: number;
   readonly lockTtlMs: number;
   readonly lockWaitMs: number;
   readonly orgDecisionLimit: number;
@@ -230,6 +231,9 @@ export const ENV_SCHEMA = z.object({
   PARTITIONS_CONSUMED_CONCURRENTLY: integer(1).default(3),
   KEY_CONCURRENCY: integer(1).default(16),
   COMMIT_EVERY: integer(1).default(256), // a crash redoes (idempotently) at most this many per partition
+  // Finished offsets wait at most this long for their commit: at a low rate one OffsetCommit a
+  // second instead of one a command. A crash redoes (idempotently) at most this long's commands.
+  COMMIT_INTERVAL_MS: integer(0).default(1_000), // 1 s; 0 commits every chunk at once
   LOCK_TTL_MS: integer(100).default(10_000), // 10 s lease, extended every third of it
   LOCK_WAIT_MS: integer(0).default(5_000), // 5 s, then go on without it: the version check is the safety
   ORG_DECISION_LIMIT: integer(1).default(100), // decisions per org per window
@@ -448,6 +452,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     partitionsConsumedConcurrently: e.PARTITIONS_CONSUMED_CONCURRENTLY,
     keyConcurrency: e.KEY_CONCURRENCY,
     commitEvery: e.COMMIT_EVERY,
+    commitIntervalMs: e.COMMIT_INTERVAL_MS,
     lockTtlMs: e.LOCK_TTL_MS,
     lockWaitMs: e.LOCK_WAIT_MS,
     orgDecisionLimit: e.ORG_DECISION_LIMIT,

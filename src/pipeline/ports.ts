@@ -46,6 +46,9 @@ export interface MessageBus {
     groupId: string;
     topics: readonly string[];
     partitionsConsumedConcurrently: number;
+    /** Finished offsets are committed once this many wait, or `commitIntervalMs` after the last commit; absent: at once. */
+    commitEvery?: number;
+    commitIntervalMs?: number;
     onBatch(batch: PartitionBatch): Promise<void>;
   }): Promise<ConsumerHandle>;
   /** Resolves when a broker answers a metadata request (readiness); rejects otherwise. */

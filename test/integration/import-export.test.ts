@@ -200,7 +200,9 @@ describe('consent-worker export', () => {
     await writeFile(file, [consentLine(service, 1), consentLine(service, 2)].join('\n'));
     expect((await runCli(harness.config, ['import', file])).code).toBe(0);
     // Revisions numbered past any the worker writes in this test, stored out of order, as the
-    // ledger stores them (docs/ledger.md): whatever the worker wrote for c1 comes first.
+    // ledger stores them (docs/ledger.md): whatever the worker wrote for c1 comes first. The
+    // consent is moved to version 8 so they are its chain; a revision past its version (one
+    // stored after the export read the consent) is not part of what the export shows.
     const proof = { noticeId: 'notice-1', noticeVersion: '2', textSha256: 'a'.repeat(64), method: 'PAPER', locale: 'en', collectedAt: CREATED, artifactUri: null };
     const consentId = `${service}-c1`;
     const revisions = harness.mongo.db(harness.config.mongodbDatabase).collection<{ _id: string; consentId: string; revision: number; changeType: string; proof: unknown }>('consent_revisions');
@@ -209,12 +211,14 @@ describe('consent-worker export', () => {
       { _id: `${consentId}:7`, consentId, revision: 7, changeType: 'ConsentUpdated', proof },
     ]);
     const stored = (await revisions.find({ consentId }, { projection: { _id: 0 } }).toArray()).sort((a, b) => a.revision - b.revision);
+    await revisions.insertOne({ _id: `${consentId}:9`, consentId, revision: 9, changeType: 'ConsentUpdated', proof: null });
+    await harness.mongo.db(harness.config.mongodbDatabase).collection<{ _id: string }>('consents').updateOne({ _id: consentId }, { $set: { 'state.version': 8 } });
 
     const withHistory = jsonLines<Record<string, unknown>>((await runCli(harness.config, ['export', '--service', service, '--revisions'])).stdout);
     const without = jsonLines<Record<string, unknown>>((await runCli(harness.config, ['export', '--service', service])).stdout);
 
     const first = withHistory.find((l) => l['consentId'] === consentId)!;
-    expect((first['revisions'] as { revision: number }[]).map((r) => r.revision).slice(-2)).toEqual([7, 8]);
+    expect((first['revisions'] as { revision: number }[]).map((r) => r.revision)).toEqual([1, 7, 8]);
     expect(first['revisions']).toEqual(stored);
     expect(first['proof']).toEqual(proof); // revision 8 gave none: 7's is the latest
     expect(without.find((l) => l['consentId'] === consentId)).not.toHaveProperty('revisions');

@@ -77,6 +77,42 @@ describe('offsets', () => {
   });
 });
 
+describe('offsets of small rounds (COMMIT_INTERVAL_MS)', () => {
+  /** Consumes `count` messages, each fetched and handled alone, with commits deferred for 60 s. */
+  async function consumeOneByOne(count: number) {
+    const name = await topic();
+    const groupId = `cwtest-bus-${randomUUID().slice(0, 8)}`;
+    const bus = createKafkaBus({ brokers, clientId: 'bus-test-interval', logger });
+    const committed = async () => Number((await admin.fetchOffsets({ groupId, topics: [name] }))[0]?.partitions[0]?.offset);
+    const handle = batchHandler({ chunkSize: 1, logger, observer: NO_OBSERVER }, async (messages, done) => {
+      for (const m of messages) done.add(m);
+    });
+    let handled = 0;
+    let allHandled: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => { allHandled = resolve; });
+    const consumer = await bus.consume({
+      groupId, topics: [name], partitionsConsumedConcurrently: 1, commitEvery: 256, commitIntervalMs: 60_000,
+      onBatch: async (batch) => {
+        await handle(batch);
+        handled += batch.messages.length;
+        if (handled === count) allHandled();
+      },
+    });
+    for (let i = 0; i < count; i++) await bus.publish([{ topic: name, key: 'k', value: Buffer.from(String(i)) }]);
+    await finished;
+    return { bus, consumer, committed };
+  }
+
+  it('are committed once for many small rounds, not once a round, and all of them at stop', async () => {
+    const { bus, consumer, committed } = await consumeOneByOne(5);
+    // Every round finished, none committed yet: the commit waits for the 60 s timer.
+    expect(await committed()).toBeLessThan(5);
+    await consumer.stop();
+    expect(await committed()).toBe(5); // the next offset to read: every finished message, none lost to the stop
+    await bus.close();
+  });
+});
+
 describe('a message that fails with an unexpected error every time', () => {
   it('is parked alone in the DLQ (PROCESSING_FAILED) after a few tries; the others of its chunk are handled and the partition goes on', async () => {
     const name = await topic();

@@ -126,9 +126,11 @@ describe('store round trips at a low rate (one command a round)', () => {
     expect(counted.mongo).toBeLessThanOrEqual(5);
     // 2026-12-06: 2 bursts (leases + owing mark; then ledger + schedule + releases + unmark)
     expect(counted.redis).toBeLessThanOrEqual(2);
-    // 2026-12-06: one acked produce (result + event) and one offset commit a command. Fetches and
-    // heartbeats depend on timing (long polls), so they are printed, not bounded.
+    // 2026-12-06: one acked produce (result + event) a command. Fetches and heartbeats depend on
+    // timing (long polls), so they are printed, not bounded.
     expect(counted.kafka['Produce'] ?? 0).toBeLessThanOrEqual(1);
-    expect(counted.kafka['OffsetCommit'] ?? 0).toBeLessThanOrEqual(1);
+    // Offsets are committed on a 1 s timer (COMMIT_INTERVAL_MS), not once a round: one commit for
+    // these 12 commands where there were 12 (1 a command before); 3 leaves room for a slow machine.
+    expect(counted.kafka['OffsetCommit'] ?? 0).toBeLessThanOrEqual(0.25);
   });
 });

@@ -6,6 +6,7 @@ import type { ConsumerHandle, InboundMessage, MessageBus, PartitionBatch } from 
 import { backoffDelay } from '../../wait/backoff.ts';
 import { sleep } from '../../wait/sleep.ts';
 import { untilReady } from './kafka-readiness.ts';
+import { OffsetCommits, type PartitionOffset } from './offset-commits.ts';
 
 export type ConsumeOptions = Parameters<MessageBus['consume']>[0];
 
@@ -50,18 +51,58 @@ export async function startKafkaConsumer(setting: KafkaConsumerSetting, consume:
   const onRequest = setting.onRequest;
   if (onRequest) consumer.on(consumer.events.REQUEST, (event) => onRequest(event.payload.apiName));
   const membership = trackMembership(consumer);
+  const commits = offsetCommitsOf(setting, consume, consumer);
   await consumer.connect();
   await consumer.subscribe({ topics: [...topics], fromBeginning: true });
-  const runConfig = runConfigOf(consume, setting.heartbeatIntervalMs);
+  const runConfig = runConfigOf(consume, setting.heartbeatIntervalMs, commits);
   const restart = restartOnCrash(setting, consumer, groupId, runConfig);
   await consumer.run(runConfig);
   return {
     async stop() {
       restart.stop();
+      // What waits is committed while the consumer still runs; a batch still running commits at once.
+      await commits.flush({ stopping: true }).catch((error: unknown) => {
+        setting.logger.warn({ err: error, groupId }, 'committing the finished offsets at stop failed; their commands will be redelivered');
+      });
       await consumer.disconnect();
     },
     joined: membership.joined,
   };
+}
+
+/** Offsets as kafkajs's OffsetCommit payload wants them: grouped by topic. */
+function byTopic(offsets: readonly PartitionOffset[]): { topic: string; partitions: { partition: number; offset: string }[] }[] {
+  const topics = new Map<string, { partition: number; offset: string }[]>();
+  for (const { topic, partition, offset } of offsets) {
+    const partitions = topics.get(topic) ?? [];
+    partitions.push({ partition, offset });
+    topics.set(topic, partitions);
+  }
+  return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+function toKafkajs(offsets: readonly PartitionOffset[]) {
+  return offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset }));
+}
+
+/**
+ * The consumer's deferred commits: by the timer through the consumer's commitOffsets; at a
+ * rebalance committed first (best effort: the group may already refuse them) and then forgotten,
+ * since the partitions may be another member's once it is over. A crash forgets them too.
+ */
+function offsetCommitsOf(setting: KafkaConsumerSetting, consume: ConsumeOptions, consumer: Consumer): OffsetCommits {
+  const commits = new OffsetCommits(
+    { maxMessages: consume.commitEvery ?? 1, maxDelayMs: consume.commitIntervalMs ?? 0 },
+    (offsets) => consumer.commitOffsets(toKafkajs(offsets)),
+    setting.logger,
+  );
+  consumer.on(consumer.events.REBALANCING, () => {
+    const flushed = commits.flush();
+    commits.forget();
+    flushed.catch(() => undefined);
+  });
+  consumer.on(consumer.events.CRASH, () => { commits.forget(); });
+  return commits;
 }
 
 /**
@@ -91,13 +132,15 @@ function trackMembership(consumer: Consumer): { joined: () => boolean } {
   return { joined: () => joined };
 }
 
-function runConfigOf({ partitionsConsumedConcurrently, onBatch }: ConsumeOptions, heartbeatIntervalMs: number): ConsumerRunConfig {
+function runConfigOf({ partitionsConsumedConcurrently, onBatch }: ConsumeOptions, heartbeatIntervalMs: number, commits: OffsetCommits): ConsumerRunConfig {
   return {
     partitionsConsumedConcurrently,
     eachBatchAutoResolve: false, // an offset is resolved only once its command is fully done
-    autoCommit: true,
+    // kafkajs's auto-commit commits after every batch: one OffsetCommit a command at a low rate.
+    // Commits are OffsetCommits' (a short timer, or every COMMIT_EVERY messages) instead.
+    autoCommit: false,
     eachBatch: async (payload: EachBatchPayload) => {
-      const partitionBatch = partitionBatchOf(payload);
+      const partitionBatch = partitionBatchOf(payload, commits);
       // kafkajs heartbeats only between batches or when asked: a round longer than the
       // session (a slow store, the pauses of an outage) would cost this live replica its
       // partitions. So it is asked every interval while the batch runs (it sends only when due).
@@ -111,8 +154,10 @@ function runConfigOf({ partitionsConsumedConcurrently, onBatch }: ConsumeOptions
   };
 }
 
-function partitionBatchOf(payload: EachBatchPayload): PartitionBatch {
+function partitionBatchOf(payload: EachBatchPayload, commits: OffsetCommits): PartitionBatch {
   const { batch } = payload;
+  // The batch's first offset not yet handed to `commits`, to count the messages each commit covers.
+  let uncounted = BigInt(batch.messages[0]?.offset ?? batch.firstOffset() ?? '0');
   const messages: InboundMessage[] = batch.messages.map((m) => ({
     topic: batch.topic,
     partition: batch.partition,
@@ -126,12 +171,14 @@ function partitionBatchOf(payload: EachBatchPayload): PartitionBatch {
     partition: batch.partition,
     messages,
     async commitThrough(message) {
-      payload.resolveOffset(message.offset);
-      // Committed now, explicitly: without autoCommitInterval/Threshold kafkajs's
-      // commitOffsetsIfNecessary() commits nothing, and offsets moved once per fetch.
-      // The committed offset is the next one to read.
-      const next = (BigInt(message.offset) + 1n).toString();
-      await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+      payload.resolveOffset(message.offset); // where the next fetch of this partition starts
+      // The committed offset is the next one to read. Committed now (through this batch, which
+      // commits even while the consumer stops) when due, else by the timer.
+      const next = BigInt(message.offset) + 1n;
+      const messages = Number(next - uncounted);
+      uncounted = next;
+      await commits.finished({ topic: batch.topic, partition: batch.partition, offset: next.toString() }, messages, (offsets) =>
+        payload.commitOffsetsIfNecessary({ topics: byTopic(offsets) }));
     },
     heartbeat: () => payload.heartbeat(),
     isRunning: () => payload.isRunning() && !payload.isStale(),

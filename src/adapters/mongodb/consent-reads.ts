@@ -14,6 +14,7 @@ import type { Entity } from '../../domain/permission/entity.ts';
 import type { PermissionDef } from '../../domain/permission/reference.ts';
 import { InfrastructureError } from '../../pipeline/errors.ts';
 import type { ReadStore } from '../../pipeline/read-ports.ts';
+import { chainsOf, revisionOfDocument } from './consent-chains.ts';
 import { pendingRevisionsOf } from './revision-reads.ts';
 
 interface StateDocument extends Document {
@@ -33,9 +34,6 @@ const STATE_ONLY = { projection: { state: 1 } } as const;
 
 /** Revision numbers a query reads past the first page's, looking for a chain that starts late. */
 const REVISION_WINDOW = 1_000;
-
-/** Revision ids per query of a receipt's read: an $in this long stays a small message. */
-const RECEIPT_ID_CHUNK = 1_000;
 
 function consentOf(doc: StateDocument | null): Consent | null {
   if (doc === null) return null;
@@ -58,7 +56,7 @@ export function mongoReadStore(db: Db, close: () => Promise<void> = async () => 
   const consents = db.collection<StateDocument>(CONSENTS);
   const state = <T>(doc: StateDocument | null): T | null => (doc === null ? null : (doc.state as T));
   const revisions = db.collection<Document & { _id: string }>(CONSENT_REVISIONS);
-  const revisionOf = ({ _id, ...revision }: Document): ConsentRevision => revision as ConsentRevision;
+  const revisionOf = revisionOfDocument;
   /** The stored revisions of these numbers, in revision order: an `_id $in`, answered from the _id index. */
   const revisionsNumbered = async (consentId: string, from: number, to: number): Promise<ConsentRevision[]> => {
     const ids = Array.from({ length: to - from + 1 }, (_, i) => revisionIdOf(consentId, from + i));
@@ -66,31 +64,11 @@ export function mongoReadStore(db: Db, close: () => Promise<void> = async () => 
     return docs.map(revisionOf).sort((a, b) => a.revision - b.revision);
   };
 
-  /**
-   * Each consent with its chain as of the one read of its document: the revisions stored then or
-   * after, up to its version, plus those its outbox still owed. A revision leaves the outbox only
-   * once stored, so each of 1..version is in one or the other; a revision stored after the
-   * document was read (a later change) is left out, so the chain ends at the state shown. The
-   * revisions are fetched by their ids (<consentId>:1..version), RECEIPT_ID_CHUNK at a time: an
-   * `_id $in` of strings, which MongoDB and the stack's FerretDB both answer from the _id index
-   * (per-consent _id ranges cost one round trip each: 500 consents took 10 s on the loaded stack).
-   */
+  /** Each consent with its chain as of the one read of its document (consent-chains.ts). */
   const heldOf = async (docs: readonly StateDocument[]): Promise<HeldConsent[]> => {
-    const held = docs.map((doc) => ({ consent: consentOf(doc) as Consent, owed: pendingRevisionsOf(doc.outbox).map(revisionOf) }));
-    const ids = held.flatMap(({ consent }) => Array.from({ length: consent.version }, (_, i) => revisionIdOf(consent.consentId, i + 1)));
-    const stored = new Map<string, ConsentRevision>();
-    for (let i = 0; i < ids.length; i += RECEIPT_ID_CHUNK) {
-      const chunk = ids.slice(i, i + RECEIPT_ID_CHUNK);
-      for (const doc of await io(() => revisions.find({ _id: { $in: chunk } }).toArray())) stored.set(doc._id, revisionOf(doc));
-    }
-    return held.map(({ consent, owed }) => {
-      const chain = new Map<number, ConsentRevision>(owed.filter((r) => r.revision <= consent.version).map((r) => [r.revision, r]));
-      for (let n = 1; n <= consent.version; n++) {
-        const found = stored.get(revisionIdOf(consent.consentId, n));
-        if (found) chain.set(n, found);
-      }
-      return { consent, revisions: [...chain.values()].sort((a, b) => a.revision - b.revision) };
-    });
+    const read = docs.map((doc) => ({ consent: consentOf(doc) as Consent, owed: pendingRevisionsOf(doc.outbox).map(revisionOfDocument) }));
+    const chains = await chainsOf(revisions, read);
+    return read.map(({ consent }, i) => ({ consent, revisions: chains[i]! }));
   };
 
   return {

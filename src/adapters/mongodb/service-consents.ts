@@ -8,26 +8,34 @@ import type { Db, Document } from 'mongodb';
 import { CONSENT_REVISIONS, CONSENTS } from '../../catalogue/collections.ts';
 import type { Consent } from '../../domain/consent/consent.ts';
 import { prefixRange } from '../../domain/consent/read-keys.ts';
+import type { ConsentRevision } from '../../domain/consent/revision.ts';
+import { chainsOf, revisionOfDocument, type ReadConsent } from './consent-chains.ts';
 import { infra } from './mongo-store.ts';
+import { pendingRevisionsOf } from './revision-reads.ts';
 
 interface ConsentDocument extends Document {
   _id: string;
   ownerKey: string;
   state: Consent;
+  outbox?: { revision?: unknown }[];
 }
 
-export async function* serviceConsentPages(db: Db, serviceId: string, pageSize: number): AsyncGenerator<Consent[]> {
+/**
+ * The service's consents a page at a time. With `owed`, each with the revisions its outbox still
+ * owed the ledger (the outbox is read only then: it is what `chainsOfPage` needs and nothing else).
+ */
+export async function* serviceConsentPages(db: Db, serviceId: string, pageSize: number, owed: boolean): AsyncGenerator<ReadConsent[]> {
   const { from, to } = prefixRange(`${serviceId}/`);
   const cursor = db.collection<ConsentDocument>(CONSENTS)
-    .find({ ownerKey: { $gt: from, $lt: to } }, { projection: { state: 1 } })
+    .find({ ownerKey: { $gt: from, $lt: to } }, { projection: owed ? { state: 1, outbox: 1 } : { state: 1 } })
     .sort({ ownerKey: 1 })
     .batchSize(pageSize);
   try {
-    let page: Consent[] = [];
+    let page: ReadConsent[] = [];
     for (;;) {
       const doc = await infra(() => cursor.next());
       if (doc === null) break;
-      page.push(doc.state);
+      page.push({ consent: doc.state, owed: owed ? pendingRevisionsOf(doc.outbox).map(revisionOfDocument) : [] });
       if (page.length === pageSize) {
         yield page;
         page = [];
@@ -39,20 +47,7 @@ export async function* serviceConsentPages(db: Db, serviceId: string, pageSize: 
   }
 }
 
-/** A revision as the ledger stored it, without the storage's `_id` (the revision's own revisionId stays). */
-export type StoredRevision = Readonly<Record<string, unknown>> & { readonly consentId: string; readonly revision: number };
-
-/**
- * The revisions of a page's consents, each consent's in revision order: one query per page. Put in
- * order here rather than by the server: an $in with a sort is a scan and a sort on FerretDB. The
- * $in itself is a scan of the ledger on FerretDB too (measured: 35 consents/s at 100,000
- * revisions); one `_id` range per consent was slower still there.
- */
-export async function revisionsOfConsents(db: Db, consentIds: readonly string[]): Promise<Map<string, StoredRevision[]>> {
-  const found = new Map<string, StoredRevision[]>(consentIds.map((id) => [id, []]));
-  if (consentIds.length === 0) return found;
-  const docs = await infra(() => db.collection<Document>(CONSENT_REVISIONS).find({ consentId: { $in: [...consentIds] } }, { projection: { _id: 0 } }).toArray());
-  for (const doc of docs as unknown as StoredRevision[]) found.get(String(doc.consentId))?.push(doc);
-  for (const list of found.values()) list.sort((a, b) => Number(a.revision) - Number(b.revision));
-  return found;
+/** Each of the page's consents' revisions in order, as of the page's read (consent-chains.ts: by _id, a chunk a query). */
+export function chainsOfPage(db: Db, page: readonly ReadConsent[]): Promise<ConsentRevision[][]> {
+  return chainsOf(db.collection<Document & { _id: string }>(CONSENT_REVISIONS), page);
 }

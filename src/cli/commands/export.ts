@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { connectMongo } from '../../adapters/mongodb/mongo-store.ts';
-import { revisionsOfConsents, serviceConsentPages } from '../../adapters/mongodb/service-consents.ts';
+import { chainsOfPage, serviceConsentPages } from '../../adapters/mongodb/service-consents.ts';
 import type { Config } from '../../config/config.ts';
 import { exportLineOf } from '../export/export-line.ts';
 import type { Output } from '../output.ts';
@@ -29,16 +29,15 @@ export async function exportConsents(config: Config, options: ExportOptions, out
   let count = 0;
   const started = Date.now();
   try {
-    for await (const page of serviceConsentPages(mongo.db, options.serviceId, PAGE)) {
-      // With --revisions, the page's revisions in one query. Only then: FerretDB answers an $in
-      // by scanning the ledger, which at 100,000 revisions cost a second and more per page.
-      const revisions = options.revisions ? await revisionsOfConsents(mongo.db, page.map((c) => c.consentId)) : null;
+    for await (const page of serviceConsentPages(mongo.db, options.serviceId, PAGE, options.revisions)) {
+      // With --revisions, the page's revisions by their ids, a thousand a query (index-answered).
+      const chains = options.revisions ? await chainsOfPage(mongo.db, page) : null;
       const now = new Date();
       let text = '';
-      for (const consent of page) {
-        const history = revisions ? { revisions: revisions.get(consent.consentId) ?? [], include: true } : null;
+      page.forEach(({ consent }, i) => {
+        const history = chains ? { revisions: chains[i]!, include: true } : null;
         text += `${JSON.stringify(exportLineOf(consent, now, history))}\n`;
-      }
+      });
       await write(stream, text);
       count += page.length;
       progress.advance(page.length, page.length);

@@ -18,6 +18,7 @@ import { defaultStatePath, readCheckpoint, type Refused } from '../import/checkp
 import { isLineRefusal, parseImportLine, type ImportCommand } from '../import/import-line.ts';
 import { OrderedCheckpoint, type Outcome } from '../import/ordered-checkpoint.ts';
 import { pacer } from '../import/pacer.ts';
+import { sendWindow } from '../import/send-window.ts';
 
 export interface ImportOptions {
   readonly file: string;
@@ -32,7 +33,12 @@ export interface ImportOptions {
   readonly json: boolean;
 }
 
-export const IMPORT_DEFAULTS = { concurrency: 500, timeoutMs: 30_000 } as const;
+// The window keeps every partition's next round waiting while the worker applies the current
+// one: a worker round is at most COMMIT_EVERY (256) commands of a partition, the commands topic
+// has 6 partitions by default, so 2 × 256 × 6 ≈ 3,000 in flight. With 500 (83 a partition) the
+// worker applied small rounds and paid its per-round cost for few commands (docs/benchmarks/import-export.md).
+// At 1,000 results a second that is 3 s of waiting per command, well within the timeout.
+export const IMPORT_DEFAULTS = { concurrency: 3_000, timeoutMs: 30_000 } as const;
 
 // A command whose result did not come in time may still be applied: sending it again under the
 // same commandId is safe (answered from the stored result). After these many tries the run stops.
@@ -157,7 +163,7 @@ export async function importConsents(config: Config, options: ImportOptions, out
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
 
-  const inFlight = new Set<Promise<void>>();
+  const slots = sendWindow(options.concurrency);
   let failure: unknown = null;
   const started = Date.now();
   try {
@@ -175,16 +181,15 @@ export async function importConsents(config: Config, options: ImportOptions, out
         settle(line, { kind: 'refused', refused: { line, consentId: null, ...command } });
         continue;
       }
-      while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
+      await slots.acquire();
       await pace.next();
       const at = line;
-      const task = sendLine(client, command, at, options.timeoutMs)
+      void sendLine(client, command, at, options.timeoutMs)
         .then((sent) => settle(at, outcomeOf(sent, at, command.consentId, runStartedAt)))
         .catch((error: unknown) => { failure ??= error; })
-        .finally(() => inFlight.delete(task));
-      inFlight.add(task);
+        .finally(() => slots.release());
     }
-    await Promise.all(inFlight);
+    await slots.drained();
   } finally {
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);

@@ -4,6 +4,7 @@
 // with --revisions, the history), which an import does not send.
 import type { Consent } from '../../domain/consent/consent.ts';
 import { statusAt } from '../../domain/consent/read-view.ts';
+import type { ConsentRevision } from '../../domain/consent/revision.ts';
 
 export interface ExportLine {
   readonly consentId: string;
@@ -19,18 +20,18 @@ export interface ExportLine {
   readonly consentVersion: number;
   readonly updatedAt: string;
   /** With --revisions: the consent's revisions as the ledger stored them, in order. */
-  readonly revisions?: readonly Readonly<Record<string, unknown>>[];
+  readonly revisions?: readonly ConsentRevision[];
 }
 
 /** The revisions known for the consent, when they were read (always with --revisions). */
 export interface History {
-  readonly revisions: readonly Readonly<Record<string, unknown>>[];
+  readonly revisions: readonly ConsentRevision[];
   readonly include: boolean;
 }
 
-function latestProof(revisions: readonly Readonly<Record<string, unknown>>[]): unknown {
+function latestProof(revisions: readonly ConsentRevision[]): unknown {
   for (let i = revisions.length - 1; i >= 0; i -= 1) {
-    const proof = revisions[i]!['proof'];
+    const proof = revisions[i]!.proof;
     if (proof !== null && proof !== undefined) return proof;
   }
   return null;
