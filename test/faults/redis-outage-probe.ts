@@ -3,71 +3,27 @@
 // every result and event read back and those published more than once (same ids) counted per
 // outage. Wrap it like the suite: `flock /tmp/faults.lock node test/faults/redis-outage-probe.ts`.
 // PROBE_RATE (commands/s, default 400), PROBE_POOL (consents, default 3000).
-import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { createRegistry } from '../../src/adapters/registry/avro-codec.ts';
+import { sleep } from '../../src/wait/sleep.ts';
 import { TopicCollector } from '../support/topic-collector.ts';
-import { CommandSource } from './commands.ts';
-import { startPrivateStack, startServer, stopPrivateStack, stopServer } from './private-stack.ts';
-import { WorkerProcess } from './worker-process.ts';
+import { startServer, stopServer } from './private-stack.ts';
+import { say, startProbe } from './probe-load.ts';
 
 process.removeAllListeners('warning');
 const RATE = Number(process.env['PROBE_RATE'] ?? 400);
 const POOL = Number(process.env['PROBE_POOL'] ?? 3_000);
 const OUTAGES_S = (process.env['PROBE_OUTAGES_S'] ?? '11,60').split(',').map(Number);
 const LOOPS = 8;
-const t0 = Date.now();
-const say = (text: string) => console.log(`[probe ${String(Math.round((Date.now() - t0) / 1000)).padStart(4)}s] ${text}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
-  const run = randomUUID().slice(0, 8);
-  const logDir = path.resolve(import.meta.dirname, '../../.faults', `probe-${run}`);
-  mkdirSync(logDir, { recursive: true });
-  const servers = await startPrivateStack();
-  const topic = (name: string) => `${name}.cwprobe-${run}`;
-  const env: Record<string, string> = {
-    KAFKA_BROKERS: servers.kafkaBrokers, SCHEMA_REGISTRY_URL: servers.schemaRegistryUrl, MONGODB_URI: servers.mongodbUri, REDIS_URL: servers.redisUrl,
-    MONGODB_DATABASE: `cwprobe_${run}`, REDIS_KEY_PREFIX: `cwprobe:${run}:`, CONSUMER_GROUP: `cwprobe-${run}`,
-    CONSENT_COMMANDS_TOPIC: topic('consent.commands'), CONSENT_RESULTS_TOPIC: topic('consent.results'), CONSENT_EVENTS_TOPIC: topic('consent.events'),
-    PERMISSION_COMMANDS_TOPIC: topic('permission.commands'), PERMISSION_RESULTS_TOPIC: topic('permission.results'), PERMISSION_EVENTS_TOPIC: topic('permission.events'),
-    TOPIC_PARTITIONS: '6', SWEEP_ENABLED: 'false', ORG_DECISION_LIMIT: '100000000', LOG_LEVEL: 'info', KAFKA_CLIENT_ID: 'cwprobe-worker',
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PROBE_WORKER_')).map(([k, v]) => [k.slice('PROBE_WORKER_'.length), v ?? ''])),
-  };
-  const worker = new WorkerProcess('worker', env, logDir);
-  worker.start();
-  while (worker.logLines('worker started').length === 0) {
-    if (!worker.running) throw new Error(`worker exited; see ${worker.logFile}`);
-    await sleep(200);
-  }
-  say(`run ${run}: worker started; logs in ${logDir}; ${RATE}/s over ${POOL} consents; outages ${OUTAGES_S.join(', ')} s`);
-  const kafka = new Kafka({ clientId: `probe-${run}`, brokers: [servers.kafkaBrokers], logLevel: logLevel.NOTHING });
-  // One producer per loop (an idempotent producer sends one request at a time), each loop its own consents.
-  const registry = createRegistry(servers.schemaRegistryUrl);
-  const producers = Array.from({ length: LOOPS }, () => kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner }));
-  const sources = await Promise.all(producers.map(async (producer, i) => {
-    await producer.connect();
-    const source = new CommandSource(registry, producer, env['CONSENT_COMMANDS_TOPIC'] as string, `${run}${i}`);
-    await source.init();
-    return source;
-  }));
-  const sent = () => sources.reduce((n, s) => n + s.sent.length, 0);
+  const probe = await startProbe({ name: 'probe', rate: RATE, pool: POOL, loops: LOOPS });
+  const { run, env, worker, kafka, registry } = probe;
+  say(`run ${run}: worker started; logs in ${probe.logDir}; ${RATE}/s over ${POOL} consents; outages ${OUTAGES_S.join(', ')} s`);
+  const sent = probe.sent;
   const results = env['CONSENT_RESULTS_TOPIC'] as string;
   const events = env['CONSENT_EVENTS_TOPIC'] as string;
   const collector = new TopicCollector(kafka, registry, [results, events]);
   await collector.start([results, events], `cwprobe-collector-${run}`);
 
-  let loading = true;
-  const loops = sources.map(async (source) => {
-    while (loading) {
-      const tick = Date.now();
-      await source.good(POOL / LOOPS).catch(() => sleep(200));
-      const wait = (1_000 * LOOPS) / RATE - (Date.now() - tick);
-      if (wait > 0) await sleep(wait);
-    }
-  });
   // Marks in the received stream: a repeat is counted against the outage before whose end mark... its second copy arrived after.
   const marks: { what: string; at: number }[] = [];
   await sleep(20_000);
@@ -80,8 +36,7 @@ async function main(): Promise<void> {
     say('redis started');
     await sleep(40_000);
   }
-  loading = false;
-  await Promise.all(loops);
+  await probe.stopLoad();
   const expected = sent();
   // Settled: nothing new for 15 s.
   for (let last = -1; last !== collector.received.length;) { last = collector.received.length; await sleep(15_000); }
@@ -109,9 +64,7 @@ async function main(): Promise<void> {
   marks.forEach((mark, k) => say(`repeats after ${mark.what} (received index ${mark.at}): ${line(repeats[k + 1] as (typeof repeats)[number])}`));
   say(`worker warnings: ${worker.troubleSince(0, 8)}`);
   await collector.stop().catch(() => undefined);
-  await Promise.all(producers.map((p) => p.disconnect().catch(() => undefined)));
-  await worker.terminate();
-  if (process.env['FAULTS_KEEP_STACK'] !== '1') await stopPrivateStack();
+  await probe.close();
 }
 
 main().then(() => process.exit(0), (error: unknown) => { console.error(error); process.exit(1); });
