@@ -118,7 +118,7 @@ interface Connected {
 /** What /readyz asks of this worker (src/ops/readiness.ts): each check rejects when not ready. */
 function readinessChecksOf(config: Config, { bus, mongo, redis, redisRefusal, consumer }: Connected): Worker['readinessChecks'] {
   return {
-    ...(consumer ? { consumerGroup: async () => { if (!consumer.joined()) throw new Error(`not a member of ${config.consumerGroup} (joining or rebalancing)`); } } : {}),
+    ...(consumer ? { consumerGroup: async () => { if (!consumer.joined()) throw new Error(`not a member of ${config.consumerGroup} (joining or rebalancing; session ${consumer.sessionTimeoutMs()} ms)`); } } : {}),
     kafka: () => bus.ping(),
     registry: registryPing(config.schemaRegistryUrl, config.schemaRegistryAuth, config.schemaRegistryTls),
     mongodb: () => mongo.db.command({ ping: 1 }),
@@ -210,6 +210,8 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     };
 
     const consumer = options.consume ? await startConsuming(config, deps, bus, runtimes) : null;
+    const session = consumer?.sessionTimeoutMs() ?? null;
+    if (session !== null) observer.groupSession(session / 1_000);
     const readinessChecks = readinessChecksOf(config, { bus, mongo, redis, redisRefusal, consumer });
     const sweeper = options.sweep ? startSweeper({
       pipeline: deps, runtime: runtimes.consents, schedule: redis.schedule, due: mongo.dueConsents, parking: createParkingLot(mongo.db), logger,
