@@ -62,7 +62,7 @@ async function main(): Promise<number> {
   const run = randomUUID().slice(0, 8);
   const logDir = path.resolve(import.meta.dirname, '../../.faults', run);
   mkdirSync(logDir, { recursive: true });
-  say(`run ${run} (${full ? 'full' : 'seed'}) on Kafka ${FAULTS_KAFKA_VERSION}, session ${SESSION_TIMEOUT_MS ?? 'the default'} ms, heartbeat ${HEARTBEAT_INTERVAL_MS ?? 'the default'} ms; logs in ${logDir}`);
+  say(`run ${run} (${full ? 'full' : 'seed'}) on Kafka ${FAULTS_KAFKA_VERSION}, session ${SESSION_TIMEOUT_MS ? `${SESSION_TIMEOUT_MS} ms` : 'the worker\'s default'}, heartbeat ${HEARTBEAT_INTERVAL_MS ? `${HEARTBEAT_INTERVAL_MS} ms` : 'the worker\'s default'}; logs in ${logDir}`);
   const servers = await startPrivateStack();
   const topic = (name: string) => `${name}.cwfault-${run}`;
   const env: Record<string, string> = {

@@ -2,7 +2,10 @@
 // refuses it. The default (3 s) keeps a killed replica's partitions waiting under 5 s, but a stock
 // broker refuses any session under its group.min.session.timeout.ms (6 s by default): there the
 // worker takes the broker's floor rather than staying out of the group.
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+
+/** kafkajs's ConfigResourceTypes.BROKER: a named import of the enum fails under Node's ESM loader (kafkajs is CommonJS). */
+const BROKER_RESOURCE = 4;
 
 /** Kafka's default group.min.session.timeout.ms: the floor to try when the broker's own cannot be read. */
 export const STOCK_MIN_SESSION_TIMEOUT_MS = 6_000;
@@ -40,7 +43,7 @@ export async function brokerSessionRange(admin: Admin): Promise<SessionRange | n
     if (!broker) return null;
     const { resources } = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [{ type: ConfigResourceTypes.BROKER, name: String(broker.nodeId), configNames: ['group.min.session.timeout.ms', 'group.max.session.timeout.ms'] }],
+      resources: [{ type: BROKER_RESOURCE, name: String(broker.nodeId), configNames: ['group.min.session.timeout.ms', 'group.max.session.timeout.ms'] }],
     });
     const entries = resources[0]?.configEntries ?? [];
     const value = (name: string) => Number(entries.find((e) => e.configName === name)?.configValue);
