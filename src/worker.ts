@@ -90,7 +90,7 @@ async function startConsuming(config: Config, deps: PipelineDeps, bus: MessageBu
     [t.consentCommands, chunkHandlerFor(deps, runtimes.consents)],
     [t.permissionCommands, chunkHandlerFor(deps, runtimes.permissions)],
   ]);
-  return bus.consume({
+  const consumer = await bus.consume({
     groupId: config.consumerGroup,
     topics: [...byTopic.keys()],
     partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
@@ -105,6 +105,9 @@ async function startConsuming(config: Config, deps: PipelineDeps, bus: MessageBu
       return handle(messages, done);
     }),
   });
+  const session = consumer.sessionTimeoutMs();
+  if (session !== null) observer.groupSession(session / 1_000);
+  return consumer;
 }
 
 interface Connected {
@@ -210,8 +213,6 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     };
 
     const consumer = options.consume ? await startConsuming(config, deps, bus, runtimes) : null;
-    const session = consumer?.sessionTimeoutMs() ?? null;
-    if (session !== null) observer.groupSession(session / 1_000);
     const readinessChecks = readinessChecksOf(config, { bus, mongo, redis, redisRefusal, consumer });
     const sweeper = options.sweep ? startSweeper({
       pipeline: deps, runtime: runtimes.consents, schedule: redis.schedule, due: mongo.dueConsents, parking: createParkingLot(mongo.db), logger,

@@ -419,7 +419,7 @@ async function main(): Promise<number> {
     killsSurvived, kills: SCALE.kills, lost: differs.filter((d) => d.endsWith('missing')).length + missing.length,
     appliedTwice: differs.filter((d) => d.includes('.version')).length, eventsMissing: missingEvents, hostileClasses: classes.size,
     outagesSurvived, outages: outages.length, repeatsAfterRedisOutage: stale, replicaJoinMs: joinedMs, sendErrors, probeLatency, durationS: Math.round((Date.now() - t0) / 1000),
-    kafkaVersion: FAULTS_KAFKA_VERSION, ...groupSession,
+    kafkaVersion: FAULTS_KAFKA_VERSION, brokerMinSessionTimeoutMs: Number(process.env['FAULTS_KAFKA_MIN_SESSION_TIMEOUT_MS'] ?? 1_000), ...groupSession,
     // Per kill of one of two replicas: the survivor's takeover of the killed one's partitions and the longest gap on its own.
     survivorPauses: pauses.map((p) => ({ killed: p.killed, restartedAtOnce: p.restartedAtOnce, takeoverMs: p.takeoverMs, ownGapMs: p.ownGapMs })),
   };
