@@ -51,7 +51,7 @@ export async function startKafkaConsumer(setting: KafkaConsumerSetting, consume:
   await untilCoordinator(setting.quiet, groupId);
   let member = await joinGroup(setting, consume, consumers, configuredMs);
   if (member.refusal) {
-    const range = await withAdmin(setting.quiet, brokerSessionRange);
+    const range = await withAdmin(setting.quiet, brokerSessionRange).catch(() => null); // unknown: a stock floor is tried
     const next = sessionAfterRefusal(configuredMs, range);
     if (next !== null) {
       logger.warn({ groupId, configuredMs, sessionTimeoutMs: next, brokerMinMs: range?.minMs ?? null, brokerMaxMs: range?.maxMs ?? null },
