@@ -46,12 +46,13 @@ tls_dir() { bash "$STACK_DIR/secure/stack.sh" certs; }
 node_name() { echo "redis-$1"; }
 node_marker() { echo "redis-server 127.0.0.1:$1"; }
 # redis-cli as the admin user over TLS on the secure cluster; the password by environment
-# (REDISCLI_AUTH), not on a command line that `ps` shows.
+# (REDISCLI_AUTH), not on a command line that `ps` shows. `timeout`: a node whose bus another
+# cannot reach (a certificate the others do not trust) leaves `--cluster create` waiting for ever.
 rcli() {
   if (( SECURE )); then
-    REDISCLI_AUTH="$(<"$(secret_file admin)")" redis-cli --tls --cacert "$TLS/ca.pem" --user admin "$@"
+    REDISCLI_AUTH="$(<"$(secret_file admin)")" timeout 60 redis-cli --tls --cacert "$TLS/ca.pem" --user admin "$@"
   else
-    redis-cli "$@"
+    timeout 60 redis-cli "$@"
   fi
 }
 cluster_info() { rcli -h 127.0.0.1 -p "$1" cluster info 2>/dev/null | tr -d '\r' | sed -n "s/^$2://p"; }
