@@ -123,6 +123,13 @@ cmd_up() {
   if (( SECURE )); then
     TLS=$(tls_dir) || { fail "redis cluster: the secure stack's certificates could not be made"; return 1; }
     make_secrets
+    # Nodes started with certificates the secure stack has since remade (its run dir was wiped)
+    # would not be trusted by their own clients: start them afresh.
+    if [[ -f $STACK_RUN/started-with.pem ]] && ! cmp -s "$TLS/server.pem" "$STACK_RUN/started-with.pem"; then
+      say "redis cluster: the secure stack's certificates changed; restarting the nodes"
+      cmd_down
+    fi
+    cp "$TLS/server.pem" "$STACK_RUN/started-with.pem"
   fi
   local port started=0 i
   for port in "${PORTS[@]}"; do
