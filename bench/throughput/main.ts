@@ -163,9 +163,10 @@ let runs = 0;
 const replayed = new Map<string, number>();
 /** Workers still running: stopped in the end whatever happened, so none outlives the benchmark. */
 const live = new Set<WorkerProcess>();
-function startWorker(env: BenchEnvironment): WorkerRun {
+/** `traced`: its MongoDB commands recorded for the raw-store replay (the backlogs' workers only). */
+function startWorker(env: BenchEnvironment, traced = settings.trace): WorkerRun {
   runs++;
-  const traceFile = settings.trace ? path.join(work, `worker-${runs}.trace.bson`) : null;
+  const traceFile = traced ? path.join(work, `worker-${runs}.trace.bson`) : null;
   const worker = startWorkerProcess(env.env, path.join(work, `worker-${runs}.log`), traceFile);
   live.add(worker);
   void worker.exited.then(() => live.delete(worker));
@@ -307,8 +308,10 @@ try {
   const backlogEnds = wants('raw') ? await endOffsets(main, [main.config.topics.consentCommands, main.config.topics.permissionCommands]) : {};
 
   if (wants('open')) {
-    // Open loop: CreateConsent at fixed rates on a worker that is already consuming.
-    const open = startWorker(main);
+    // Open loop: CreateConsent at fixed rates on a worker that is already consuming. Untraced: the
+    // replay uses the backlogs' records only, and recording every MongoDB command cost this worker
+    // CPU and latency of its own (up to 2 GiB of memory by the sustained rows) until 2026-12-06.
+    const open = startWorker(main, false);
     await setUp(gen, 'open-warm-up', [{ type: 'CreateConsent', prefix: `${consents}-warm`, from: 0, count: 50 }]);
     for (const rate of settings.rates) {
       const label = `open ${rate}/s`;
