@@ -101,7 +101,9 @@ describe('a sweep racing an UpdateConsent', () => {
 
     const updates = await Promise.all(cases.map(async ({ consentId, expiry, updateAt }) => {
       await sleepUntil(updateAt);
-      const newExpiry = new Date(Date.parse(expiry) + 2_000).toISOString();
+      // Far enough ahead that the update is still valid when the worker decides it on a loaded
+      // machine (2 s was not: a CI run answered 400, an expiryTime already past, by then).
+      const newExpiry = new Date(Date.parse(expiry) + 5_000).toISOString();
       return { consentId, expiry, newExpiry, commandId: await update(consentId, { consentVersion: 2, expiryTime: newExpiry }) };
     }));
 
