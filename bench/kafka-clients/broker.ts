@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { Admin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { sleep } from '../../src/wait/sleep.ts';
 
@@ -58,6 +59,29 @@ export async function brokerGroupSettings(kafka: Kafka): Promise<Record<string, 
     return Object.fromEntries(GROUP_SETTINGS.map((name) => [name, entries.find((e) => e.configName === name)?.configValue ?? null]));
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Whether the broker would take a KIP-848 group's session of `sessionMs` (the per-group
+ * `consumer.session.timeout.ms`, bounded by group.consumer.min/max.session.timeout.ms): asked with
+ * validateOnly, so nothing changes. Through @platformatic/kafka: kafkajs's admin knows no GROUP
+ * config resource. Resolves 'accepted' or the broker's refusal.
+ */
+export async function probeGroupSession(brokers: readonly string[], sessionMs: number): Promise<string> {
+  const admin = new Admin({ clientId: 'bench-kafka-clients-probe', bootstrapBrokers: [...brokers] });
+  try {
+    await admin.incrementalAlterConfigs({
+      validateOnly: true,
+      resources: [{ resourceType: ConfigResourceTypes.GROUP, resourceName: 'bench-kc-session-probe', configs: [{ name: 'consumer.session.timeout.ms', value: String(sessionMs), configOperation: IncrementalAlterConfigOperationTypes.SET }] }],
+    });
+    return 'accepted';
+  } catch (error) {
+    // An AggregateError whose first error carries the broker's response with its message.
+    const first = (error as { errors?: { response?: { responses?: { errorMessage?: string | null }[] } }[] }).errors?.[0];
+    return `refused: ${first?.response?.responses?.[0]?.errorMessage ?? String(error)}`;
+  } finally {
+    await admin.close();
   }
 }
 

@@ -8,7 +8,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { envNumber } from '../env-number.ts';
 import type { ClientName } from './bench-client.ts';
-import { adminKafka, brokerGroupSettings, brokersOf, nativeBrokerVersion } from './broker.ts';
+import { adminKafka, brokerGroupSettings, brokersOf, nativeBrokerVersion, probeGroupSession } from './broker.ts';
 import { runKill, type KillRun, type KillSettings } from './kill-scenario.ts';
 import { runRawPipe, type RawPipeRun } from './raw-pipe.ts';
 import { summaryLines } from './summary.ts';
@@ -40,9 +40,11 @@ const killSettings: KillSettings = {
   logFile,
 };
 
-const broker = { brokers, version: nativeBrokerVersion(), settings: await brokerGroupSettings(kafka) };
+const kip848Session = { sessionMs: killSettings.sessionTimeoutMs, answer: await probeGroupSession(brokers, killSettings.sessionTimeoutMs) };
+const broker = { brokers, version: nativeBrokerVersion(), settings: await brokerGroupSettings(kafka), kip848Session };
 progress(`broker ${brokers.join(',')} (Kafka ${broker.version ?? 'version unknown'}); ${cpus().length} cores, load ${loadavg()}; child logs in ${logFile}`);
 progress(`group settings: ${JSON.stringify(broker.settings)}`);
+progress(`a KIP-848 group's session of ${kip848Session.sessionMs} ms (consumer.session.timeout.ms, validateOnly): ${kip848Session.answer}`);
 
 const pipes: RawPipeRun[] = [];
 const kills: KillRun[] = [];
