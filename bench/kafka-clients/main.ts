@@ -63,7 +63,7 @@ for (let pass = 1; pass <= passes; pass++) {
       progress(`pass ${pass}: kill, ${variant.id}, ${mode} (load ${loadavg()})`);
       const run = await runKill(kafka, variant, mode, killSettings, topic);
       kills.push(run);
-      progress(`  survivor's longest gap ${run.survivorLongestGapMs ?? '-'} ms (steady ${run.steadyGapMs ?? '-'} ms); killed member's partitions consumed again after ${run.killedPartitionsResumedMs ?? 'never'} ms${run.failures.length > 0 ? `; ${run.failures.join('; ')}` : ''}`);
+      progress(`  survivor's longest gap ${run.survivorKeptGapMs ?? '-'} ms on the partitions it kept, ${run.survivorLongestGapMs ?? '-'} ms on all it had (${run.survivorPartitionsMoved?.length ?? '-'} handed over; steady ${run.steadyGapMs ?? '-'} ms); killed member's partitions consumed again after ${run.killedPartitionsResumedMs ?? 'never'} ms${run.failures.length > 0 ? `; ${run.failures.join('; ')}` : ''}`);
     }
   }
 }

@@ -43,8 +43,12 @@ export function isSplit(owners: ReadonlyMap<string, ReadonlySet<number>>, member
 export interface KillOutcome {
   readonly survivorPartitions: readonly number[];
   readonly killedPartitions: readonly number[];
-  /** The longest gap on any of the survivor's own partitions, from the kill to `until`. */
+  /** The longest gap on any of the survivor's own partitions, from the kill to `until`, whoever consumed them. */
   readonly survivorLongestGapMs: number;
+  /** The survivor's partitions that another member (a restarted one) consumed after the kill: handed over, not stalled. */
+  readonly survivorPartitionsMoved: readonly number[];
+  /** The longest gap on the survivor's partitions it kept (the stall the issue is about: an eager rebalance stops these too). */
+  readonly survivorKeptGapMs: number;
   /** Ms from the kill until the last of the killed member's partitions was consumed again; null if one never was. */
   readonly killedPartitionsResumedMs: number | null;
 }
@@ -57,5 +61,9 @@ export function killOutcome(receipts: readonly Receipt[], before: ReadonlyMap<st
   // landing would pass for a takeover of its partition.
   const alive = receipts.filter((r) => r.member !== killed);
   const { takeoverMs, ownGapMs } = survivorPause(alive, killedPartitions, survivorPartitions, killedAt, until);
-  return { survivorPartitions, killedPartitions, survivorLongestGapMs: ownGapMs, killedPartitionsResumedMs: takeoverMs };
+  const movedTo = (p: number): boolean => alive.some((r) => r.partition === p && r.member !== survivor && r.at > killedAt && r.at <= until);
+  const survivorPartitionsMoved = survivorPartitions.filter(movedTo);
+  const kept = survivorPartitions.filter((p) => !movedTo(p));
+  const survivorKeptGapMs = survivorPause(alive, [], kept, killedAt, until).ownGapMs;
+  return { survivorPartitions, killedPartitions, survivorLongestGapMs: ownGapMs, survivorPartitionsMoved, survivorKeptGapMs, killedPartitionsResumedMs: takeoverMs };
 }

@@ -15,9 +15,9 @@ export function summaryLines(pipes: readonly RawPipeRun[], kills: readonly KillR
     }
   }
   if (kills.length > 0) {
-    lines.push('', '| variant | killed member | survivor\'s longest gap, own partitions (ms) | steady gap (ms) | killed member\'s partitions consumed again after (ms) | notes |', '|---|---|---|---|---|---|');
+    lines.push('', '| variant | killed member | survivor\'s longest gap, partitions it kept (ms) | its partitions handed to the restarted member | longest gap on all its partitions (ms) | steady gap (ms) | killed member\'s partitions consumed again after (ms) | notes |', '|---|---|---|---|---|---|---|---|');
     for (const k of kills) {
-      lines.push(`| ${k.variant} | ${k.mode} | ${ms(k.survivorLongestGapMs)} | ${ms(k.steadyGapMs)} | ${ms(k.killedPartitionsResumedMs)} | ${k.failures.join('; ').replaceAll('|', '/')} |`);
+      lines.push(`| ${k.variant} | ${k.mode} | ${ms(k.survivorKeptGapMs)} | ${k.survivorPartitionsMoved?.length ?? '-'} of ${k.survivorPartitions?.length ?? '-'} | ${ms(k.survivorLongestGapMs)} | ${ms(k.steadyGapMs)} | ${ms(k.killedPartitionsResumedMs)} | ${k.failures.join('; ').replaceAll('|', '/')} |`);
     }
   }
   return lines;

@@ -28,8 +28,18 @@ describe('what a kill costs', () => {
   it('is the survivor\'s longest gap on its own partitions and when the killed one\'s were consumed again', () => {
     const receipts = [r('A', 0, 9_900), r('B', 1, 9_950), r('A', 0, 13_000), r('A', 0, 13_100), r('A', 1, 16_000)];
     expect(killOutcome(receipts, before, 'A', 'B', KILL, 17_000)).toEqual({
-      survivorPartitions: [0], killedPartitions: [1], survivorLongestGapMs: 3_900, killedPartitionsResumedMs: 6_000,
+      survivorPartitions: [0], killedPartitions: [1], survivorLongestGapMs: 3_900, survivorPartitionsMoved: [], survivorKeptGapMs: 3_900, killedPartitionsResumedMs: 6_000,
     });
+  });
+
+  it('tells a survivor\'s partition handed to the restarted member from one the survivor kept and stalled on', () => {
+    const owned = new Map([['A', new Set([0, 2])], ['B', new Set([1])]]);
+    // Partition 0 stalls 3 s on A; partition 2 goes quiet 4 s, then the restarted B2 consumes it.
+    const receipts = [r('A', 0, 9_900), r('A', 2, 9_950), r('A', 0, 12_900), r('B2', 2, 13_950), r('B2', 1, 11_000)];
+    const outcome = killOutcome(receipts, owned, 'A', 'B', KILL, 14_000);
+    expect(outcome.survivorPartitionsMoved).toEqual([2]);
+    expect(outcome.survivorKeptGapMs).toBe(3_000);
+    expect(outcome.survivorLongestGapMs).toBe(4_000);
   });
 
   it('counts a restarted member\'s receipts as the takeover', () => {
