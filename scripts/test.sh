@@ -26,11 +26,14 @@ if [[ ${SECURE_STACK:-1} != 0 ]]; then
   step "secure servers"
   bash scripts/stack/secure/stack.sh up
 fi
-# A Redis Cluster of three primaries beside it (docs/redis-cluster.md):
-# test/integration/redis-cluster-*.test.ts run on it. REDIS_CLUSTER_STACK=0 skips those tests.
+# A Redis Cluster of three primaries beside it, plaintext and secure (TLS only, ACL users, with
+# the secure stack's CA; docs/redis-cluster.md): test/integration/redis-cluster-*.test.ts run on
+# them. REDIS_CLUSTER_STACK=0 skips those tests.
 if [[ ${REDIS_CLUSTER_STACK:-1} != 0 ]]; then
   step "redis cluster"
   bash scripts/stack/redis-cluster/stack.sh up
+  step "secure redis cluster"
+  bash scripts/stack/redis-cluster/stack.sh up --secure
 fi
 
 step "lint"

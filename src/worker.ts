@@ -90,7 +90,7 @@ async function startConsuming(config: Config, deps: PipelineDeps, bus: MessageBu
     [t.consentCommands, chunkHandlerFor(deps, runtimes.consents)],
     [t.permissionCommands, chunkHandlerFor(deps, runtimes.permissions)],
   ]);
-  return bus.consume({
+  const consumer = await bus.consume({
     groupId: config.consumerGroup,
     topics: [...byTopic.keys()],
     partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
@@ -105,6 +105,9 @@ async function startConsuming(config: Config, deps: PipelineDeps, bus: MessageBu
       return handle(messages, done);
     }),
   });
+  const session = consumer.sessionTimeoutMs();
+  if (session !== null) observer.groupSession(session / 1_000);
+  return consumer;
 }
 
 interface Connected {
@@ -118,7 +121,7 @@ interface Connected {
 /** What /readyz asks of this worker (src/ops/readiness.ts): each check rejects when not ready. */
 function readinessChecksOf(config: Config, { bus, mongo, redis, redisRefusal, consumer }: Connected): Worker['readinessChecks'] {
   return {
-    ...(consumer ? { consumerGroup: async () => { if (!consumer.joined()) throw new Error(`not a member of ${config.consumerGroup} (joining or rebalancing)`); } } : {}),
+    ...(consumer ? { consumerGroup: async () => { if (!consumer.joined()) throw new Error(`not a member of ${config.consumerGroup} (joining or rebalancing; session ${consumer.sessionTimeoutMs()} ms)`); } } : {}),
     kafka: () => bus.ping(),
     registry: registryPing(config.schemaRegistryUrl, config.schemaRegistryAuth, config.schemaRegistryTls),
     mongodb: () => mongo.db.command({ ping: 1 }),

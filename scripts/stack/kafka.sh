@@ -47,8 +47,12 @@ kafka_already_up_note() {
 kafka_start() {
   local dir="$STACK_RUN/kafka"
   mkdir -p "$KAFKA_DATA"
+  # STACK_KAFKA_MIN_SESSION_TIMEOUT_MS=6000 gives a stock broker's session floor (the fault
+  # suite's FAULTS_KAFKA_MIN_SESSION_TIMEOUT_MS: the worker's fallback from its 3 s default).
   sed -e "s|@PORT@|$STACK_KAFKA_PORT|g" -e "s|@CONTROLLER_PORT@|$STACK_KAFKA_CONTROLLER_PORT|g" \
-      -e "s|@DATA@|$KAFKA_DATA|g" "$STACK_DIR/kafka/server.properties" >"$dir/server.properties"
+      -e "s|@DATA@|$KAFKA_DATA|g" \
+      -e "s|^group.min.session.timeout.ms=.*|group.min.session.timeout.ms=${STACK_KAFKA_MIN_SESSION_TIMEOUT_MS:-1000}|" \
+      "$STACK_DIR/kafka/server.properties" >"$dir/server.properties"
   if [[ ! -f $KAFKA_DATA/meta.properties ]]; then
     say "kafka: formatting KRaft storage for Kafka $KAFKA_VERSION in $KAFKA_DATA"
     local cluster_id

@@ -13,21 +13,23 @@
 # PostgreSQL instead of SQLite (see postgres.sh for why). Install and data dir: CONSENT_STACK_HOME (default ~/.cache/consent-worker).
 # --secure (any position): the secure stack instead (scripts/stack/secure/stack.sh: TLS and
 # credentials everywhere, its own ports and run dir), e.g. `npm run stack:up -- --secure`.
-# --redis-cluster: a Redis Cluster beside the plain stack, below.
+# --redis-cluster: a Redis Cluster beside the plain stack, below (with --secure: the secure one).
 set -uo pipefail
 
 STACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-if [[ " $* " == *" --secure "* ]]; then
-  args=(); for a in "$@"; do [[ $a == --secure ]] || args+=("$a"); done
-  exec bash "$STACK_DIR/secure/stack.sh" "${args[@]}"
-fi
 # --redis-cluster (any position): a Redis Cluster of three primaries beside the plain stack
 # (scripts/stack/redis-cluster/stack.sh, docs/redis-cluster.md). `up` brings up the plain stack
 # too (the worker still needs its Kafka, registry and MongoDB); `down` and `status`: the cluster only.
+# With --secure as well: the secure cluster (TLS, ACL users), and `up` brings up the secure stack.
 if [[ " $* " == *" --redis-cluster "* ]]; then
-  args=(); for a in "$@"; do [[ $a == --redis-cluster ]] || args+=("$a"); done
-  if [[ ${args[0]:-} == up ]]; then bash "$STACK_DIR/stack.sh" up || exit $?; fi
-  exec bash "$STACK_DIR/redis-cluster/stack.sh" "${args[@]}"
+  args=(); for a in "$@"; do [[ $a == --redis-cluster || $a == --secure ]] || args+=("$a"); done
+  variant=(); [[ " $* " == *" --secure "* ]] && variant=(--secure)
+  if [[ ${args[0]:-} == up ]]; then bash "$STACK_DIR/stack.sh" up "${variant[@]}" || exit $?; fi
+  exec bash "$STACK_DIR/redis-cluster/stack.sh" "${args[@]}" "${variant[@]}"
+fi
+if [[ " $* " == *" --secure "* ]]; then
+  args=(); for a in "$@"; do [[ $a == --secure ]] || args+=("$a"); done
+  exec bash "$STACK_DIR/secure/stack.sh" "${args[@]}"
 fi
 ROOT="$(cd "$STACK_DIR/../.." && pwd)"
 source "$STACK_DIR/lib.sh"

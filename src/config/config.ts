@@ -234,7 +234,10 @@ export const ENV_SCHEMA = z.object({
   // Finished offsets wait at most this long for their commit: at a low rate one OffsetCommit a
   // second instead of one a command. A crash redoes (idempotently) at most this long's commands.
   COMMIT_INTERVAL_MS: integer(0).default(1_000), // 1 s; 0 commits every chunk at once
-  LOCK_TTL_MS: integer(100).default(10_000), // 10 s lease, extended every third of it
+  // 2 s lease, extended every third of it. Under the 3 s group session on purpose: a killed
+  // replica's leases are gone by the time the group hands its partitions over, so the new owner
+  // does not wait LOCK_WAIT_MS on them (a lease only saves duplicate work; the version check is the safety).
+  LOCK_TTL_MS: integer(100).default(2_000),
   LOCK_WAIT_MS: integer(0).default(5_000), // 5 s, then go on without it: the version check is the safety
   ORG_DECISION_LIMIT: integer(1).default(100), // decisions per org per window
   ORG_DECISION_WINDOW_MS: integer(1).default(60_000), // 1 min
@@ -252,9 +255,10 @@ export const ENV_SCHEMA = z.object({
   OUTBOX_CLEAR_BATCH_SIZE: integer(1).default(200),
   OUTBOX_RECOVERY_PAGES: integer(0).default(10), // pages of 100 per burst of the start-up recovery (which goes through all); 0 skips it
   KAFKA_MAX_MESSAGE_BYTES: integer(64 * 1024).default(1_048_588), // Kafka's default max.message.bytes (1 MiB + 12)
-  // 6 s: the lowest a stock broker accepts (group.min.session.timeout.ms); a killed replica's
-  // partitions wait this long. 3 s (broker floor lowered, as the stack does) keeps it under 5 s.
-  KAFKA_SESSION_TIMEOUT_MS: integer(1_000).default(6_000),
+  // 3 s: a killed replica's partitions wait this long, under the 5 s target. A broker whose
+  // group.min.session.timeout.ms is higher (a stock one: 6 s) refuses it at the join; the
+  // consumer then joins with the broker's floor and logs it (adapters/kafka/session-timeout.ts).
+  KAFKA_SESSION_TIMEOUT_MS: integer(1_000).default(3_000),
   KAFKA_HEARTBEAT_INTERVAL_MS: integer(100).default(1_000), // 1 s; at most a third of the session
   RESULT_RETENTION_MS: integer(60_000).default(7 * 24 * 3_600_000), // 7 days; a redelivery later than this is applied as new
   RESULT_PURGE_INTERVAL_MS: integer(1_000).default(60_000), // 1 min; only where the server has no TTL index
@@ -314,7 +318,7 @@ function crossChecks(raw: Record<string, string | undefined>): ConfigIssue[] {
   if (given('REDIS_PASSWORD_FILE') && raw['REDIS_URL'] !== undefined && URL.canParse(raw['REDIS_URL']) && new URL(raw['REDIS_URL']).password !== '') {
     issues.push({ variable: 'REDIS_PASSWORD_FILE', message: 'is set but REDIS_URL carries a password too: set one' });
   }
-  const session = Number(raw['KAFKA_SESSION_TIMEOUT_MS']?.replaceAll('_', '') ?? 6_000);
+  const session = Number(raw['KAFKA_SESSION_TIMEOUT_MS']?.replaceAll('_', '') ?? 3_000);
   const heartbeat = Number(raw['KAFKA_HEARTBEAT_INTERVAL_MS']?.replaceAll('_', '') ?? 1_000);
   // Two missed heartbeats must not cost a live replica its partitions.
   if (Number.isInteger(session) && Number.isInteger(heartbeat) && heartbeat * 3 > session) {

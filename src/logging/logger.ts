@@ -8,8 +8,9 @@ const PERSONAL_DATA = [
   '*.targetOrgOwnerEmail', '*.*.targetOrgOwnerEmail', '*.consentData', '*.*.consentData', '*.data', '*.*.data',
 ];
 
-// ioredis attaches the refused command to its error: for AUTH, the password that was tried.
-const SECRETS = ['err.command.args', 'err.cause.command.args', '*.err.command.args'];
+// ioredis attaches the refused command to its error: for AUTH, the password that was tried. Its
+// Cluster client wraps that error as the lastNodeError of a ClusterAllFailedError.
+const SECRETS = ['err.command.args', 'err.cause.command.args', '*.err.command.args', 'err.lastNodeError.command.args'];
 
 // The MongoDB driver attaches the documents it could not write to a bulk write error
 // (writeErrors[i].err.op, result): a whole revision or result, with consentData, proof and an org

@@ -36,6 +36,7 @@ export function createPrometheusObserver(): PrometheusObserver {
   const clearsPending = new Gauge({ name: `${PREFIX}outbox_clears_pending`, help: 'Deferred outbox clears waiting', registers });
   const due = new Gauge({ name: `${PREFIX}expiry_due`, help: 'Consents due now in the expiry schedule', registers });
   const expired = new Counter({ name: `${PREFIX}expired_total`, help: 'Consents expired by the sweep', registers });
+  const session = new Gauge({ name: `${PREFIX}consumer_session_timeout_seconds`, help: 'The consumer group session in use: how long a killed replica\'s partitions wait before they move', registers });
   const expiryLag = new Histogram({ name: `${PREFIX}expiry_lag_seconds`, help: 'Time from a consent\'s expiry to its ConsentExpired being written', buckets: EXPIRY_LAG_BUCKETS, registers });
 
   return {
@@ -61,5 +62,6 @@ export function createPrometheusObserver(): PrometheusObserver {
       expired.inc();
       expiryLag.observe(lagSeconds);
     },
+    groupSession: (seconds) => session.set(seconds),
   };
 }

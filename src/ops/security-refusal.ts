@@ -17,14 +17,16 @@ const CERTIFICATE_TEXT = /certificate|self[- ]signed/i;
 
 interface ErrorLike {
   name?: unknown; type?: unknown; code?: unknown; status?: unknown; message?: unknown;
-  cause?: unknown; originalError?: unknown; reason?: unknown; errors?: unknown;
+  cause?: unknown; originalError?: unknown; reason?: unknown; errors?: unknown; lastNodeError?: unknown;
 }
 
 function* chain(error: unknown, depth = 0): Generator<ErrorLike> {
   if (typeof error !== 'object' || error === null || depth > 8) return;
   const e = error as ErrorLike;
   yield e;
-  for (const next of [e.cause, e.originalError, e.reason]) yield* chain(next, depth + 1);
+  // lastNodeError: ioredis' Cluster fails its slot map refresh with a ClusterAllFailedError
+  // whose own message says nothing; the node's reply (WRONGPASS, a TLS code) hangs there.
+  for (const next of [e.cause, e.originalError, e.reason, e.lastNodeError]) yield* chain(next, depth + 1);
   if (Array.isArray(e.errors)) for (const inner of e.errors) yield* chain(inner, depth + 1);
   // The MongoDB driver keeps each server's last error in its topology description.
   const servers = (e.reason as { servers?: unknown } | undefined)?.servers;

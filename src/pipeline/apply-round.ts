@@ -15,7 +15,7 @@ import type { DomainCommand, FamilyRuntime, Target, Versioned, WrittenChange } f
 import { groupBy } from './group-by.ts';
 import { leaseRound, type LeaseDeps } from './lease.ts';
 import { flushOwed, publishRound, recordPublished, type Answer, type OutboxDeps, type Owed } from './outbox.ts';
-import type { AggregateRecord, OutboxEntry } from './ports.ts';
+import type { AggregateRecord, OutboxEntry, StoredResult } from './ports.ts';
 import { resultOf, unexpectedResult, type ResultBody, type ResultHeader } from './result.ts';
 
 /** How many recent commandIds an aggregate remembers, to spot a redelivery after a crash. */
@@ -145,20 +145,41 @@ type Consumed = Extract<Origin, { kind: 'consumed' }>;
 
 /** A consumed command the aggregate already lists as applied: its result is answered again. */
 function redelivered<C extends DomainCommand, S extends Versioned, X, P>(
-  runtime: FamilyRuntime<C, S, X, P>, entry: Entry<C, P>, origin: Consumed, record: AggregateRecord<unknown>, now: Date,
+  runtime: FamilyRuntime<C, S, X, P>, entry: Entry<C, P>, origin: Consumed, record: AggregateRecord<unknown>, now: Date, storedSince: StoredResult | undefined,
 ): Decided<C, S, P> {
   const commandId = origin.header.envelope.commandId;
   const kept = record.outbox.find((e) => e.kind === 'result' && e.key === commandId);
   // Its outbox still holds the result (published by the flush, or earlier): answer it again. Once
-  // the outbox is cleared the result is stored, and the chunk's look-up found it before any lease.
-  // Neither, and the result was purged after RESULT_RETENTION_MS: not applied again, answered 409.
+  // the outbox is cleared the result is stored: the chunk's look-up found it before any lease, or,
+  // when the clear ran after that look-up, the round's look-up under the lease (storedSince).
+  // None of these, and the result was purged after RESULT_RETENTION_MS: not applied again, answered 409.
   const answer: Answer = kept
     ? { body: kept.body as ResultBody, payloadHash: kept.payloadHash ?? origin.payloadHash, store: true, receivedAt: origin.receivedAt, trace: origin.trace }
+    : storedSince
+    ? { body: storedSince.body as ResultBody, payloadHash: storedSince.payloadHash, store: false, receivedAt: origin.receivedAt, trace: origin.trace }
     : {
       body: resultOf(runtime, origin.header, entry.item.command, refuse(resultNoLongerKept(commandId)), now),
       payloadHash: origin.payloadHash, store: true, receivedAt: origin.receivedAt, trace: origin.trace,
     };
   return { kind: 'answer', entry, answer };
+}
+
+/**
+ * Stored results of redelivered commands that their aggregate lists as applied but whose outbox no
+ * longer holds the result: a clear (a peer's deferred one, or a new replica's start-up recovery)
+ * moved it to the result store after the chunk's look-up. Read again, under the lease, so the
+ * redelivery gets the result it got the first time, not a 409. One query, and only then.
+ */
+async function resultsClearedSinceLookUp<C extends DomainCommand, P>(
+  deps: PipelineDeps, entries: readonly Entry<C, P>[], records: ReadonlyMap<string, AggregateRecord<unknown>>,
+): Promise<Map<string, StoredResult>> {
+  const cleared = entries.flatMap(({ item }) => {
+    const record = records.get(lockKeyOf(item.target));
+    const { commandId } = item.command;
+    if (!record || item.origin.kind !== 'consumed' || !record.appliedCommandIds.includes(commandId)) return [];
+    return record.outbox.some((e) => e.kind === 'result' && e.key === commandId) ? [] : [commandId];
+  });
+  return cleared.length > 0 ? deps.results.getMany(cleared) : new Map();
 }
 
 async function decideAll<C extends DomainCommand, S extends Versioned, X, P>(
@@ -167,10 +188,13 @@ async function decideAll<C extends DomainCommand, S extends Versioned, X, P>(
   const { family } = runtime;
   const now = deps.clock();
   type Staged = { readonly entry: Entry<C, P>; readonly record: AggregateRecord<unknown> | null; readonly stored: S | null } | Decided<C, S, P>;
+  const storedSince = await resultsClearedSinceLookUp(deps, entries, records);
   const staged: Staged[] = entries.map((entry): Staged => {
     const { item } = entry;
     const record = records.get(lockKeyOf(item.target)) ?? null;
-    if (item.origin.kind === 'consumed' && record?.appliedCommandIds.includes(item.command.commandId)) return redelivered(runtime, entry, item.origin, record, now);
+    if (item.origin.kind === 'consumed' && record?.appliedCommandIds.includes(item.command.commandId)) {
+      return redelivered(runtime, entry, item.origin, record, now, storedSince.get(item.command.commandId));
+    }
     try {
       return { entry, record, stored: record ? family.revive(record.state, item.target) : null };
     } catch (error) {

@@ -28,6 +28,8 @@ export interface PipelineObserver {
   /** Expiry: consents due now in the schedule; one consent expired, with its lag past its expiry. */
   expiryDue(count: number): void;
   expired(lagSeconds: number): void;
+  /** The consumer group session in use (the configured one, or the broker's floor it fell back to). */
+  groupSession(seconds: number): void;
 }
 
 const noop = (): void => undefined;
@@ -45,4 +47,5 @@ export const NO_OBSERVER: PipelineObserver = {
   outboxClearsPending: noop,
   expiryDue: noop,
   expired: noop,
+  groupSession: noop,
 };

@@ -36,6 +36,8 @@ export interface ConsumerHandle {
   stop(): Promise<void>;
   /** Whether the consumer is a member of its group now (joined, not rebalancing, not stopped). */
   joined(): boolean;
+  /** The group session it joined with (ms): how long a killed replica's partitions wait; null where there is no group. */
+  sessionTimeoutMs(): number | null;
 }
 
 export interface MessageBus {

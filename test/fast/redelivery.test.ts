@@ -43,6 +43,24 @@ describe('redelivery of a command', () => {
     expect((await world.results.get('cmd-reused'))?.body).toMatchObject({ statusCode: '201' });
   });
 
+  it('answers a redelivery with its first result when the outbox was cleared after the chunk looked for stored results', async () => {
+    // A new replica's start-up recovery (or a peer's deferred clear) moves the result from the
+    // outbox to the result store between the chunk's look-up and the round's load under the lease.
+    const world = consentWorld();
+    const update = updateConsent('c-cleared', 2, 'cmd-cleared');
+    await world.send([createConsent('c-cleared'), update]);
+    expect(world.store.peek(world.collection, 'c-cleared')?.outbox).toEqual([]); // cleared: only the result store holds it
+    let lookUps = 0;
+    const clearedAfterLookUp = { ...world.results, getMany: async (ids: readonly string[]) => (lookUps++ === 0 ? new Map() : world.results.getMany(ids)) };
+
+    await world.send([update], { ...world.deps, results: clearedAfterLookUp });
+
+    const answers = world.resultFor('cmd-cleared');
+    expect(answers.map((r) => r.statusCode)).toEqual(['200', '200']);
+    expect(answers[1]).toEqual(answers[0]); // the stored result: one outcome, same requestId
+    expect(world.eventsPublished('c-cleared').map((e) => e.version)).toEqual([1, 2]);
+  });
+
   it('answers 409 COMMAND_ALREADY_APPLIED to a redelivery whose stored result was purged, without applying it again', async () => {
     const world = consentWorld();
     const update = updateConsent('c-purged', 2, 'cmd-purged');

@@ -29,6 +29,8 @@ export const PRIVATE_ENV: Record<string, string> = {
   STACK_REDIS_PORT: process.env['FAULTS_REDIS_PORT'] ?? '26379',
   STACK_KAFKA_HEAP: '512m',
   STACK_FERRETDB_GOMEMLIMIT: '512MiB',
+  // 6000: a stock broker's floor, under which the worker's 3 s default is refused (it falls back).
+  ...(process.env['FAULTS_KAFKA_MIN_SESSION_TIMEOUT_MS'] ? { STACK_KAFKA_MIN_SESSION_TIMEOUT_MS: process.env['FAULTS_KAFKA_MIN_SESSION_TIMEOUT_MS'] } : {}),
 };
 
 export interface Endpoints {

@@ -39,11 +39,11 @@ const PARTITIONS = 6;
  */
 const SURVIVOR_PAUSE_TARGET_MS = 5_000;
 const SURVIVOR_PAUSE_BOUND_MS = 10_000;
-// The session a killed replica's partitions wait for (the private broker allows down to 1 s).
 /** Older than any round in flight: a repeat after the Redis outage of something published this long before it is not allowed. */
 const REPEAT_AGE_MS = 8_000;
-const SESSION_TIMEOUT_MS = process.env['FAULTS_SESSION_TIMEOUT_MS'] ?? '3000';
-const HEARTBEAT_INTERVAL_MS = process.env['FAULTS_HEARTBEAT_INTERVAL_MS'] ?? '500';
+// The worker's own defaults unless set: the pause measured is the one a deployment gets.
+const SESSION_TIMEOUT_MS = process.env['FAULTS_SESSION_TIMEOUT_MS'];
+const HEARTBEAT_INTERVAL_MS = process.env['FAULTS_HEARTBEAT_INTERVAL_MS'];
 
 interface Check { name: string; ok: boolean; detail: string }
 const checks: Check[] = [];
@@ -62,7 +62,7 @@ async function main(): Promise<number> {
   const run = randomUUID().slice(0, 8);
   const logDir = path.resolve(import.meta.dirname, '../../.faults', run);
   mkdirSync(logDir, { recursive: true });
-  say(`run ${run} (${full ? 'full' : 'seed'}) on Kafka ${FAULTS_KAFKA_VERSION}, session ${SESSION_TIMEOUT_MS} ms, heartbeat ${HEARTBEAT_INTERVAL_MS} ms; logs in ${logDir}`);
+  say(`run ${run} (${full ? 'full' : 'seed'}) on Kafka ${FAULTS_KAFKA_VERSION}, session ${SESSION_TIMEOUT_MS ? `${SESSION_TIMEOUT_MS} ms` : 'the worker\'s default'}, heartbeat ${HEARTBEAT_INTERVAL_MS ? `${HEARTBEAT_INTERVAL_MS} ms` : 'the worker\'s default'}; logs in ${logDir}`);
   const servers = await startPrivateStack();
   const topic = (name: string) => `${name}.cwfault-${run}`;
   const env: Record<string, string> = {
@@ -71,7 +71,7 @@ async function main(): Promise<number> {
     CONSENT_COMMANDS_TOPIC: topic('consent.commands'), CONSENT_RESULTS_TOPIC: topic('consent.results'), CONSENT_EVENTS_TOPIC: topic('consent.events'),
     PERMISSION_COMMANDS_TOPIC: topic('permission.commands'), PERMISSION_RESULTS_TOPIC: topic('permission.results'), PERMISSION_EVENTS_TOPIC: topic('permission.events'),
     TOPIC_PARTITIONS: String(PARTITIONS), COMMIT_EVERY: '64', SWEEP_ENABLED: 'false', ORG_DECISION_LIMIT: '100000000', LOG_LEVEL: 'info',
-    KAFKA_SESSION_TIMEOUT_MS: SESSION_TIMEOUT_MS, KAFKA_HEARTBEAT_INTERVAL_MS: HEARTBEAT_INTERVAL_MS,
+    ...(SESSION_TIMEOUT_MS ? { KAFKA_SESSION_TIMEOUT_MS: SESSION_TIMEOUT_MS } : {}), ...(HEARTBEAT_INTERVAL_MS ? { KAFKA_HEARTBEAT_INTERVAL_MS: HEARTBEAT_INTERVAL_MS } : {}),
   };
   const commandsTopic = env['CONSENT_COMMANDS_TOPIC'] as string;
   const spawnWorker = (name: string): WorkerProcess => {
@@ -409,12 +409,17 @@ async function main(): Promise<number> {
   await stopWorkers();
   if (process.env['FAULTS_KEEP_STACK'] !== '1') await stopPrivateStack();
 
+  // The session the workers joined with (what the broker accepted), from their own log line.
+  const sessionLine = JSON.parse(primary.logLines('consumer group session')[0] ?? '{}') as { sessionTimeoutMs?: number; heartbeatIntervalMs?: number };
+  const groupSession = { sessionTimeoutMs: sessionLine.sessionTimeoutMs ?? null, heartbeatIntervalMs: sessionLine.heartbeatIntervalMs ?? null };
+  say(`the workers' group session: ${groupSession.sessionTimeoutMs} ms, heartbeat ${groupSession.heartbeatIntervalMs} ms`);
+
   const summary = {
     date: new Date().toISOString(), scale: full ? 'full' : 'seed', commands: expectedIds.length, messages: prediction.messages,
     killsSurvived, kills: SCALE.kills, lost: differs.filter((d) => d.endsWith('missing')).length + missing.length,
     appliedTwice: differs.filter((d) => d.includes('.version')).length, eventsMissing: missingEvents, hostileClasses: classes.size,
     outagesSurvived, outages: outages.length, repeatsAfterRedisOutage: stale, replicaJoinMs: joinedMs, sendErrors, probeLatency, durationS: Math.round((Date.now() - t0) / 1000),
-    kafkaVersion: FAULTS_KAFKA_VERSION, sessionTimeoutMs: Number(SESSION_TIMEOUT_MS), heartbeatIntervalMs: Number(HEARTBEAT_INTERVAL_MS),
+    kafkaVersion: FAULTS_KAFKA_VERSION, brokerMinSessionTimeoutMs: Number(process.env['FAULTS_KAFKA_MIN_SESSION_TIMEOUT_MS'] ?? 1_000), ...groupSession,
     // Per kill of one of two replicas: the survivor's takeover of the killed one's partitions and the longest gap on its own.
     survivorPauses: pauses.map((p) => ({ killed: p.killed, restartedAtOnce: p.restartedAtOnce, takeoverMs: p.takeoverMs, ownGapMs: p.ownGapMs })),
   };

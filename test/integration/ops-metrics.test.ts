@@ -57,11 +57,12 @@ describe('/metrics', () => {
     expect(sample(text, 'consent_worker_command_duration_seconds_count', { family: 'consent', command_type: 'UpdateConsent' })).toBe(2);
     expect(sample(text, 'consent_worker_dlq_messages_total', { topic: h.topics.consentCommands })).toBe(1);
     expect(sample(text, 'consent_worker_consumer_lag', { topic: h.topics.consentCommands })).toBeGreaterThanOrEqual(0);
+    expect(sample(text, 'consent_worker_consumer_session_timeout_seconds')).toBe(3); // the default 3 s: the stack's broker allows it
 
     // Every series of the observer is declared (HELP/TYPE) even before its first event.
     for (const name of ['commands_total', 'command_duration_seconds', 'consumer_lag', 'version_conflicts_total', 'lock_waits_total',
       'lock_wait_seconds', 'retries_total', 'dlq_messages_total', 'parked_total', 'outbox_owed', 'outbox_clears_pending', 'expiry_due',
-      'expired_total', 'expiry_lag_seconds']) {
+      'expired_total', 'expiry_lag_seconds', 'consumer_session_timeout_seconds']) {
       expect(text).toContain(`# TYPE consent_worker_${name} `);
     }
     // Node's default process metrics.

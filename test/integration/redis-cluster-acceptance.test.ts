@@ -1,39 +1,51 @@
 // The acceptance subset with Redis as a Redis Cluster of three primaries (REDIS_CLUSTER=true,
 // scripts/stack/redis-cluster), Kafka, the registry and MongoDB as everywhere else: each command
 // family end to end, a round whose leases span every node, expiry through the sweep's schedule,
-// the read API's rate limit, and the recovery of outboxes a killed worker left owing.
+// the read API's rate limit, the CLI, and the recovery of outboxes a killed worker left owing.
+// Run twice: on the plaintext cluster, and on the secure one (TLS only with the secure stack's
+// CA, the ACL user `worker` by REDIS_PASSWORD_FILE, `default` off), through the same REDIS_* settings.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createParkingLot } from '../../src/adapters/mongodb/parking-lot.ts';
 import { connectRedis, REDIS_KEYS, type RedisServices } from '../../src/adapters/redis/redis-services.ts';
+import { runCli } from '../support/cli.ts';
 import { acceptPermission, world } from '../support/permission-world.ts';
 import { pollUntil } from '../support/poll-until.ts';
 import { JWT_SECRET, PAGE_SECRET, serviceToken, startReadApiUnderTest } from '../support/read-api.ts';
-import { CLUSTER_SKIPPED, redisClusterEnv } from '../support/redis-cluster.ts';
+import { CLUSTER_SKIPPED, redisClusterEnv, type ClusterVariant, type RedisClusterEnv } from '../support/redis-cluster.ts';
 import { publishedNotCleared } from '../support/stored-consents.ts';
 import { inMs, startHarness, testEnv, type Harness } from '../support/worker-harness.ts';
 import { pollUrlUntil, startWorkerProcess } from '../support/worker-process.ts';
 import { uid } from '../support/ids.ts';
 
-let h: Harness;
-let redis: RedisServices;
+const VARIANTS: readonly { variant: ClusterVariant; title: string }[] = [
+  { variant: 'plain', title: 'on a Redis Cluster of three primaries' },
+  { variant: 'secure', title: 'on a secure Redis Cluster of three primaries (TLS only, ACL user, default off)' },
+];
 
-beforeAll(async () => {
-  if (CLUSTER_SKIPPED) return;
-  h = await startHarness({ ...redisClusterEnv(), OUTBOX_CLEAR_DELAY_MS: '300' });
-  redis = connectRedis(h.config.redisUrl, h.config.redisKeyPrefix, false, null, true);
-}, 120_000);
-afterAll(async () => {
-  await redis?.close();
-  await h?.stop();
-});
+describe.skipIf(CLUSTER_SKIPPED).each(VARIANTS)('$title', ({ variant }) => {
+  let h: Harness;
+  let redis: RedisServices;
+  let clusterEnv: RedisClusterEnv;
 
-const consents = () => h.mongo.db(h.config.mongodbDatabase).collection('consents');
-const create = (consentId: string, extra: Record<string, unknown> = {}): Promise<string> =>
-  h.consent('CreateConsent', { consentId, serviceId: 'svc-cluster', userId: `user-${consentId}`, status: 'ACTIVE', ...extra });
+  beforeAll(async () => {
+    clusterEnv = redisClusterEnv(variant);
+    h = await startHarness({ ...clusterEnv, OUTBOX_CLEAR_DELAY_MS: '300' });
+    // The test's own client, with the worker's settings (TLS and password on the secure cluster).
+    redis = connectRedis(h.config.redisUrl, h.config.redisKeyPrefix, h.config.redisTls, h.config.redisPassword, true);
+  }, 120_000);
+  afterAll(async () => {
+    await redis?.close();
+    await h?.stop();
+  });
 
-describe.skipIf(CLUSTER_SKIPPED)('on a Redis Cluster of three primaries', () => {
-  it('runs on a cluster client (REDIS_CLUSTER=true)', () => {
+  const consents = () => h.mongo.db(h.config.mongodbDatabase).collection('consents');
+  const create = (consentId: string, extra: Record<string, unknown> = {}): Promise<string> =>
+    h.consent('CreateConsent', { consentId, serviceId: 'svc-cluster', userId: `user-${consentId}`, status: 'ACTIVE', ...extra });
+
+  it('runs on a cluster client (REDIS_CLUSTER=true), over TLS on the secure cluster', () => {
     expect(h.config.redisCluster).toBe(true);
     expect(redis.client.isCluster).toBe(true);
+    expect(h.config.redisTls).toEqual(variant === 'secure' ? { ca: expect.stringContaining('BEGIN CERTIFICATE') } : false);
   });
 
   it('applies a consent command end to end: result 201, ConsentCreated out, the outbox cleared and unmarked', async () => {
@@ -84,7 +96,7 @@ describe.skipIf(CLUSTER_SKIPPED)('on a Redis Cluster of three primaries', () => 
 
   it('runs `npm run api` on the cluster: ready with Redis ok, its rate limit counted there', async () => {
     const api = startWorkerProcess({
-      ...testEnv(uid('api').slice(-8)), ...redisClusterEnv(), API_PORT: '0', API_JWT_SECRET: JWT_SECRET, API_PAGE_TOKEN_SECRET: PAGE_SECRET, API_RATE_LIMIT: '2', LOG_LEVEL: 'info',
+      ...testEnv(uid('api').slice(-8)), ...clusterEnv, API_PORT: '0', API_JWT_SECRET: JWT_SECRET, API_PAGE_TOKEN_SECRET: PAGE_SECRET, API_RATE_LIMIT: '2', LOG_LEVEL: 'info',
     }, { entry: 'src/api/main.ts' });
     try {
       const ready = await pollUrlUntil(`${await api.opsUrl()}/readyz`, (status) => status === 200, 'ready', 30_000);
@@ -97,6 +109,17 @@ describe.skipIf(CLUSTER_SKIPPED)('on a Redis Cluster of three primaries', () => 
     } finally {
       await api.stop();
     }
+  });
+
+  it('runs the CLI on the cluster: `parked retry` puts a released consent back into the schedule there', async () => {
+    const consentId = uid('cl-cli');
+    const expiryTime = inMs(3_600_000);
+    expect((await h.result(await create(consentId, { expiryTime })))['statusCode']).toBe('201');
+    await createParkingLot(h.mongo.db(h.config.mongodbDatabase)).park({ collection: 'consents', id: consentId, kind: 'consent-expiry', reason: 'test', failures: 5 }, new Date());
+    await redis.schedule.reschedule([{ consentId, dueAt: null }]);
+    const retried = await runCli(h.config, ['parked', 'retry', 'consents', consentId], clusterEnv);
+    expect(retried, retried.stderr).toMatchObject({ code: 0 });
+    expect(await redis.client.zscore(REDIS_KEYS.due, consentId)).toBe(String(Date.parse(expiryTime)));
   });
 
   it('clears the outboxes a killed worker left published but owing, found through the owing index', async () => {

@@ -3,9 +3,7 @@
 // Kafka's ACLs refuse a principal writing outside its grants; and a worker that is refused says
 // so (an error log line naming the refusal, /readyz red with the reason) instead of retrying quietly.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
@@ -13,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkajsSecurity } from '../../src/adapters/kafka/kafka-security.ts';
 import { registryPing } from '../../src/adapters/registry/registry-ping.ts';
 import { deleteSecureTopics, grantTestAcls, kafkaAs, secureStack, secureWorkerEnv, type Principal, type SecureStack } from '../support/secure-stack.ts';
-import { pollUrlUntil, startWorkerProcess } from '../support/worker-process.ts';
+import { expectRefusalReported, redisPing, wrongPasswordFile } from '../support/refusals.ts';
+import { startWorkerProcess } from '../support/worker-process.ts';
 
 process.removeAllListeners('warning'); // kafkajs's TimeoutNegativeWarning on Node 24 (harmless)
 
@@ -95,20 +94,6 @@ describe.skipIf(SKIPPED)('Kafka (SASL_SSL, SCRAM-SHA-512, ACLs)', () => {
 });
 
 // ---- Redis ---------------------------------------------------------------------------------------
-async function redisPing(url: string, tls: Record<string, unknown> | null): Promise<string> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3_000, ...(tls ? { tls } : {}) });
-  // ioredis reports why the connection failed as an event, and rejects with "Connection is closed".
-  let cause: unknown = null;
-  redis.on('error', (error) => { cause ??= error; });
-  try {
-    await redis.connect();
-    return await redis.ping();
-  } catch (error) {
-    throw cause ?? error;
-  } finally {
-    redis.disconnect();
-  }
-}
 const redisUrl = (password: string): string => `rediss://worker:${encodeURIComponent(password)}@127.0.0.1:${port('REDIS_URL')}`;
 
 describe.skipIf(SKIPPED)('Redis (TLS only, ACL user, default user off)', () => {
@@ -197,30 +182,14 @@ describe.skipIf(SKIPPED)('the schema registry (HTTPS only, basic auth)', () => {
 
 // ---- the worker, refused -------------------------------------------------------------------------
 describe.skipIf(SKIPPED)('a worker refused by a server', () => {
-  const wrong = (): string => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'cw-secure-')), 'wrong.password');
-    writeFileSync(file, 'not-the-password\n', { mode: 0o600 });
-    return file;
-  };
   it.each([
-    ['Kafka, wrong password', (): Record<string, string> => ({ KAFKA_SASL_PASSWORD_FILE: wrong() }), /Kafka refused/],
-    ['Redis, wrong password', (): Record<string, string> => ({ REDIS_PASSWORD_FILE: wrong() }), /Redis refused: WRONGPASS/],
+    ['Kafka, wrong password', (): Record<string, string> => ({ KAFKA_SASL_PASSWORD_FILE: wrongPasswordFile() }), /Kafka refused/],
+    ['Redis, wrong password', (): Record<string, string> => ({ REDIS_PASSWORD_FILE: wrongPasswordFile() }), /Redis refused: WRONGPASS/],
     ['the registry, untrusted certificate', (): Record<string, string> => ({ SCHEMA_REGISTRY_CA_FILE: s.tls('other-ca.pem') }), /TLS refused/],
   ])('%s: logs the refusal at error level and turns /readyz red with the reason', async (_, broken, reason) => {
     const worker = startWorkerProcess({ ...env, LOG_LEVEL: 'info', ...broken() });
     try {
-      const line = await worker.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('a server refused the worker'), 'the refusal', 60_000);
-      expect(line.level).toBe(50);
-      expect(String(line['refusal'])).toMatch(reason);
-      const { status, body } = await pollUrlUntil(`${await worker.opsUrl()}/readyz`, (code, text) => code === 503 && text.includes('refused'), 'readiness red with the reason');
-      expect(status).toBe(503);
-      const report = JSON.parse(body) as { ready: boolean; checks: Record<string, string> };
-      expect(report.ready).toBe(false);
-      // Kafka and the registry refuse the start (check "start"); Redis connects lazily, so the
-      // worker runs and its "redis" check carries the reason.
-      expect(Object.values(report.checks).some((check) => reason.test(check))).toBe(true);
-      // The wrong password itself is never logged (ioredis attaches the AUTH it tried to its error).
-      expect(JSON.stringify(worker.logs) + worker.stderr()).not.toContain('not-the-password');
+      await expectRefusalReported(worker, reason);
     } finally {
       await worker.stop();
     }

@@ -32,9 +32,10 @@ export function envOf(config: Config): Record<string, string> {
   };
 }
 
-export function runCli(config: Config, args: readonly string[]): Promise<CliRun> {
+/** `env`: variables the harness's config does not carry back (a Redis Cluster's, its password file). */
+export function runCli(config: Config, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...envOf(config) }, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...envOf(config), ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });

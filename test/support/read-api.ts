@@ -34,7 +34,7 @@ export interface ReadApiOptions {
 
 export async function startReadApiUnderTest(config: Config, db: Db, options: ReadApiOptions = {}): Promise<ReadApiUnderTest> {
   const prefix = options.sharedRedisPrefix ? config.redisKeyPrefix : `${config.redisKeyPrefix}${randomUUID().slice(0, 6)}:`;
-  const redis: RedisServices = connectRedis(config.redisUrl, prefix, false, null, config.redisCluster);
+  const redis: RedisServices = connectRedis(config.redisUrl, prefix, config.redisTls, config.redisPassword, config.redisCluster);
   const store = mongoReadStore(db);
   await store.ensureIndexes();
   const deps: ApiDeps = {

@@ -26,21 +26,21 @@ describe('configuration defaults', () => {
       redisUrl: 'redis://127.0.0.1:16379',
       redisTls: false,
       redisCluster: false,
-      lockTtlMs: 10_000,
+      lockTtlMs: 2_000,
       logLevel: 'info',
       ops: { host: '0.0.0.0', port: 9464 },
       shutdownTimeoutMs: 25_000,
     });
   });
 
-  it('gives the consumer a 6 s session (a stock broker\'s floor) with a 1 s heartbeat, and takes shorter ones', () => {
-    expect(loadConfig({}).kafkaGroupTimeouts).toEqual({ sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000 });
-    expect(loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '3_000', KAFKA_HEARTBEAT_INTERVAL_MS: '500' }).kafkaGroupTimeouts)
-      .toEqual({ sessionTimeoutMs: 3_000, heartbeatIntervalMs: 500 });
+  it('gives the consumer a 3 s session with a 1 s heartbeat, and takes others', () => {
+    expect(loadConfig({}).kafkaGroupTimeouts).toEqual({ sessionTimeoutMs: 3_000, heartbeatIntervalMs: 1_000 });
+    expect(loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '6_000', KAFKA_HEARTBEAT_INTERVAL_MS: '500' }).kafkaGroupTimeouts)
+      .toEqual({ sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 });
   });
 
   it('treats an empty or blank variable as unset', () => {
-    expect(loadConfig({ LOCK_TTL_MS: '', LOG_LEVEL: '  ' })).toMatchObject({ lockTtlMs: 10_000, logLevel: 'info' });
+    expect(loadConfig({ LOCK_TTL_MS: '', LOG_LEVEL: '  ' })).toMatchObject({ lockTtlMs: 2_000, logLevel: 'info' });
   });
 
   it('reads numbers written with underscores and trims brokers', () => {

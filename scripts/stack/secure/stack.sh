@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The secure stack: a second stack beside the plain one (its own ports and run dir, the same
 # installs), where every server speaks TLS with a private CA and asks for credentials.
-#   bash scripts/stack/secure/stack.sh up|down|status   (or: npm run stack:up -- --secure)
+#   bash scripts/stack/secure/stack.sh up|down|status|certs   (or: npm run stack:up -- --secure)
 # Kafka: SASL_SSL + SCRAM-SHA-512, users made at format time, StandardAuthorizer and ACLs per
 # principal (acls.ts). Redis: TLS only, ACL users, the default user off. FerretDB: TLS only,
 # SCRAM users (its experimental auth mode).
@@ -221,12 +221,19 @@ secure_up_one() {
 }
 ready_timeout() { case $1 in kafka) echo 90 ;; registry) echo 120 ;; *) echo 30 ;; esac; }
 
+# The CA and certificates, made once per run dir under their own lock: the secure Redis Cluster
+# (redis-cluster/stack.sh --secure) asks for them too, maybe while this stack's `up` runs.
+ensure_certs() {
+  mkdir -p "$SECURE_RUN"
+  ( flock 9 && { secure_certs_made || secure_make_certs; } ) 9>"$SECURE_RUN/.certs.lock"
+}
+
 cmd_up() {
   # No bootstrap here: scripts/test.sh runs it first, and `npm ci` from a second checkout that
   # shares node_modules would reinstall it under every running process.
   [[ -x $ROOT/node_modules/.bin/node ]] || { fail "node_modules is missing: run npm ci (or scripts/bootstrap.sh) first"; return 1; }
   export PATH="$ROOT/node_modules/.bin:$PATH"
-  secure_certs_made || secure_make_certs || return 1
+  ensure_certs || return 1
   make_secrets
   write_secure_endpoints
   local c
@@ -265,5 +272,7 @@ case "${1:-}" in
   locked-up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  # Only the CA and certificates (made if missing); prints their dir (for the secure cluster).
+  certs) ensure_certs >&2 && echo "$SECURE_TLS" ;;
+  *) echo "usage: $0 up|down|status|certs" >&2; exit 2 ;;
 esac

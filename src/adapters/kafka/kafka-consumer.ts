@@ -1,12 +1,13 @@
 // The bus's consuming side: one kafkajs consumer per consume() call, its batches handed to the
 // pipeline as PartitionBatches, and its restart after a crash kafkajs would not restart from.
-import type { Consumer, ConsumerRunConfig, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
+import type { Admin, Consumer, ConsumerRunConfig, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
 import type { Logger } from '../../logging/logger.ts';
 import type { ConsumerHandle, InboundMessage, MessageBus, PartitionBatch } from '../../pipeline/ports.ts';
 import { backoffDelay } from '../../wait/backoff.ts';
 import { sleep } from '../../wait/sleep.ts';
 import { untilReady } from './kafka-readiness.ts';
 import { OffsetCommits, type PartitionOffset } from './offset-commits.ts';
+import { brokerSessionRange, isInvalidSessionTimeout, sessionAfterRefusal } from './session-timeout.ts';
 
 export type ConsumeOptions = Parameters<MessageBus['consume']>[0];
 
@@ -21,14 +22,6 @@ export interface KafkaConsumerSetting {
   readonly onRequest?: ((apiName: string) => void) | undefined;
 }
 
-/** The broker's answer to a session timeout outside its group.min/max.session.timeout.ms. */
-function isInvalidSessionTimeout(error: unknown): boolean {
-  for (let e = error as { type?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
-    if (e.type === 'INVALID_SESSION_TIMEOUT') return true;
-  }
-  return false;
-}
-
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
@@ -37,15 +30,57 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
   return out;
 }
 
-/** Starts a consumer of `topics` in `groupId`; `consumers` gets it, for the bus to disconnect on close. */
+/** One kafkajs consumer in the group, with the session it joined with. */
+interface Member {
+  readonly sessionTimeoutMs: number;
+  /** The first join's refusal of this session (INVALID_SESSION_TIMEOUT), else null. */
+  readonly refusal: { readonly error: unknown } | null;
+  joined(): boolean;
+  stop(): Promise<void>;
+  /** What a refusal with no better session to try does: logged and retried, backing off. */
+  retryRefused(): void;
+}
+
+/**
+ * Starts a consumer of `topics` in `groupId`; `consumers` gets it, for the bus to disconnect on
+ * close. A session the broker refuses at the join is replaced once by the nearest it allows.
+ */
 export async function startKafkaConsumer(setting: KafkaConsumerSetting, consume: ConsumeOptions, consumers: Consumer[]): Promise<ConsumerHandle> {
-  const { groupId, topics } = consume;
+  const { groupId } = consume;
+  const { logger, sessionTimeoutMs: configuredMs, heartbeatIntervalMs } = setting;
   await untilCoordinator(setting.quiet, groupId);
+  let member = await joinGroup(setting, consume, consumers, configuredMs);
+  if (member.refusal) {
+    const range = await withAdmin(setting.quiet, brokerSessionRange).catch(() => null); // unknown: a stock floor is tried
+    const next = sessionAfterRefusal(configuredMs, range);
+    if (next !== null) {
+      logger.warn({ groupId, configuredMs, sessionTimeoutMs: next, brokerMinMs: range?.minMs ?? null, brokerMaxMs: range?.maxMs ?? null },
+        'the broker refuses KAFKA_SESSION_TIMEOUT_MS (group.min/max.session.timeout.ms); joining with the nearest session it allows');
+      member = await joinGroup(setting, consume, consumers, next);
+    }
+    if (member.refusal) member.retryRefused();
+  }
+  // Once per start: how long a killed replica's partitions wait before the group moves them.
+  logger.info({ groupId, sessionTimeoutMs: member.sessionTimeoutMs, heartbeatIntervalMs }, 'consumer group session');
+  return {
+    stop: () => member.stop(),
+    joined: () => member.joined(),
+    sessionTimeoutMs: () => member.sessionTimeoutMs,
+  };
+}
+
+/** A kafkajs consumer joined (or refused) with `sessionTimeoutMs`, consuming into `consume.onBatch`. */
+async function joinGroup(setting: KafkaConsumerSetting, consume: ConsumeOptions, consumers: Consumer[], sessionTimeoutMs: number): Promise<Member> {
+  const { groupId, topics } = consume;
+  const { heartbeatIntervalMs } = setting;
   // kafkajs has neither cooperative rebalancing nor static membership: a killed replica's
   // partitions, and (eager rebalance) every other replica's too, wait for its session to
-  // expire. A short session is what keeps that pause short.
+  // expire. A short session is what keeps that pause short. kafkajs heartbeats only from its
+  // consume loop, whose idle fetch waits maxWaitTimeInMs (5 s by default, longer than a 3 s
+  // session: an idle member was taken for dead); half a heartbeat interval keeps it beating.
   const consumer = setting.kafka.consumer({
-    groupId, allowAutoTopicCreation: false, sessionTimeout: setting.sessionTimeoutMs, heartbeatInterval: setting.heartbeatIntervalMs,
+    groupId, allowAutoTopicCreation: false, sessionTimeout: sessionTimeoutMs, heartbeatInterval: heartbeatIntervalMs,
+    maxWaitTimeInMs: Math.max(100, Math.floor(heartbeatIntervalMs / 2)),
   });
   consumers.push(consumer);
   const onRequest = setting.onRequest;
@@ -54,10 +89,19 @@ export async function startKafkaConsumer(setting: KafkaConsumerSetting, consume:
   const commits = offsetCommitsOf(setting, consume, consumer);
   await consumer.connect();
   await consumer.subscribe({ topics: [...topics], fromBeginning: true });
-  const runConfig = runConfigOf(consume, setting.heartbeatIntervalMs, commits);
-  const restart = restartOnCrash(setting, consumer, groupId, runConfig);
+  const runConfig = runConfigOf(consume, heartbeatIntervalMs, commits);
+  // A refused join is a crash inside run(): kafkajs emits it before run() resolves.
+  const firstRun = crashDuring(consumer);
   await consumer.run(runConfig);
+  const crash = firstRun.end();
+  const refusal = crash !== null && isInvalidSessionTimeout(crash.error) ? { error: crash.error } : null;
+  const restart = restartOnCrash(setting, consumer, groupId, runConfig, sessionTimeoutMs);
+  if (crash !== null && refusal === null) restart.crashed(crash);
   return {
+    sessionTimeoutMs,
+    refusal,
+    joined: membership.joined,
+    retryRefused: () => { if (crash) restart.crashed(crash); },
     async stop() {
       restart.stop();
       // What waits is committed while the consumer still runs; a batch still running commits at once.
@@ -66,8 +110,26 @@ export async function startKafkaConsumer(setting: KafkaConsumerSetting, consume:
       });
       await consumer.disconnect();
     },
-    joined: membership.joined,
   };
+}
+
+type Crash = { readonly error: unknown; readonly restart: boolean };
+
+/** The crash (if any) the consumer reports until `end()`. */
+function crashDuring(consumer: Consumer): { end(): Crash | null } {
+  let crash: Crash | null = null;
+  const remove = consumer.on(consumer.events.CRASH, ({ payload }) => { crash ??= { error: payload.error, restart: payload.restart }; });
+  return { end: () => { remove(); return crash; } };
+}
+
+async function withAdmin<T>(kafka: Kafka, work: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Offsets as kafkajs's OffsetCommit payload wants them: grouped by topic. */
@@ -110,13 +172,7 @@ function offsetCommitsOf(setting: KafkaConsumerSetting, consume: ConsumeOptions,
  * answers "not available" meanwhile: awaited here, quietly, before the consumer joins.
  */
 async function untilCoordinator(quiet: Kafka, groupId: string): Promise<void> {
-  const admin = quiet.admin();
-  await admin.connect();
-  try {
-    await untilReady(`the coordinator of group ${groupId}`, async () => (await admin.describeGroups([groupId])).groups.length === 1);
-  } finally {
-    await admin.disconnect();
-  }
+  await withAdmin(quiet, (admin) => untilReady(`the coordinator of group ${groupId}`, async () => (await admin.describeGroups([groupId])).groups.length === 1));
 }
 
 /**
@@ -143,8 +199,10 @@ function runConfigOf({ partitionsConsumedConcurrently, onBatch }: ConsumeOptions
       const partitionBatch = partitionBatchOf(payload, commits);
       // kafkajs heartbeats only between batches or when asked: a round longer than the
       // session (a slow store, the pauses of an outage) would cost this live replica its
-      // partitions. So it is asked every interval while the batch runs (it sends only when due).
-      const keepAlive = setInterval(() => { payload.heartbeat().catch(() => undefined); }, heartbeatIntervalMs);
+      // partitions. So it is asked every half interval while the batch runs: kafkajs sends only
+      // when a full interval has passed since its last one, so asking every interval would skip
+      // every other tick (a heartbeat every 2 intervals, 2 s of a 3 s session).
+      const keepAlive = setInterval(() => { payload.heartbeat().catch(() => undefined); }, Math.max(50, Math.floor(heartbeatIntervalMs / 2)));
       try {
         await onBatch(partitionBatch);
       } finally {
@@ -192,26 +250,27 @@ function partitionBatchOf(payload: EachBatchPayload, commits: OffsetCommits): Pa
  * while the process lives on, consuming nothing. Restarted here instead, with the one backoff:
  * what was not committed is redelivered and answered idempotently. `stop()` ends the restarts.
  */
-function restartOnCrash(setting: KafkaConsumerSetting, consumer: Consumer, groupId: string, runConfig: ConsumerRunConfig): { stop(): void } {
+function restartOnCrash(setting: KafkaConsumerSetting, consumer: Consumer, groupId: string, runConfig: ConsumerRunConfig, sessionTimeoutMs: number): { stop(): void; crashed(crash: Crash): void } {
   const { logger } = setting;
   const state = { stopping: false };
   // A consumer that crashes again right after each restart (a broker refusing its session
   // timeout does so at every join) backs off further each time, not from the start: counted
   // until it joins the group again.
   let crashesSinceJoin = 0;
-  consumer.on(consumer.events.GROUP_JOIN, () => { crashesSinceJoin = 0; });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (payload.restart || state.stopping) return;
+  const crashed = ({ error, restart }: Crash) => {
+    if (restart || state.stopping) return;
     crashesSinceJoin++;
-    if (isInvalidSessionTimeout(payload.error)) {
-      logger.error({ err: payload.error, groupId, sessionTimeoutMs: setting.sessionTimeoutMs },
+    if (isInvalidSessionTimeout(error)) {
+      logger.error({ err: error, groupId, sessionTimeoutMs },
         'the broker refuses this session timeout: lower its group.min.session.timeout.ms or raise KAFKA_SESSION_TIMEOUT_MS; retrying');
     } else {
-      logger.error({ err: payload.error, groupId }, 'the Kafka consumer stopped on an error kafkajs does not retry; restarting it');
+      logger.error({ err: error, groupId }, 'the Kafka consumer stopped on an error kafkajs does not retry; restarting it');
     }
     void runAgain(logger, consumer, groupId, runConfig, crashesSinceJoin, state);
-  });
-  return { stop: () => { state.stopping = true; } };
+  };
+  consumer.on(consumer.events.GROUP_JOIN, () => { crashesSinceJoin = 0; });
+  consumer.on(consumer.events.CRASH, ({ payload }) => { crashed({ error: payload.error, restart: payload.restart }); });
+  return { stop: () => { state.stopping = true; }, crashed };
 }
 
 /** Connects and runs the consumer again, backing off from `firstAttempt` until it runs or is stopped. */

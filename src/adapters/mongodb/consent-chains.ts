@@ -1,16 +1,12 @@
 // Each consent's chain of revisions as of one read of its document, for the receipt (consent-reads.ts)
 // and `consent-worker export --revisions` (service-consents.ts). The revisions are fetched by their
-// ids (<consentId>:1..version), CHAIN_ID_CHUNK at a time: an `_id $in` of strings, which MongoDB and
-// the stack's FerretDB both answer from the _id index. A `consentId $in` is a scan of the ledger on
-// FerretDB (export: 35 consents/s at 100,000 revisions), and one `_id` range per consent a round
+// ids (<consentId>:1..version) through revisions-by-id.ts. A `consentId $in` is a scan of the ledger
+// on FerretDB (export: 35 consents/s at 100,000 revisions), and one `_id` range per consent a round
 // trip each (a receipt of 500 consents took 10 s on the loaded stack).
 import type { Collection, Document } from 'mongodb';
 import type { Consent } from '../../domain/consent/consent.ts';
 import { revisionIdOf, type ConsentRevision } from '../../domain/consent/revision.ts';
-import { InfrastructureError } from '../../pipeline/errors.ts';
-
-/** Revision ids per query: an $in this long stays a small message. */
-const CHAIN_ID_CHUNK = 1_000;
+import { revisionsById } from './revisions-by-id.ts';
 
 /** A consent as read, with the revisions its outbox still owed the ledger at that read. */
 export interface ReadConsent {
@@ -30,16 +26,7 @@ export const revisionOfDocument = ({ _id, ...revision }: Document): ConsentRevis
 export async function chainsOf(revisions: Collection<Document & { _id: string }>, read: readonly ReadConsent[]): Promise<ConsentRevision[][]> {
   const ids = read.flatMap(({ consent }) => Array.from({ length: consent.version }, (_, i) => revisionIdOf(consent.consentId, i + 1)));
   const stored = new Map<string, ConsentRevision>();
-  for (let i = 0; i < ids.length; i += CHAIN_ID_CHUNK) {
-    const chunk = ids.slice(i, i + CHAIN_ID_CHUNK);
-    let docs: Document[];
-    try {
-      docs = await revisions.find({ _id: { $in: chunk } }).toArray();
-    } catch (error) {
-      throw new InfrastructureError('mongodb', error);
-    }
-    for (const doc of docs) stored.set(String(doc['_id']), revisionOfDocument(doc));
-  }
+  for (const doc of await revisionsById(revisions, ids)) stored.set(String(doc['_id']), revisionOfDocument(doc));
   return read.map(({ consent, owed }) => {
     const chain = new Map<number, ConsentRevision>(owed.filter((r) => r.revision <= consent.version).map((r) => [r.revision, r]));
     for (let n = 1; n <= consent.version; n++) {

@@ -1,6 +1,6 @@
 // Reads of the consent ledger for verification: one consent's revisions, and every consent in
 // ascending _id through one cursor (FerretDB sorts the collection once), and the revisions of each
-// page of consents by their ids, 1 to one past each consent's version, in `_id $in` chunks: the
+// page of consents by their ids, 1 to one past each consent's version (revisions-by-id.ts): the
 // one shape besides _id equality that the stack's FerretDB answers from an index. (Keyset pages of
 // consents re-sorted the rest of the collection for every page, and a consentId $in, like a range
 // on _id, read and decoded the whole ledger for every page: 3 s a query at 40,000 revisions.)
@@ -9,6 +9,7 @@ import type { Db, Document } from 'mongodb';
 import type { ChainTail, StoredRevision } from '../../domain/ledger/verify-chain.ts';
 import { CONSENT_REVISIONS, CONSENTS } from '../../catalogue/collections.ts';
 import { infra } from './mongo-store.ts';
+import { revisionsById } from './revisions-by-id.ts';
 
 /** A consent document as verification sees it: its end of the chain, and a revision it still owes. */
 export interface ConsentLedgerHead {
@@ -42,9 +43,6 @@ function headOf(doc: ConsentDocument): ConsentLedgerHead {
 
 /** Consent documents a cursor batch carries: a page of verify's work and then some. */
 const CURSOR_BATCH = 1_000;
-
-/** Revision ids an `_id $in` carries: a small message, answered from the _id index. */
-const ID_CHUNK = 1_000;
 
 /**
  * The revision ids to read for these consents: 1 to one past each one's version. The one past
@@ -83,13 +81,9 @@ export function ledgerReads(db: Db): LedgerReads {
   };
   const revisionsOfMany: LedgerReads['revisionsOfMany'] = async (heads) => {
     const found = new Map<string, StoredRevision[]>(heads.map((h) => [h.consentId, []]));
-    const ids = revisionIdsOf(heads);
-    const chunks = Array.from({ length: Math.ceil(ids.length / ID_CHUNK) }, (_, i) => ids.slice(i * ID_CHUNK, (i + 1) * ID_CHUNK));
-    for (const docs of await Promise.all(chunks.map((chunk) => infra(() => revisions.find({ _id: { $in: chunk } }).toArray())))) {
-      // Each is put in the chain its _id names, where the read API finds it: a record whose fields
-      // claim another consent is then a broken link of that chain, not a record that went missing.
-      for (const doc of docs as StoredRevision[]) found.get(consentOfRevisionId(String(doc._id)))?.push(doc);
-    }
+    // Each is put in the chain its _id names, where the read API finds it: a record whose fields
+    // claim another consent is then a broken link of that chain, not a record that went missing.
+    for (const doc of await revisionsById(revisions, revisionIdsOf(heads)) as StoredRevision[]) found.get(consentOfRevisionId(String(doc._id)))?.push(doc);
     for (const list of found.values()) list.sort(byRevision);
     return found;
   };

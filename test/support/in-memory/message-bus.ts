@@ -73,6 +73,7 @@ export function inMemoryMessageBus(): InMemoryMessageBus {
       })();
       return {
         joined: () => running,
+        sessionTimeoutMs: () => null, // one process, no group
         async stop() {
           running = false;
           wakers.delete(waker);

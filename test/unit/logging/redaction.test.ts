@@ -25,4 +25,14 @@ describe('the logger', () => {
     expect(text()).not.toContain('owner@example.org');
     expect(text()).not.toContain('secret-value');
   });
+
+  it('keeps the password ioredis tried out of the line, on one Redis and on a Redis Cluster', () => {
+    const { logger, text } = captured();
+    const refused = (): Error => Object.assign(new Error('WRONGPASS invalid username-password pair or user is disabled.'), { command: { name: 'auth', args: ['worker', 'tried-password'] } });
+    logger.error({ err: refused() }, 'one Redis refused');
+    logger.error({ err: Object.assign(new Error('Failed to refresh slots cache.'), { name: 'ClusterAllFailedError', lastNodeError: refused() }) }, 'the cluster refused');
+    expect(text()).toContain('WRONGPASS');
+    expect(text()).toContain('the cluster refused');
+    expect(text()).not.toContain('tried-password');
+  });
 });

@@ -12,6 +12,7 @@ describe('securityRefusalOf', () => {
     ['a certificate of another CA', error('unable to verify the first certificate', { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }), /^TLS refused: UNABLE_TO_VERIFY_LEAF_SIGNATURE/],
     ['an expired certificate', error('certificate has expired', { code: 'CERT_HAS_EXPIRED' }), /^TLS refused: CERT_HAS_EXPIRED/],
     ['a wrong Redis password', error('WRONGPASS invalid username-password pair or user is disabled.'), /^Redis refused: WRONGPASS/],
+    ['a wrong password on a Redis Cluster (ioredis\' ClusterAllFailedError)', error('Failed to refresh slots cache.', { name: 'ClusterAllFailedError', lastNodeError: error('WRONGPASS invalid username-password pair or user is disabled.') }), /^Redis refused: WRONGPASS/],
     ['a MongoDB login refused', error('Authentication failed.', { code: 18 }), /^MongoDB refused/],
     ['a registry 401', error('Confluent_Schema_Registry - Error, status 401', { status: 401 }), /^schema registry refused/],
     ['the registry client\'s TLS failure (reported as status 400)', error('Confluent_Schema_Registry - Error, status 400: unable to verify the first certificate', { status: 400 }), /^TLS refused/],
