@@ -3,47 +3,20 @@
 // (default /tmp/cwbench-profile) and prints, for the one-at-a-time window alone (start-up and
 // shutdown left out), where the worker's CPU went by area and the functions with the most self time.
 // Usage: node bench/profile-one-by-one.ts [commands=400]
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConsentWorkerClient } from '../src/client/consent-worker-client.ts';
-import { isolatedEnv } from '../test/support/isolated-env.ts';
-import { benchServers as servers } from '../test/support/servers.ts';
+import { startLoneWorker } from './lone-worker.ts';
 import { sample, serverPids } from './throughput/process-cpu.ts';
 
 const count = Number(process.argv[2] ?? 400);
 const dir = process.env['PROFILE_DIR'] ?? '/tmp/cwbench-profile';
-mkdirSync(dir, { recursive: true });
-const s = servers();
-const suffix = randomUUID().slice(0, 8);
-const env = isolatedEnv(s, 'cwbench', suffix);
-const out = openSync(path.join(dir, `worker-${suffix}.log`), 'a');
-const spawnedAt = Date.now();
-const worker = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'src/main.ts'], {
-  cwd: path.join(import.meta.dirname, '..'), env: { ...process.env, ...env, OPS_PORT: '0', TOPIC_PARTITIONS: '3' }, stdio: ['ignore', out, out],
-});
-const topics = { consentCommands: env['CONSENT_COMMANDS_TOPIC'], consentResults: env['CONSENT_RESULTS_TOPIC'], permissionCommands: env['PERMISSION_COMMANDS_TOPIC'], permissionResults: env['PERMISSION_RESULTS_TOPIC'] };
-/** The worker creates the topics as it starts: the client's first tries may find them without leaders yet. */
-async function connectClient(): Promise<ConsentWorkerClient> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await ConsentWorkerClient.connect({ brokers: s.kafkaBrokers.split(','), registryUrl: s.schemaRegistryUrl, timeoutMs: 60_000, topics });
-    } catch (error) {
-      if (attempt >= 30) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  }
-}
-await new Promise((resolve) => setTimeout(resolve, 5_000)); // the worker's start (topics, schemas)
-const client = await connectClient();
-const create = (i: number) => ({ commandType: 'CreateConsent' as const, payload: { consentId: `c-prof-${suffix}-${i}`, serviceId: 'svc-mail', userId: 'user-1', status: 'ACTIVE' as const } });
-for (let i = 0; i < 20; i++) await client.send(create(-1 - i)); // warm-up (also waits for the worker to start)
+const worker = await startLoneWorker({ tag: 'prof', dir, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+const { client, spawnedAt } = worker;
 const pids = serverPids();
 const cpuBefore = sample(pids);
 const started = Date.now();
 for (let i = 0; i < count; i++) {
-  const result = await client.send(create(i));
+  const result = await client.send(worker.createConsent(i));
   if (!String(result.statusCode).startsWith('2')) throw new Error(`unexpected ${result.statusCode}`);
 }
 const ended = Date.now();
@@ -53,9 +26,7 @@ console.log(`${count} CreateConsent one at a time in ${seconds.toFixed(1)} s (${
 // The servers are shared: their CPU includes whatever else ran meanwhile (and the client's own requests).
 const serverCpu = Object.keys(pids).map((name) => `${name} ${(((cpuAfter.ms[name] ?? 0) - (cpuBefore.ms[name] ?? 0)) / count).toFixed(2)}`);
 console.log(`server CPU per command (ms, from /proc, shared servers): ${serverCpu.join(', ')}`);
-await client.close();
-worker.kill('SIGTERM');
-await new Promise((resolve) => worker.once('exit', resolve));
+await worker.stop();
 
 // ---- the profile: self time by function and by file ----
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }

@@ -10,16 +10,11 @@
 // The offset commit is on a timer, off this path (COMMIT_INTERVAL_MS). Tracing costs CPU of its
 // own, so this measures where time goes, not what a command costs (bench/profile-one-by-one.ts).
 // Usage: node bench/round-phases.ts [rate=100] [seconds=10]
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { ConsentWorkerClient } from '../src/client/consent-worker-client.ts';
 import { ATTRIBUTE } from '../src/pipeline/command-tracing.ts';
-import { isolatedEnv } from '../test/support/isolated-env.ts';
-import { benchServers as servers } from '../test/support/servers.ts';
+import { sleep } from '../src/wait/sleep.ts';
+import { startLoneWorker } from './lone-worker.ts';
 
 const rate = Number(process.argv[2] ?? 100);
 const seconds = Number(process.argv[3] ?? 10);
@@ -38,32 +33,10 @@ const sink = createServer((req, res) => {
 await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
 const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
 
-const dir = process.env['PROFILE_DIR'] ?? '/tmp/cwbench-profile';
-mkdirSync(dir, { recursive: true });
-const s = servers();
-const suffix = randomUUID().slice(0, 8);
-const env = isolatedEnv(s, 'cwbench', suffix);
-const out = openSync(path.join(dir, `phases-${suffix}.log`), 'a');
-const worker = spawn(process.execPath, ['src/main.ts'], {
-  cwd: path.join(import.meta.dirname, '..'),
-  env: { ...process.env, ...env, OPS_PORT: '0', TOPIC_PARTITIONS: '3', OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_BSP_SCHEDULE_DELAY: '200' },
-  stdio: ['ignore', out, out],
+const worker = await startLoneWorker({
+  tag: 'phase', dir: process.env['PROFILE_DIR'] ?? '/tmp/cwbench-profile', env: { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_BSP_SCHEDULE_DELAY: '200' },
 });
-const topics = { consentCommands: env['CONSENT_COMMANDS_TOPIC'], consentResults: env['CONSENT_RESULTS_TOPIC'], permissionCommands: env['PERMISSION_COMMANDS_TOPIC'], permissionResults: env['PERMISSION_RESULTS_TOPIC'] };
-async function connectClient(): Promise<ConsentWorkerClient> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await ConsentWorkerClient.connect({ brokers: s.kafkaBrokers.split(','), registryUrl: s.schemaRegistryUrl, timeoutMs: 60_000, topics });
-    } catch (error) {
-      if (attempt >= 30) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  }
-}
-await new Promise((resolve) => setTimeout(resolve, 5_000)); // the worker's start (topics, schemas)
-const client = await connectClient();
-const create = (i: number) => ({ commandType: 'CreateConsent' as const, payload: { consentId: `c-phase-${suffix}-${i}`, serviceId: 'svc-mail', userId: 'user-1', status: 'ACTIVE' as const } });
-for (let i = 0; i < 20; i++) await client.send(create(-1 - i)); // warm-up (also waits for the worker to start)
+const { client } = worker;
 
 // Open loop: sent at the rate whatever the answers do; each command's send and receipt times kept.
 const sent = new Map<string, { at: number; back: number }>();
@@ -73,17 +46,15 @@ const started = Date.now();
 for (let i = 0; i < count; i++) {
   const due = started + (i * 1_000) / rate;
   const wait = due - Date.now();
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  if (wait > 0) await sleep(wait);
   const at = Date.now();
-  pending.push(client.send(create(i)).then((result) => {
+  pending.push(client.send(worker.createConsent(i)).then((result) => {
     sent.set(String(result.commandId), { at, back: Date.now() });
   }));
 }
 await Promise.all(pending);
-await new Promise((resolve) => setTimeout(resolve, 1_500)); // the last spans' export
-await client.close();
-worker.kill('SIGTERM');
-await new Promise((resolve) => worker.once('exit', resolve));
+await sleep(1_500); // the last spans' export
+await worker.stop();
 sink.close();
 
 // ---- each command's time, cut at its marks ----

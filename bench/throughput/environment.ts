@@ -14,6 +14,7 @@ import { loadConfig, type Config } from '../../src/config/config.ts';
 import { grantDeploymentAcls } from '../../scripts/stack/secure/acls.ts';
 import { isolatedEnv } from '../../test/support/isolated-env.ts';
 import { kafkaClientSecurity, type BenchStack } from './bench-stack.ts';
+import type { EndOffsets } from './pipe-ends.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -55,6 +56,19 @@ export async function createTopics(benchEnv: BenchEnvironment, extra: readonly s
       if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} have no leaders after 30 s`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Each partition's end (the offset its next record will get) of the given topics, e.g. once the backlogs are produced. */
+export async function endOffsets(benchEnv: BenchEnvironment, topics: readonly string[]): Promise<EndOffsets> {
+  const admin = kafkaOf(benchEnv, 'cwbench-admin').admin();
+  await admin.connect();
+  try {
+    const entries = await Promise.all(topics.map(async (topic) =>
+      [topic, Object.fromEntries((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, Number(high)]))] as const));
+    return Object.fromEntries(entries);
   } finally {
     await admin.disconnect();
   }

@@ -206,8 +206,9 @@ async function openLoop(name: string, spec: CommandSpec, rate: number, seconds: 
     await sleep(OPEN_TICK_MS);
   }
   const endedAt = Date.now();
+  const answeredWhenEnded = label.answered;
   await Promise.all(sends);
-  await awaitLabel(name, timeoutMs, { startedAt, endedAt, maxBehindMs: Math.round(maxBehindMs) });
+  await awaitLabel(name, timeoutMs, { startedAt, endedAt, maxBehindMs: Math.round(maxBehindMs), answeredWhenEnded });
 }
 
 async function handle(message: ToGenerator): Promise<void> {

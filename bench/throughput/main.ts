@@ -12,9 +12,10 @@
 //   accept   N AcceptPermission, one per entity (reference data and N entities set up first)
 //   mix      N/2 UpdateConsent + N/2 AcceptPermission (a second permission), interleaved
 // then open-loop CreateConsent at each of BENCH_RATES for BENCH_OPEN_SECONDS (default 50, 100, 250,
-// 500, 1,000/s), and sustained at BENCH_SUSTAINED_RATE for BENCH_SUSTAINED_SECONDS (1,000/s, 90 s),
-// each row with the worker's and each server's CPU per command; then the raw limits:
-//   raw pipe   a plain kafkajs consume → decode → produce (acked) → commit of every command record
+// 500, 1,000/s), and sustained at each of BENCH_SUSTAINED_RATES for BENCH_SUSTAINED_SECONDS (1,000
+// and 2,000/s, 90 s; each says whether the worker kept up), each row with the worker's and each
+// server's CPU per command; then the raw limits:
+//   raw pipe   a plain kafkajs consume → decode → produce (acked) → commit of the backlogs' command records
 //   raw store  the MongoDB commands the worker sent in each scenario, replayed with the driver alone
 // and the stored-data variant: BENCH_STORED consents copied into a fresh database, then create and
 // update backlogs there (and the worker's start-up time with that collection).
@@ -25,15 +26,17 @@ import path from 'node:path';
 import { forkChild, startWorkerProcess, type IpcChild, type WorkerProcess } from './children.ts';
 import type { CommandSpec } from './commands.ts';
 import { benchStack } from './bench-stack.ts';
-import { benchEnvironment, createTopics, describe, registerSchemas, removeEnvironment, type BenchEnvironment } from './environment.ts';
+import { benchEnvironment, createTopics, describe, endOffsets, registerSchemas, removeEnvironment, type BenchEnvironment } from './environment.ts';
 import type { GeneratorSettings } from './load-generator.ts';
 import type { FromBaseline, FromGenerator, LabelStats, ToGenerator } from './messages.ts';
+import { recordsWithin } from './pipe-ends.ts';
 import { cpuBetween, peakRssMiB, sample, serverPids, SERVERS, type CpuSample, type ServerName } from './process-cpu.ts';
 import type { RawPipeSettings } from './raw-pipe.ts';
 import type { RawStoreSettings, ReplayWindow } from './raw-store.ts';
 import { formatTable, perCommand, ratio, writeJson, type Row } from './report.ts';
 import { seedConsents, seededSuffix } from './seed-consents.ts';
 import { loadSettings, type Scenario } from './settings.ts';
+import { describeVerdict, sustainedVerdict } from './sustained.ts';
 
 process.removeAllListeners('warning'); // kafkajs's TimeoutNegativeWarning on Node 24 (harmless)
 
@@ -53,7 +56,7 @@ const main = benchEnvironment(stack, suffix);
 const pipeTopic = `bench.raw-pipe.cwbench-${suffix}`;
 const workerConcurrency = main.config.keyConcurrency * main.config.partitionsConsumedConcurrently;
 say(`servers (${stack.name} stack, ${s.origin}): kafka ${s.kafkaBrokers}, mongodb ${s.mongodbUri}, redis ${s.redisUrl}; load average ${loadBefore.join(' ')}`);
-say(`N=${settings.n}, rates ${settings.rates.join(',')}/s for ${settings.openSeconds} s, sustained ${settings.sustained.rate}/s for ${settings.sustained.seconds} s, stored ${settings.stored}${settings.short ? ' (BENCH_SHORT: a smoke run)' : ''}; worker logs and traces in ${work}`);
+say(`N=${settings.n}, rates ${settings.rates.join(',')}/s for ${settings.openSeconds} s, sustained ${settings.sustained.rates.join(',') || 'none'}/s for ${settings.sustained.seconds} s, stored ${settings.stored}${settings.short ? ' (BENCH_SHORT: a smoke run)' : ''}; worker logs and traces in ${work}`);
 
 await createTopics(main, [pipeTopic]);
 registerSchemas(main.env);
@@ -160,9 +163,10 @@ let runs = 0;
 const replayed = new Map<string, number>();
 /** Workers still running: stopped in the end whatever happened, so none outlives the benchmark. */
 const live = new Set<WorkerProcess>();
-function startWorker(env: BenchEnvironment): WorkerRun {
+/** `traced`: its MongoDB commands recorded for the raw-store replay (the backlogs' workers only). */
+function startWorker(env: BenchEnvironment, traced = settings.trace): WorkerRun {
   runs++;
-  const traceFile = settings.trace ? path.join(work, `worker-${runs}.trace.bson`) : null;
+  const traceFile = traced ? path.join(work, `worker-${runs}.trace.bson`) : null;
   const worker = startWorkerProcess(env.env, path.join(work, `worker-${runs}.log`), traceFile);
   live.add(worker);
   void worker.exited.then(() => live.delete(worker));
@@ -209,6 +213,33 @@ async function setUp(gen: Generator, label: string, specs: readonly CommandSpec[
   const refused = Object.entries(done.stats.statuses).filter(([code]) => !code.startsWith('2'));
   if (!done.complete || refused.length > 0) throw new Error(`set-up ${label} failed: ${done.stats.answered}/${done.stats.sent} answered, ${JSON.stringify(done.stats.statuses)}`);
   say(`${label}: ${done.stats.answered} answered in ${(((done.stats.lastAt ?? 0) - (done.stats.firstAt ?? 0)) / 1_000).toFixed(1)} s after the first`);
+}
+
+/** The row of an open-loop phase already sent to the generator: latency, and CPU per command of each process. */
+async function openLoopRow(gen: Generator, run: WorkerRun, label: string, extra: (stats: LabelStats) => Partial<Row> = () => ({})): Promise<Row> {
+  const m = await measure(gen, label, run.worker.pid, run.worker.exited);
+  const behind = m.stats.sending?.maxBehindMs ?? 0;
+  const more = extra(m.stats);
+  const row = rowOf(label, 'open-loop', m, { latencyMs: m.stats.latencyMs, workerPeakRssMiB: peakRssMiB(run.worker.pid), ...more },
+    [...(behind > 100 ? [`the generator fell up to ${behind} ms behind its sending schedule`] : []), ...(more.sustained ? [describeVerdict(more.sustained)] : [])]);
+  labels.push(m.stats);
+  say(`${label}: p50 ${row.latencyMs?.p50} ms, p99 ${row.latencyMs?.p99} ms, max ${row.latencyMs?.max} ms; worker ${row.ownCpuMsPerCommand} ms CPU per command${more.sustained ? `; ${describeVerdict(more.sustained)}` : ''}`);
+  return row;
+}
+
+/** CreateConsent at `rate` for `seconds`, open loop, and whether the worker kept up (sustained.ts). */
+async function sustainedRow(gen: Generator, run: WorkerRun, rate: number, seconds: number): Promise<Row> {
+  const label = `sustained ${rate}/s for ${seconds} s`;
+  const count = Math.round(rate * seconds);
+  say(`${label}: ${count} CreateConsent`);
+  // A worker that falls behind answers the rest after the sending stops: the wait allows for that.
+  gen.send({ op: 'open', label, spec: { type: 'CreateConsent', prefix: `${consents}-s${rate}`, from: 0, count }, rate, seconds, timeoutMs: settings.phaseTimeoutMs + seconds * 1_000 });
+  return openLoopRow(gen, run, label, (stats) => (stats.sending ? {
+    sustained: sustainedVerdict({
+      offeredPerS: rate, sendingStartedAt: stats.sending.startedAt, sendingEndedAt: stats.sending.endedAt,
+      sent: stats.sent, answered: stats.answered, answeredWhenSendingEnded: stats.sending.answeredWhenEnded, lastAt: stats.lastAt,
+    }),
+  } : {}));
 }
 
 // ---- the run ---------------------------------------------------------------------------------
@@ -273,37 +304,26 @@ try {
     workerRuns.push(mix.run);
   }
 
+  // The raw pipe reads the backlogs' records only: where each command partition ends now.
+  const backlogEnds = wants('raw') ? await endOffsets(main, [main.config.topics.consentCommands, main.config.topics.permissionCommands]) : {};
+
   if (wants('open')) {
-    // Open loop: CreateConsent at fixed rates on a worker that is already consuming.
-    const open = startWorker(main);
+    // Open loop: CreateConsent at fixed rates on a worker that is already consuming. Untraced: the
+    // replay uses the backlogs' records only, and recording every MongoDB command cost this worker
+    // CPU and latency of its own (up to 2 GiB of memory by the sustained rows) until 2026-12-06.
+    const open = startWorker(main, false);
     await setUp(gen, 'open-warm-up', [{ type: 'CreateConsent', prefix: `${consents}-warm`, from: 0, count: 50 }]);
     for (const rate of settings.rates) {
       const label = `open ${rate}/s`;
       const count = Math.round(rate * settings.openSeconds);
       say(`${label}: ${count} CreateConsent over ${settings.openSeconds} s`);
       gen.send({ op: 'open', label, spec: { type: 'CreateConsent', prefix: `${consents}-o${rate}`, from: 0, count }, rate, seconds: settings.openSeconds, timeoutMs: settings.phaseTimeoutMs });
-      const m = await measure(gen, label, open.worker.pid, open.worker.exited);
-      const behind = m.stats.sending?.maxBehindMs ?? 0;
-      const row = rowOf(label, 'open-loop', m, { latencyMs: m.stats.latencyMs, workerPeakRssMiB: peakRssMiB(open.worker.pid) },
-        behind > 100 ? [`the generator fell up to ${behind} ms behind its sending schedule`] : []);
-      rows.push(row);
-      labels.push(m.stats);
-      say(`${label}: p50 ${row.latencyMs?.p50} ms, p99 ${row.latencyMs?.p99} ms, max ${row.latencyMs?.max} ms; worker ${row.ownCpuMsPerCommand} ms CPU per command`);
+      rows.push(await openLoopRow(gen, open, label));
     }
-    // Sustained: one rate held long enough that deferred work (the outbox clears) falls inside it.
+    // Sustained: each rate held long enough that deferred work (the outbox clears) falls inside it,
+    // one after the other on the same worker (a row's last clears fall into the next row's start).
     if (settings.sustained.seconds > 0) {
-      const { rate, seconds } = settings.sustained;
-      const label = `sustained ${rate}/s for ${seconds} s`;
-      const count = Math.round(rate * seconds);
-      say(`${label}: ${count} CreateConsent`);
-      gen.send({ op: 'open', label, spec: { type: 'CreateConsent', prefix: `${consents}-s${rate}`, from: 0, count }, rate, seconds, timeoutMs: settings.phaseTimeoutMs + seconds * 1_000 });
-      const m = await measure(gen, label, open.worker.pid, open.worker.exited);
-      const behind = m.stats.sending?.maxBehindMs ?? 0;
-      const row = rowOf(label, 'open-loop', m, { latencyMs: m.stats.latencyMs, workerPeakRssMiB: peakRssMiB(open.worker.pid) },
-        behind > 100 ? [`the generator fell up to ${behind} ms behind its sending schedule`] : []);
-      rows.push(row);
-      labels.push(m.stats);
-      say(`${label}: p50 ${row.latencyMs?.p50} ms, p99 ${row.latencyMs?.p99} ms, max ${row.latencyMs?.max} ms; worker ${row.ownCpuMsPerCommand} ms CPU per command`);
+      for (const rate of settings.sustained.rates) rows.push(await sustainedRow(gen, open, rate, settings.sustained.seconds));
     }
     await stopWorker(open);
   }
@@ -317,19 +337,19 @@ try {
     }
     labels.push(...all);
     const answered = all.reduce((sum, l) => sum + l.answered, 0);
-    const sent = labels.reduce((sum, l) => sum + l.sent, 0) + 50; // + the open-loop warm-up
+    const sent = recordsWithin(backlogEnds);
     const events = all.reduce((sum, l) => sum + l.eventsPerCommand * l.sent, 0);
     const pipeSettings: RawPipeSettings = {
       kafkaBrokers: main.config.kafkaBrokers, schemaRegistryUrl: main.config.schemaRegistryUrl, groupId: `cwbench-pipe-${suffix}`, security: stack.clients,
-      sourceTopics: [main.config.topics.consentCommands, main.config.topics.permissionCommands], outputTopic: pipeTopic,
-      expected: sent, partitionsConsumedConcurrently: main.config.partitionsConsumedConcurrently,
+      outputTopic: pipeTopic, ends: backlogEnds, partitionsConsumedConcurrently: main.config.partitionsConsumedConcurrently,
       resultBytes: Math.round(all.reduce((sum, l) => sum + l.resultBytes * l.answered, 0) / Math.max(1, answered)),
       eventsPerCommand: Math.round((events / Math.max(1, answered)) * 100) / 100,
       eventBytes: Math.round(all.reduce((sum, l) => sum + l.eventBytes * l.eventsPerCommand * l.sent, 0) / Math.max(1, events)),
       timeoutMs: settings.phaseTimeoutMs,
     };
-    say(`raw pipe: ${sent} command records → result (${pipeSettings.resultBytes} B) + ${pipeSettings.eventsPerCommand} events (${pipeSettings.eventBytes} B) each`);
+    say(`raw pipe: the backlogs' ${sent} command records → result (${pipeSettings.resultBytes} B) + ${pipeSettings.eventsPerCommand} events (${pipeSettings.eventBytes} B) each`);
     const pipe = forkChild<never, FromBaseline>('raw-pipe.ts', pipeSettings, path.join(work, 'raw-pipe.log'));
+    pipe.onOther((message) => { if (message.op === 'error') console.error(`raw pipe: ${message.message}`); });
     const pipeStart = await pipe.next((m): m is Extract<FromBaseline, { op: 'segment-start' }> => m.op === 'segment-start');
     const pipeFrom = sampleWith({ worker: pipe.pid });
     const pipeEnd = await pipe.next((m): m is Extract<FromBaseline, { op: 'segment-end' }> => m.op === 'segment-end');

@@ -23,8 +23,11 @@ export interface LabelStats {
   readonly eventBytes: number;
   /** From the send to the result's arrival; meaningful for open-loop phases only. */
   readonly latencyMs: Latency;
-  /** For open-loop phases: when sending started and ended, and how far behind the schedule it fell. */
-  readonly sending?: { readonly startedAt: number; readonly endedAt: number; readonly maxBehindMs: number };
+  /**
+   * For open-loop phases: when sending started and ended, how far behind the schedule it fell, and
+   * how many commands were answered when the last was sent (what the worker owed then: sent − that).
+   */
+  readonly sending?: { readonly startedAt: number; readonly endedAt: number; readonly maxBehindMs: number; readonly answeredWhenEnded: number };
 }
 
 export type ToGenerator =

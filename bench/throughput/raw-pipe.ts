@@ -1,11 +1,14 @@
 // Raw limit (a), a child process of main.ts: the least a Kafka worker of this shape must do with
-// the same command records on the same servers. A plain kafkajs consumer decodes each command
+// the same command records on the same servers (the backlog scenarios', up to the end offsets
+// main.ts noted after producing them: pipe-ends.ts). A plain kafkajs consumer decodes each command
 // through the registry, produces records the size of the worker's result and events for it
 // (acknowledged, acks=all), and commits — no store, no lock, no domain. Its rate and CPU per
 // command are what the worker is compared with.
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { kafkaClientSecurity, registryClient, type ClientSecurity } from './bench-stack.ts';
 import type { FromBaseline } from './messages.ts';
+import { beforeEnd, recordsWithin, type EndOffsets } from './pipe-ends.ts';
+import { produceChunks } from './produce-chunks.ts';
 
 process.removeAllListeners('warning'); // kafkajs's TimeoutNegativeWarning on Node 24 (harmless)
 
@@ -15,10 +18,9 @@ export interface RawPipeSettings {
   readonly groupId: string;
   /** The secure stack's CA and credentials (by file), or null. */
   readonly security: ClientSecurity | null;
-  readonly sourceTopics: readonly string[];
   readonly outputTopic: string;
-  /** Records to pipe: the measurement ends when this many are done. */
-  readonly expected: number;
+  /** Each command partition's records to pipe, from offset 0 to its end; the measurement ends when all are done. */
+  readonly ends: EndOffsets;
   readonly partitionsConsumedConcurrently: number;
   /** The worker's output per command, as the load generator measured it. */
   readonly resultBytes: number;
@@ -42,20 +44,24 @@ let eventsOwed = 0;
 
 let done = 0;
 let errors = 0;
+let produceFailed = false;
 let finished: () => void = () => undefined;
 const allDone = new Promise<void>((resolve) => { finished = resolve; });
 
 await producer.connect();
 await consumer.connect();
-await consumer.subscribe({ topics: [...settings.sourceTopics], fromBeginning: true });
+const expected = recordsWithin(settings.ends);
+await consumer.subscribe({ topics: Object.keys(settings.ends), fromBeginning: true });
 await consumer.run({
   autoCommit: false,
   partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
-  eachBatch: async ({ batch, heartbeat }) => {
-    if (batch.messages.length === 0) return;
+  eachBatch: async ({ batch, heartbeat, pause }) => {
+    const { take, reachedEnd } = beforeEnd(batch.messages, settings.ends[batch.topic]?.[batch.partition] ?? 0);
+    if (reachedEnd) pause(); // this partition's backlog records are done: the rest is not the pipe's
+    if (take.length === 0) return;
     if (done === 0) tell({ op: 'segment-start', name: 'raw-pipe', at: Date.now() });
     const out: Message[] = [];
-    for (const message of batch.messages) {
+    for (const message of take) {
       if (!message.value) continue;
       try {
         const command = (await registry.decode(message.value)) as { commandId?: string };
@@ -66,12 +72,19 @@ await consumer.run({
         errors++;
       }
     }
-    await producer.send({ topic: settings.outputTopic, acks: -1, messages: out });
-    const last = batch.messages[batch.messages.length - 1];
+    try {
+      for (const messages of produceChunks(out)) await producer.send({ topic: settings.outputTopic, acks: -1, messages });
+    } catch (error) {
+      // Said once, so a refused produce shows in the run's output instead of a silent stall.
+      if (!produceFailed) tell({ op: 'error', message: `produce failed: ${error instanceof Error ? error.message : String(error)}` });
+      produceFailed = true;
+      throw error;
+    }
+    const last = take[take.length - 1];
     await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last?.offset) + 1) }]);
     await heartbeat();
-    done += batch.messages.length;
-    if (done >= settings.expected) finished();
+    done += take.length;
+    if (done >= expected) finished();
   },
 });
 

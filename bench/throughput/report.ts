@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Latency } from './messages.ts';
 import { SERVERS, type ServerName } from './process-cpu.ts';
+import type { SustainedVerdict } from './sustained.ts';
 
 export interface Row {
   readonly scenario: string;
@@ -26,6 +27,8 @@ export interface Row {
   /** This row's commands/s over the raw baselines' of the same records or writes. */
   readonly vsRawStore?: number | null;
   readonly vsRawPipe?: number | null;
+  /** Sustained rows: whether the worker kept up with the offered rate (sustained.ts). */
+  readonly sustained?: SustainedVerdict;
   readonly complete: boolean;
   readonly notes?: readonly string[];
 }

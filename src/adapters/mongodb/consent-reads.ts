@@ -15,6 +15,7 @@ import type { PermissionDef } from '../../domain/permission/reference.ts';
 import { InfrastructureError } from '../../pipeline/errors.ts';
 import type { ReadStore } from '../../pipeline/read-ports.ts';
 import { chainsOf, revisionOfDocument } from './consent-chains.ts';
+import { firstInKeyOrder } from './first-in-key-order.ts';
 import { pendingRevisionsOf } from './revision-reads.ts';
 
 interface StateDocument extends Document {
@@ -76,10 +77,17 @@ export function mongoReadStore(db: Db, close: () => Promise<void> = async () => 
       const prefix = userKeyPrefix(serviceId, userId);
       const { to } = prefixRange(prefix);
       // One range on ownerKey only, so FerretDB pushes it down whole (keyset: after the last seen).
+      // Within one user's range ownerKey order is consentId order. Sorted only up to a bound
+      // (first-in-key-order.ts): FerretDB sorts by decoding every document the range holds.
       const from = afterConsentId === null ? prefix : `${prefix}${afterConsentId}`;
-      const docs = await io(() => consents.find({ ownerKey: { $gt: from, $lt: to } }, STATE_ONLY)
-        .sort({ ownerKey: 1 }).limit(limit).toArray());
-      return docs.map((d) => consentOf(d) as Consent);
+      const read = (upTo: { $lt: string } | { $lte: string }, sorted: boolean, n: number): Promise<Consent[]> => io(async () => {
+        const cursor = consents.find({ ownerKey: { $gt: from, ...upTo } }, STATE_ONLY);
+        return (await (sorted ? cursor.sort({ ownerKey: 1 }) : cursor).limit(n).toArray()).map((d) => consentOf(d) as Consent);
+      });
+      return firstInKeyOrder({
+        anyOrder: (n) => read({ $lt: to }, false, n),
+        sortedUpTo: (last, n) => read(last === null ? { $lt: to } : { $lte: `${prefix}${last}` }, true, n),
+      }, (c) => c.consentId, limit);
     },
     async userConsentsOfType(serviceId, userId, consentType) {
       // Only that type's consents: each document read costs FerretDB a whole decode.
