@@ -3,27 +3,19 @@
 // from its consume loop, whose idle fetch waits 5 s by default); and a session the broker refuses
 // at the join is replaced by one within the broker's range, not retried forever.
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createKafkaBus } from '../../src/adapters/kafka/kafka-bus.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import type { InboundMessage, MessageBus, PartitionBatch } from '../../src/pipeline/ports.ts';
-import { createServedTopics } from '../support/kafka-topics.ts';
+import { scratchTopics } from '../support/kafka-topics.ts';
 
 const brokers = inject('servers').kafkaBrokers.split(',');
 const logger = createLogger('fatal', 'consumer-session-test');
 const kafka = new Kafka({ clientId: 'consumer-session-test', brokers, logLevel: logLevel.NOTHING });
-let admin: Admin;
-const created: string[] = [];
+const { topic } = scratchTopics(kafka, 'cwtest.session');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function topic(): Promise<string> {
-  const name = `cwtest.session-${randomUUID().slice(0, 8)}`;
-  created.push(name);
-  await createServedTopics(admin, [{ topic: name, numPartitions: 1, replicationFactor: -1 }]);
-  return name;
-}
 
 /**
  * A bus whose JoinGroup requests are counted. A first join takes two (the broker answers the first
@@ -37,16 +29,6 @@ function countingBus(sessionTimeoutMs?: number): { bus: MessageBus; joins: () =>
   });
   return { bus, joins: () => joins };
 }
-
-beforeAll(async () => {
-  admin = kafka.admin();
-  await admin.connect();
-});
-
-afterAll(async () => {
-  await admin.deleteTopics({ topics: created }).catch(() => undefined);
-  await admin.disconnect();
-});
 
 describe('the default 3 s session', () => {
   it('holds through a round twice as long as the session: no rebalance, delivered once', async () => {

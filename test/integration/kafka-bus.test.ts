@@ -3,7 +3,7 @@
 // consumer kafkajs gives up on is restarted; and a record over the broker's size limit is refused
 // as a non-retryable OversizedRecordError, never retried as an outage.
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createKafkaBus } from '../../src/adapters/kafka/kafka-bus.ts';
@@ -14,30 +14,13 @@ import { isRetryable, OversizedRecordError } from '../../src/pipeline/errors.ts'
 import { NO_OBSERVER } from '../../src/pipeline/observer.ts';
 import { batchHandler } from '../../src/pipeline/partition-batch.ts';
 import type { InboundMessage, MessageBus } from '../../src/pipeline/ports.ts';
-import { createServedTopics } from '../support/kafka-topics.ts';
+import { createServedTopics, scratchTopics } from '../support/kafka-topics.ts';
 
 const brokers = inject('servers').kafkaBrokers.split(',');
 const logger = createLogger('warn', 'kafka-bus-test');
 const kafka = new Kafka({ clientId: 'kafka-bus-test', brokers, logLevel: logLevel.NOTHING });
-let admin: Admin;
-const created: string[] = [];
-
-async function topic(configEntries: { name: string; value: string }[] = []): Promise<string> {
-  const name = `cwtest.bus-${randomUUID().slice(0, 8)}`;
-  created.push(name);
-  await createServedTopics(admin, [{ topic: name, numPartitions: 1, replicationFactor: -1, configEntries }]);
-  return name;
-}
-
-beforeAll(async () => {
-  admin = kafka.admin();
-  await admin.connect();
-});
-
-afterAll(async () => {
-  await admin.deleteTopics({ topics: created }).catch(() => undefined);
-  await admin.disconnect();
-});
+const scratch = scratchTopics(kafka, 'cwtest.bus');
+const topic = scratch.topic;
 
 describe('offsets', () => {
   it('are committed after every chunk of COMMIT_EVERY commands, inside one fetched batch', async () => {
@@ -52,7 +35,7 @@ describe('offsets', () => {
       for (const message of messages) {
         const offset = Number(message.offset);
         if (offset === 35 || offset === 75) {
-          const [partition] = (await admin.fetchOffsets({ groupId, topics: [name] }))[0]?.partitions ?? [];
+          const [partition] = (await scratch.admin().fetchOffsets({ groupId, topics: [name] }))[0]?.partitions ?? [];
           committedSeen.push({ offset, committed: Number(partition?.offset), batchSize: currentBatchSize });
         }
         done.add(message);
@@ -83,7 +66,7 @@ describe('offsets of small rounds (COMMIT_INTERVAL_MS)', () => {
     const name = await topic();
     const groupId = `cwtest-bus-${randomUUID().slice(0, 8)}`;
     const bus = createKafkaBus({ brokers, clientId: 'bus-test-interval', logger });
-    const committed = async () => Number((await admin.fetchOffsets({ groupId, topics: [name] }))[0]?.partitions[0]?.offset);
+    const committed = async () => Number((await scratch.admin().fetchOffsets({ groupId, topics: [name] }))[0]?.partitions[0]?.offset);
     const handle = batchHandler({ chunkSize: 1, logger, observer: NO_OBSERVER }, async (messages, done) => {
       for (const m of messages) done.add(m);
     });
@@ -116,8 +99,8 @@ describe('offsets of small rounds (COMMIT_INTERVAL_MS)', () => {
 describe('a message that fails with an unexpected error every time', () => {
   it('is parked alone in the DLQ (PROCESSING_FAILED) after a few tries; the others of its chunk are handled and the partition goes on', async () => {
     const name = await topic();
-    await createServedTopics(admin, [{ topic: dlqTopicOf(name), numPartitions: 1, replicationFactor: -1 }]);
-    created.push(dlqTopicOf(name));
+    await createServedTopics(scratch.admin(), [{ topic: dlqTopicOf(name), numPartitions: 1, replicationFactor: -1 }]);
+    scratch.adopt(dlqTopicOf(name));
     const groupId = `cwtest-bus-${randomUUID().slice(0, 8)}`;
     const bus = createKafkaBus({ brokers, clientId: 'bus-test-park', logger });
     await bus.publish(['0', '1', 'poison', '3', '4', '5'].map((v) => ({ topic: name, key: `k${v}`, value: Buffer.from(v) })));
@@ -142,7 +125,7 @@ describe('a message that fails with an unexpected error every time', () => {
     try {
       await finished;
       expect(handled).toEqual(['0', '1', '3', '4', '5']);
-      const [partition] = (await admin.fetchOffsets({ groupId, topics: [name] }))[0]?.partitions ?? [];
+      const [partition] = (await scratch.admin().fetchOffsets({ groupId, topics: [name] }))[0]?.partitions ?? [];
       expect(partition?.offset).toBe('6');
       // The letter: original key and bytes, the reason and the error, where it came from.
       const letters = await readTopic({ brokers, clientId: 'bus-test-park' }, dlqTopicOf(name));
@@ -210,7 +193,7 @@ describe('a batch that runs longer than the consumer session', () => {
     await committed;
     await new Promise((r) => setTimeout(r, 2_000)); // a redelivery after a lost membership would come now
     await bus.close();
-    const [partition] = (await admin.fetchOffsets({ groupId, topics: [name] }))[0]?.partitions ?? [];
+    const [partition] = (await scratch.admin().fetchOffsets({ groupId, topics: [name] }))[0]?.partitions ?? [];
     expect({ deliveries, committed: partition?.offset }).toEqual({ deliveries: ['0'], committed: '1' });
   }, 30_000);
 });
@@ -248,7 +231,7 @@ describe('a record over the size limit', () => {
     try {
       const error = await small.publish([{ topic: name, key: 'k', value: Buffer.alloc(20_000, 1) }]).catch((e: unknown) => e);
       expect(error).toMatchObject({ name: 'OversizedRecordError', retryable: false, limit: 10_000 });
-      const offsets = await admin.fetchTopicOffsets(name);
+      const offsets = await scratch.admin().fetchTopicOffsets(name);
       expect(offsets[0]?.high).toBe('0'); // nothing reached the broker
     } finally {
       await small.close();
