@@ -17,6 +17,7 @@ import type { ReadStore } from '../../pipeline/read-ports.ts';
 import { chainsOf, revisionOfDocument } from './consent-chains.ts';
 import { firstInKeyOrder } from './first-in-key-order.ts';
 import { pendingRevisionsOf } from './revision-reads.ts';
+import { revisionsById } from './revisions-by-id.ts';
 
 interface StateDocument extends Document {
   _id: string;
@@ -57,12 +58,10 @@ export function mongoReadStore(db: Db, close: () => Promise<void> = async () => 
   const consents = db.collection<StateDocument>(CONSENTS);
   const state = <T>(doc: StateDocument | null): T | null => (doc === null ? null : (doc.state as T));
   const revisions = db.collection<Document & { _id: string }>(CONSENT_REVISIONS);
-  const revisionOf = revisionOfDocument;
-  /** The stored revisions of these numbers, in revision order: an `_id $in`, answered from the _id index. */
+  /** The stored revisions of these numbers, in revision order, read by id (revisions-by-id.ts). */
   const revisionsNumbered = async (consentId: string, from: number, to: number): Promise<ConsentRevision[]> => {
     const ids = Array.from({ length: to - from + 1 }, (_, i) => revisionIdOf(consentId, from + i));
-    const docs = await io(() => revisions.find({ _id: { $in: ids } }).toArray());
-    return docs.map(revisionOf).sort((a, b) => a.revision - b.revision);
+    return (await revisionsById(revisions, ids)).map(revisionOfDocument).sort((a, b) => a.revision - b.revision);
   };
 
   /** Each consent with its chain as of the one read of its document (consent-chains.ts). */
@@ -111,7 +110,7 @@ export function mongoReadStore(db: Db, close: () => Promise<void> = async () => 
     },
     async consentRevision(consentId, revision) {
       const doc = await io(() => revisions.findOne({ _id: revisionIdOf(consentId, revision) }));
-      return doc ? revisionOf(doc) : null;
+      return doc ? revisionOfDocument(doc) : null;
     },
     async subjectLedger(userId, bounds) {
       // One range on subjectKey, in consentId order; one more than the bound says "too many".

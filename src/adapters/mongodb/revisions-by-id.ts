@@ -2,7 +2,8 @@
 // in `_id $in` chunks. Besides _id equality, that is the one shape the stack's FerretDB answers
 // from an index; a `consentId $in` or a range on `_id` reads and decodes the whole ledger per
 // query there (3 s a query at 40,000 revisions, against 6 ms for an `_id $in`). Used by
-// verification (revision-reads.ts), the receipt and `export --revisions` (consent-chains.ts).
+// verification (revision-reads.ts), the receipt and `export --revisions` (consent-chains.ts),
+// and the read API's revision routes (consent-reads.ts).
 import type { Collection, Document } from 'mongodb';
 import { infra } from './mongo-store.ts';
 
